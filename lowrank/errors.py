@@ -1,0 +1,25 @@
+"""Exceptions raised by lowrank; each message names the file, key or input at fault."""
+
+
+class LowrankError(Exception):
+    """Base class of every error lowrank raises on purpose."""
+
+
+class InputFileError(LowrankError, ValueError):
+    """An input file (image or matrix) cannot be turned into a matrix."""
+
+
+class StudySpecError(LowrankError, ValueError):
+    """A study-matrix specification or rank request is invalid."""
+
+
+class RankCheckError(LowrankError):
+    """A learned matrix has a numerical rank above its bottleneck width."""
+
+
+class TrainingDivergedError(LowrankError):
+    """The training loss became NaN or infinite."""
+
+
+class RecordError(LowrankError, ValueError):
+    """A result file is missing fields, has the wrong shape, or cannot be read."""

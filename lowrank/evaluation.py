@@ -1,0 +1,77 @@
+"""Metrics of one record against its input and the input's SVD."""
+
+import math
+
+import numpy as np
+
+from lowrank import metrics
+
+
+def svd_errors(decompositions, rank):
+    """Relative 2-norm and Frobenius errors of the rank-k SVD of a channel stack.
+
+    Both follow from the singular values alone (Eckart-Young-Mirsky); the
+    stack is read as a block-diagonal matrix. NaN for a zero input.
+    """
+    top = max(d.s[0] for d in decompositions)
+    total = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+    if top == 0.0:
+        return math.nan, math.nan
+    error_2 = max(d.error_2(rank) for d in decompositions)
+    error_fro = math.sqrt(sum(d.error_fro(rank) ** 2 for d in decompositions))
+    return error_2 / top, error_fro / total
+
+
+def evaluate(item, decompositions, record):
+    """Return the metrics of ``record`` as a flat dict of floats.
+
+    Parameters
+    ----------
+    item : lowrank.records.InputMatrix
+    decompositions : list of lowrank.svd.SVD, one per channel of ``item``
+    record : lowrank.records.Record
+
+    Notes
+    -----
+    ``delta_*`` is the method's error minus the SVD's: never negative beyond
+    rounding, by Eckart-Young. ``psnr`` and ``ssim`` are NaN unless the input
+    is an image. ``principal_angle`` is the largest over channels.
+    """
+    original, approximation = item.matrix, record.approximation
+    if original.shape != approximation.shape:
+        raise ValueError(
+            f"record {record.input}/{record.method} has shape {approximation.shape}, "
+            f"input has {original.shape}"
+        )
+    channels, m, n = original.shape
+    svd_2, svd_fro = svd_errors(decompositions, record.rank)
+    rel_2 = metrics.relative_error_2(original, approximation)
+    rel_fro = metrics.relative_error_fro(original, approximation)
+    is_image = item.kind == "image"
+    eps = np.finfo(record.settings.get("dtype", "float64")).eps
+    return {
+        "rel_err_2": rel_2,
+        "rel_err_fro": rel_fro,
+        "svd_rel_err_2": svd_2,
+        "svd_rel_err_fro": svd_fro,
+        "delta_rel_err_2": rel_2 - svd_2,
+        "delta_rel_err_fro": rel_fro - svd_fro,
+        "numerical_rank": max(metrics.numerical_rank(b, eps) for b in approximation),
+        "principal_angle": max(
+            metrics.largest_principal_angle(b, d.u, d.s, record.rank)
+            for b, d in zip(approximation, decompositions)
+        ),
+        "psnr": metrics.psnr(original, approximation) if is_image else math.nan,
+        "ssim": metrics.ssim(original, approximation) if is_image else math.nan,
+        "stored_numbers": record.stored_numbers,
+        "compression_ratio": metrics.compression_ratio(
+            channels * m, n, record.stored_numbers
+        ),
+        "final_loss": float(np.nanmean(_last_finite(record.loss))),
+    }
+
+
+def _last_finite(loss):
+    if loss.shape[1] == 0:
+        return np.array([math.nan])
+    return np.array([row[np.isfinite(row)][-1] for row in loss])

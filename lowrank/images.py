@@ -1,0 +1,117 @@
+"""Image files to float matrices.
+
+Values are scaled to [0, 1] by the bit depth (255 for 8-bit, 65535 for 16-bit).
+Transparency is composited onto a white background, the way viewers show it.
+The EXIF orientation tag is applied, so the matrix looks like the picture does.
+Animated files (GIF, WebP) contribute their first frame.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from lowrank.errors import InputFileError
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+)
+MODES = ("gray", "rgb")
+_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+
+
+def is_image_path(path):
+    """True when ``path`` names a visible file with a supported image suffix."""
+    path = Path(path)
+    return not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
+    """Read an image file into a stack of float64 matrices.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file Pillow reads (PNG, JPEG, TIFF, BMP, WebP, GIF).
+    mode : {"gray", "rgb"}
+        ``gray`` gives one luminance matrix (ITU-R 601-2 weights, Pillow's
+        ``L`` conversion); ``rgb`` gives one matrix per colour channel.
+    max_pixels : int or None
+        Images with more pixels are refused (decompression-bomb guard).
+
+    Returns
+    -------
+    ndarray of shape (c, m, n), float64 in [0, 1]
+        ``c`` is 1 for ``gray`` and 3 for ``rgb``; ``m`` rows, ``n`` columns.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, empty, not an image, truncated, or too large;
+        the message names the file.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty")
+    try:
+        with Image.open(path) as image:
+            _check_size(path, image, max_pixels)
+            image.seek(0)
+            image.load()
+            pixels = _to_channels(ImageOps.exif_transpose(image), mode)
+    except UnidentifiedImageError as error:
+        raise InputFileError(f"{path}: not an image Pillow can read") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputFileError(f"{path}: corrupt or truncated image ({error})") from error
+    return pixels
+
+
+def image_shape(path, max_pixels=Image.MAX_IMAGE_PIXELS):
+    """Return (rows, cols) after EXIF rotation, reading only the header."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            _check_size(path, image, max_pixels)
+            cols, rows = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except UnidentifiedImageError as error:
+        raise InputFileError(f"{path}: not an image Pillow can read") from error
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot read image header ({error})") from error
+    # Orientations 5-8 swap width and height.
+    return (cols, rows) if orientation in (5, 6, 7, 8) else (rows, cols)
+
+
+def _check_size(path, image, max_pixels):
+    width, height = image.size
+    if max_pixels is not None and width * height > max_pixels:
+        raise InputFileError(
+            f"{path}: {width}x{height} = {width * height} pixels exceeds the limit "
+            f"of {max_pixels} (config key images.max_pixels)"
+        )
+
+
+def _to_channels(image, mode):
+    if image.mode in _SIXTEEN_BIT_MODES:
+        values = np.asarray(image, dtype=np.float64) / 65535.0
+        values = np.clip(values, 0.0, 1.0)[np.newaxis]
+        return values if mode == "gray" else np.repeat(values, 3, axis=0)
+    image = _flatten_alpha(image)
+    target = "L" if mode == "gray" else "RGB"
+    values = np.asarray(image.convert(target), dtype=np.float64) / 255.0
+    return values[np.newaxis] if mode == "gray" else np.moveaxis(values, -1, 0)
+
+
+def _flatten_alpha(image):
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if not has_alpha:
+        return image
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")

@@ -1,0 +1,70 @@
+"""Study matrices built from a declarative specification.
+
+A specification is a mapping with a ``family`` key:
+
+- ``identity``: ``n`` -> the n x n identity (every singular value is 1).
+- ``diag``: ``n`` -> diag(0, 1, ..., n-1), the paper's M_n.
+- ``uniform``: ``count``, ``shape`` [m, n], ``seed`` -> ``count`` matrices
+  with entries drawn from U(0, 1).
+- ``symmetric``: ``count``, ``n``, ``seed`` -> ``count`` matrices (R + R^T) / 2
+  with R drawn as in ``uniform``.
+
+Every family returns a list of members, so single matrices and random sets are
+handled alike.
+"""
+
+import numpy as np
+
+from lowrank.errors import StudySpecError
+
+FAMILIES = ("identity", "diag", "uniform", "symmetric")
+_REQUIRED = {
+    "identity": ("n",),
+    "diag": ("n",),
+    "uniform": ("count", "shape", "seed"),
+    "symmetric": ("count", "n", "seed"),
+}
+
+
+def build_members(name, spec):
+    """Build the matrices of one study specification.
+
+    Parameters
+    ----------
+    name : str
+        The specification's name, used in error messages.
+    spec : mapping
+        See the module docstring; extra keys such as ``ranks`` are ignored.
+
+    Returns
+    -------
+    list of ndarray, each (m, n) float64
+    """
+    family = spec.get("family")
+    if family not in FAMILIES:
+        raise StudySpecError(
+            f"matrices.{name}.family: expected one of {FAMILIES}, got {family!r}"
+        )
+    missing = [key for key in _REQUIRED[family] if key not in spec]
+    if missing:
+        raise StudySpecError(f"matrices.{name}: missing key(s) {missing} for {family}")
+    if family == "identity":
+        return [np.eye(_positive(name, "n", spec["n"]))]
+    if family == "diag":
+        return [np.diag(np.arange(_positive(name, "n", spec["n"]), dtype=np.float64))]
+    rng = np.random.default_rng(spec["seed"])
+    count = _positive(name, "count", spec["count"])
+    if family == "uniform":
+        rows, cols = (_positive(name, "shape", size) for size in spec["shape"])
+        return [rng.uniform(size=(rows, cols)) for _ in range(count)]
+    n = _positive(name, "n", spec["n"])
+    draws = (rng.uniform(size=(n, n)) for _ in range(count))
+    return [(draw + draw.T) / 2.0 for draw in draws]
+
+
+def _positive(name, key, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise StudySpecError(
+            f"matrices.{name}.{key}: expected a positive integer, got {value!r}"
+        )
+    return int(value)

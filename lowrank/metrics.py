@@ -1,0 +1,146 @@
+"""Error, rank, image-quality and storage measures of an approximation.
+
+Every function takes plain arrays. A quantity that is undefined for the
+given input (a relative error of a zero matrix, SSIM of an image thinner than
+3 pixels, a principal angle between tied singular values) is returned as NaN
+and announced with an :class:`UndefinedMetricWarning` that says why.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric is undefined for its input and was returned as NaN."""
+
+
+def _undefined(reason):
+    warnings.warn(reason, UndefinedMetricWarning, stacklevel=3)
+    return math.nan
+
+
+def relative_error_2(a, b):
+    """||A - B||_2 / ||A||_2 (spectral norm); NaN for a zero A.
+
+    A (c, m, n) stack is read as the block-diagonal matrix of its channels, so
+    its spectral norm is the largest over channels.
+    """
+    return _relative(a, b, ord=2)
+
+
+def relative_error_fro(a, b):
+    """||A - B||_F / ||A||_F over all entries (of all channels); NaN for a zero A."""
+    return _relative(a, b, ord="fro")
+
+
+def _relative(a, b, ord):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: A {a.shape}, B {b.shape}")
+    scale = matrix_norm(a, ord)
+    if scale == 0.0:
+        return _undefined("relative error of a zero matrix is undefined")
+    return float(matrix_norm(a - b, ord) / scale)
+
+
+def matrix_norm(a, ord):
+    """Spectral (``2``) or Frobenius (``"fro"``) norm of a matrix or channel stack."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 2:
+        return float(np.linalg.norm(a, ord=ord))
+    if ord == "fro":
+        return float(np.sqrt(np.sum(a**2)))
+    return float(np.max(np.linalg.norm(a, ord=2, axis=(-2, -1))))
+
+
+def numerical_rank(b, eps=np.finfo(np.float64).eps):
+    """Number of singular values above max(m, n) * eps * s_max (NumPy's rule).
+
+    Pass the machine epsilon of the arithmetic that produced ``b`` (float32
+    for a float32 network), since rounding there leaves tiny singular values.
+    """
+    s = np.linalg.svd(np.asarray(b, dtype=np.float64), compute_uv=False)
+    if s.size == 0 or s[0] == 0.0:
+        return 0
+    return int(np.sum(s > max(np.shape(b)) * eps * s[0]))
+
+
+def psnr(original, approximation, data_range=1.0):
+    """Peak signal-to-noise ratio in dB of the approximation clipped to the range.
+
+    Clipping to [0, data_range] measures what a decoder would display.
+    Identical images give +inf.
+    """
+    original = np.asarray(original, dtype=np.float64)
+    shown = np.clip(approximation, 0.0, data_range)
+    mse = float(np.mean((original - shown) ** 2))
+    if mse == 0.0:
+        return math.inf
+    return 10.0 * math.log10(data_range**2 / mse)
+
+
+def ssim(original, approximation, data_range=1.0):
+    """Structural similarity (scikit-image) of the clipped approximation.
+
+    ``original`` is (m, n) or a channel stack (c, m, n); channels are averaged.
+    The Gaussian-free 7-pixel window shrinks to the largest odd size that fits;
+    images thinner than 3 pixels give NaN.
+    """
+    from skimage.metrics import structural_similarity
+
+    original = np.asarray(original, dtype=np.float64)
+    stack = original if original.ndim == 3 else original[np.newaxis]
+    shown = np.clip(approximation, 0.0, data_range).reshape(stack.shape)
+    side = min(stack.shape[1:])
+    if side < 3:
+        return _undefined(f"SSIM needs images at least 3 pixels wide, got {side}")
+    window = min(7, side if side % 2 else side - 1)
+    values = [
+        structural_similarity(o, s, data_range=data_range, win_size=window)
+        for o, s in zip(stack, shown)
+    ]
+    return float(np.mean(values))
+
+
+def svd_stored_numbers(m, n, rank):
+    """Numbers kept by rank-k SVD factors: k (m + n + 1)."""
+    return rank * (m + n + 1)
+
+
+def compression_ratio(m, n, stored_numbers):
+    """m n / stored numbers (> 1 means the approximation is smaller)."""
+    return (m * n) / stored_numbers
+
+
+def largest_principal_angle(b, u, s, rank, rtol=1e-10):
+    """Largest principal angle (radians) between col(B) and span(U[:, :rank]).
+
+    Parameters
+    ----------
+    b : ndarray (m, n)
+        The approximation whose column space is compared.
+    u, s : ndarray (m, r), (r,)
+        Left singular vectors and values of the original matrix.
+    rank : int
+
+    Notes
+    -----
+    The top-k left singular subspace is unique only when s_k > s_{k+1}; for a
+    tie (within ``rtol`` relative to s_1) the angle is undefined and NaN is
+    returned. The column space of B is the span of its ``rank`` leading left
+    singular vectors; fewer nonzero ones also give NaN.
+    """
+    if s.size == 0 or s[0] == 0.0:
+        return _undefined("principal angle of a zero matrix is undefined")
+    if rank < s.size and s[rank - 1] - s[rank] <= rtol * s[0]:
+        return _undefined(
+            f"s_{rank} = s_{rank + 1} = {s[rank]:.6g}: the top-{rank} singular "
+            "subspace is not unique, so its principal angle is undefined"
+        )
+    ub, sb, _ = np.linalg.svd(np.asarray(b, dtype=np.float64), full_matrices=False)
+    if sb.size < rank or sb[rank - 1] <= rtol * max(sb[0], 1e-300):
+        return _undefined(f"the approximation has rank below {rank}")
+    cosines = np.linalg.svd(ub[:, :rank].T @ u[:, :rank], compute_uv=False)
+    return float(np.arccos(np.clip(cosines.min(), -1.0, 1.0)))

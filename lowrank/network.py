@@ -1,0 +1,119 @@
+"""Linear bottleneck networks in Keras, and the matrix a trained one computes.
+
+A network maps x (length n) to an approximation of A x (length m) through
+Dense layers without activation, one of them ``rank`` wide, so the map it
+computes has rank at most ``rank``.
+"""
+
+import keras
+import numpy as np
+
+from lowrank.errors import RankCheckError
+from lowrank.metrics import numerical_rank
+
+DESIGNS = ("paper", "minimal", "pyramid", "custom")
+
+
+def layer_widths(n_in, n_out, rank, design="paper", before=(), after=()):
+    """Widths of the Dense layers after the input, the last being ``n_out``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input width n and output width m.
+    rank : int
+        Bottleneck width k.
+    design : {"paper", "minimal", "pyramid", "custom"}
+        ``paper``: n -> n -> k -> m (Bleckel's design).
+        ``minimal``: n -> k -> m.
+        ``pyramid``: widths halve from n down to k, then double up towards m.
+        ``custom``: n -> *before -> k -> *after -> m.
+
+    Returns
+    -------
+    list of int
+    """
+    if design == "paper":
+        return [n_in, rank, n_out]
+    if design == "minimal":
+        return [rank, n_out]
+    if design == "pyramid":
+        return _halvings(n_in, rank) + [rank] + _halvings(n_out, rank)[::-1] + [n_out]
+    if design == "custom":
+        return [*before, rank, *after, n_out]
+    raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
+
+
+def _halvings(width, rank):
+    widths, width = [], width // 2
+    while width > rank:
+        widths.append(width)
+        width //= 2
+    return widths
+
+
+def build_bottleneck(
+    n_in,
+    n_out,
+    rank,
+    design="paper",
+    before=(),
+    after=(),
+    use_bias=True,
+    initializer="he_normal",
+    dtype="float32",
+):
+    """Build a linear Sequential model n_in -> ... -> rank -> ... -> n_out.
+
+    ``initializer`` is anything ``keras.initializers.get`` accepts (a name, a
+    config dict, or an instance); seed Keras once with
+    ``keras.utils.set_random_seed`` before building for reproducible weights.
+    """
+    layers = [keras.Input(shape=(n_in,), dtype=dtype)]
+    for width in layer_widths(n_in, n_out, rank, design, before, after):
+        layers.append(
+            keras.layers.Dense(
+                width,
+                use_bias=use_bias,
+                kernel_initializer=keras.initializers.get(initializer),
+                dtype=dtype,
+            )
+        )
+    return keras.Sequential(layers)
+
+
+def kernels(model):
+    """The Dense kernels W_1 ... W_L of ``model`` as float64 arrays."""
+    return [np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float64) for layer in model.layers]
+
+
+def learned_matrix(model):
+    """The (m, n) matrix B the trained network applies to x.
+
+    For an affine network f(x) = B x + c, B e_j = f(e_j) - f(0): the response to
+    each basis vector minus the response to zero, so biases cancel.
+    """
+    n_in = model.inputs[0].shape[-1]
+    dtype = model.inputs[0].dtype
+    basis = np.eye(n_in, dtype=dtype)
+    zero = np.zeros((1, n_in), dtype=dtype)
+    response = np.asarray(model.predict_on_batch(basis), dtype=np.float64)
+    offset = np.asarray(model.predict_on_batch(zero), dtype=np.float64)
+    return (response - offset).T
+
+
+def check_rank(matrix, rank, dtype="float32"):
+    """Return the numerical rank of ``matrix``; raise if it exceeds ``rank``.
+
+    The paper's rank check (section 4.1): a k-wide bottleneck can only compute
+    a map of rank <= k, so a larger numerical rank means the extraction or the
+    network is wrong. The tolerance uses the epsilon of ``dtype``, the
+    precision the network computed in.
+    """
+    found = numerical_rank(matrix, eps=np.finfo(dtype).eps)
+    if found > rank:
+        raise RankCheckError(
+            f"learned matrix has numerical rank {found}, above its bottleneck width "
+            f"{rank}: the network is not a rank-{rank} map"
+        )
+    return found

@@ -1,0 +1,253 @@
+"""HDF5 files of a study: inputs, decompositions and per-method records.
+
+Every writer is atomic: it writes ``<name>.tmp-<pid>`` beside the target and
+renames it into place, so a crash leaves either the old file or none, never a
+half-written one. Every reader checks the schema and names the file at fault.
+
+Schemas (all arrays float64; c channels, m rows, n columns, r = min(m, n)):
+
+Input matrix  ``schema = "lowrank.matrix/1"``
+    /matrix (c, m, n); attrs ``input``, ``kind`` ("image" or a matrix family),
+    ``source`` (file path or JSON spec), ``set`` (set or image name), ``member``
+    (index within the set, 0 for single inputs).
+
+Decomposition  ``schema = "lowrank.svd/1"``
+    /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
+
+Record  ``schema = "lowrank.record/1"``, one per (input, rank, method)
+    /approximation (c, m, n); /loss (c, steps): loss per step and channel, NaN
+    after a channel converged (no steps for non-trained methods);
+    /metrics: one attribute per metric (present once evaluated);
+    attrs ``input``, ``rank``, ``method``, ``seed``, ``seconds``, ``steps``,
+    ``converged``, ``stored_numbers``, ``created`` (ISO 8601 UTC),
+    ``settings`` and ``versions`` (JSON objects).
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from lowrank import __version__
+from lowrank.errors import RecordError
+
+MATRIX_SCHEMA = "lowrank.matrix/1"
+SVD_SCHEMA = "lowrank.svd/1"
+RECORD_SCHEMA = "lowrank.record/1"
+
+
+@dataclass
+class InputMatrix:
+    """A study input: a (c, m, n) stack and where it came from."""
+
+    matrix: np.ndarray
+    input: str
+    kind: str
+    source: str
+    set: str
+    member: int = 0
+
+
+@dataclass
+class Record:
+    """One method's rank-k approximation of one input, with its provenance."""
+
+    approximation: np.ndarray
+    input: str
+    rank: int
+    method: str
+    seed: int = 0
+    seconds: float = 0.0
+    steps: int = 0
+    converged: bool = True
+    stored_numbers: int = 0
+    loss: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    settings: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    created: str = ""
+    metrics: dict = field(default_factory=dict)
+
+
+def library_versions():
+    """Versions of Python and of the libraries that shaped a result.
+
+    Keras and TensorFlow are listed only when already imported, so that
+    reading versions never pays TensorFlow's start-up cost.
+    """
+    versions = {
+        "lowrank": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "h5py": h5py.__version__,
+    }
+    for name in ("keras", "tensorflow", "jax", "skimage", "PIL"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "unknown")
+    return versions
+
+
+@contextlib.contextmanager
+def atomic_h5(path):
+    """Open ``path`` for writing so that it appears complete or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        with h5py.File(temporary, "w") as handle:
+            yield handle
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_matrix(path, item):
+    with atomic_h5(path) as handle:
+        handle.attrs["schema"] = MATRIX_SCHEMA
+        handle.create_dataset("matrix", data=_stack(item.matrix, path))
+        for key in ("input", "kind", "source", "set"):
+            handle.attrs[key] = getattr(item, key)
+        handle.attrs["member"] = int(item.member)
+
+
+def read_matrix(path):
+    with _open(path, MATRIX_SCHEMA) as handle:
+        matrix = _dataset(handle, path, "matrix", ndim=3)
+        attrs = _attrs(handle, path, ("input", "kind", "source", "set", "member"))
+    return InputMatrix(matrix=matrix, **attrs)
+
+
+def write_svd(path, input_name, decompositions, seconds):
+    """Store one :class:`lowrank.svd.SVD` per channel."""
+    with atomic_h5(path) as handle:
+        handle.attrs["schema"] = SVD_SCHEMA
+        handle.attrs["input"] = input_name
+        handle.attrs["seconds"] = float(seconds)
+        for name in ("u", "s", "vt"):
+            handle.create_dataset(
+                name, data=np.stack([getattr(d, name) for d in decompositions])
+            )
+
+
+def read_svd(path):
+    """Return the per-channel list of :class:`lowrank.svd.SVD`."""
+    from lowrank.svd import SVD
+
+    with _open(path, SVD_SCHEMA) as handle:
+        u = _dataset(handle, path, "u", ndim=3)
+        s = _dataset(handle, path, "s", ndim=2)
+        vt = _dataset(handle, path, "vt", ndim=3)
+    if not (u.shape[0] == s.shape[0] == vt.shape[0] and u.shape[2] == s.shape[1]):
+        raise RecordError(f"{path}: inconsistent shapes u {u.shape}, s {s.shape}")
+    return [SVD(*parts) for parts in zip(u, s, vt)]
+
+
+def write_record(path, record):
+    """Write ``record`` atomically; fills ``created`` and ``versions`` if empty."""
+    with atomic_h5(path) as handle:
+        handle.attrs["schema"] = RECORD_SCHEMA
+        handle.create_dataset(
+            "approximation", data=_stack(record.approximation, path), compression="gzip"
+        )
+        handle.create_dataset("loss", data=np.asarray(record.loss, dtype=np.float64))
+        metrics = handle.create_group("metrics")
+        for name, value in record.metrics.items():
+            metrics.attrs[name] = value
+        handle.attrs["input"] = record.input
+        handle.attrs["rank"] = int(record.rank)
+        handle.attrs["method"] = record.method
+        handle.attrs["seed"] = int(record.seed)
+        handle.attrs["seconds"] = float(record.seconds)
+        handle.attrs["steps"] = int(record.steps)
+        handle.attrs["converged"] = bool(record.converged)
+        handle.attrs["stored_numbers"] = int(record.stored_numbers)
+        handle.attrs["created"] = record.created or _now()
+        handle.attrs["settings"] = json.dumps(record.settings, sort_keys=True)
+        handle.attrs["versions"] = json.dumps(
+            record.versions or library_versions(), sort_keys=True
+        )
+
+
+def read_record(path):
+    with _open(path, RECORD_SCHEMA) as handle:
+        approximation = _dataset(handle, path, "approximation", ndim=3)
+        loss = _dataset(handle, path, "loss", ndim=2)
+        if "metrics" not in handle:
+            raise RecordError(f"{path}: missing group 'metrics'")
+        metrics = {name: _plain(value) for name, value in handle["metrics"].attrs.items()}
+        names = (
+            "input", "rank", "method", "seed", "seconds", "steps", "converged",
+            "stored_numbers", "created", "settings", "versions",
+        )  # fmt: skip
+        attrs = _attrs(handle, path, names)
+    try:
+        attrs["settings"] = json.loads(attrs["settings"])
+        attrs["versions"] = json.loads(attrs["versions"])
+    except json.JSONDecodeError as error:
+        raise RecordError(f"{path}: settings or versions are not JSON") from error
+    if attrs["steps"] != loss.shape[1] or loss.shape[0] != approximation.shape[0]:
+        raise RecordError(
+            f"{path}: loss has shape {loss.shape}, expected "
+            f"({approximation.shape[0]}, steps = {attrs['steps']})"
+        )
+    return Record(approximation=approximation, loss=loss, metrics=metrics, **attrs)
+
+
+def _now():
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _stack(matrix, path):
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 3:
+        raise RecordError(f"{path}: expected a (c, m, n) stack, got shape {matrix.shape}")
+    return matrix
+
+
+@contextlib.contextmanager
+def _open(path, schema):
+    try:
+        handle = h5py.File(path, "r")
+    except FileNotFoundError as error:
+        raise RecordError(f"{path}: no such file") from error
+    except OSError as error:
+        raise RecordError(f"{path}: not a readable HDF5 file ({error})") from error
+    with handle:
+        found = handle.attrs.get("schema")
+        if found != schema:
+            raise RecordError(f"{path}: schema {found!r}, expected {schema!r}")
+        yield handle
+
+
+def _dataset(handle, path, name, ndim):
+    if name not in handle or not isinstance(handle[name], h5py.Dataset):
+        raise RecordError(f"{path}: missing dataset '{name}'")
+    try:
+        data = handle[name][()]
+    except OSError as error:
+        raise RecordError(f"{path}: dataset '{name}' is unreadable ({error})") from error
+    if data.ndim != ndim:
+        raise RecordError(f"{path}: dataset '{name}' has {data.ndim} dims, expected {ndim}")
+    return np.asarray(data, dtype=np.float64)
+
+
+def _attrs(handle, path, names):
+    missing = [name for name in names if name not in handle.attrs]
+    if missing:
+        raise RecordError(f"{path}: missing attribute(s) {missing}")
+    return {name: _plain(handle.attrs[name]) for name in names}
+
+
+def _plain(value):
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
