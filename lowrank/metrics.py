@@ -55,7 +55,10 @@ def matrix_norm(a, ord):
     return float(np.max(np.linalg.norm(a, ord=2, axis=(-2, -1))))
 
 
-def numerical_rank(b, eps=np.finfo(np.float64).eps):
+_FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+
+def numerical_rank(b, eps=_FLOAT64_EPS):
     """Number of singular values above max(m, n) * eps * s_max (NumPy's rule).
 
     Pass the machine epsilon of the arithmetic that produced ``b`` (float32

@@ -84,7 +84,10 @@ def build_bottleneck(
 
 def kernels(model):
     """The Dense kernels W_1 ... W_L of ``model`` as float64 arrays."""
-    return [np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float64) for layer in model.layers]
+    return [
+        np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float64)
+        for layer in model.layers
+    ]
 
 
 def learned_matrix(model):

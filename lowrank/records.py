@@ -181,7 +181,9 @@ def read_record(path):
         loss = _dataset(handle, path, "loss", ndim=2)
         if "metrics" not in handle:
             raise RecordError(f"{path}: missing group 'metrics'")
-        metrics = {name: _plain(value) for name, value in handle["metrics"].attrs.items()}
+        metrics = {
+            name: _plain(value) for name, value in handle["metrics"].attrs.items()
+        }
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "converged",
             "stored_numbers", "created", "settings", "versions",
@@ -207,7 +209,9 @@ def _now():
 def _stack(matrix, path):
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 3:
-        raise RecordError(f"{path}: expected a (c, m, n) stack, got shape {matrix.shape}")
+        raise RecordError(
+            f"{path}: expected a (c, m, n) stack, got shape {matrix.shape}"
+        )
     return matrix
 
 
@@ -232,9 +236,13 @@ def _dataset(handle, path, name, ndim):
     try:
         data = handle[name][()]
     except OSError as error:
-        raise RecordError(f"{path}: dataset '{name}' is unreadable ({error})") from error
+        raise RecordError(
+            f"{path}: dataset '{name}' is unreadable ({error})"
+        ) from error
     if data.ndim != ndim:
-        raise RecordError(f"{path}: dataset '{name}' has {data.ndim} dims, expected {ndim}")
+        raise RecordError(
+            f"{path}: dataset '{name}' has {data.ndim} dims, expected {ndim}"
+        )
     return np.asarray(data, dtype=np.float64)
 
 

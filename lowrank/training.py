@@ -36,7 +36,7 @@ import keras
 import numpy as np
 
 from lowrank.errors import TrainingDivergedError
-from lowrank.network import build_bottleneck, check_rank, kernels, learned_matrix
+from lowrank.network import build_bottleneck, check_rank, learned_matrix
 
 REGIMES = ("paper", "exact")
 
@@ -257,7 +257,9 @@ def _gauss_newton_sweep(weights, target, damping):
             gradient = ops.matmul(ops.transpose(left), gradient)
         step = gradient
         if left is not None:
-            step = ops.solve(_damped(ops.matmul(ops.transpose(left), left), damping), step)
+            step = ops.solve(
+                _damped(ops.matmul(ops.transpose(left), left), damping), step
+            )
         if right is not None:
             gram = _damped(ops.matmul(right, ops.transpose(right)), damping)
             step = ops.transpose(ops.solve(gram, ops.transpose(step)))
@@ -278,8 +280,9 @@ def _chain(matrices):
 def _damped(gram, damping):
     ops = keras.ops
     size = gram.shape[0]
-    floor = np.finfo(keras.backend.standardize_dtype(gram.dtype)).tiny
-    shift = damping * ops.trace(gram) / size + floor
+    # The floor of 1 keeps the shift positive when a layer has collapsed to zero
+    # (a zero input); targets are normalised, so 1 is on the scale of the data.
+    shift = damping * (ops.trace(gram) / size + 1.0)
     return gram + shift * ops.eye(size, dtype=gram.dtype)
 
 

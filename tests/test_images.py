@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from lowrank.errors import InputFileError
+from lowrank.images import image_shape, is_image_path, load_image
+
+
+def save(path, image, **kwargs):
+    image.save(path, **kwargs)
+    return path
+
+
+def test_gray_png_is_scaled_to_unit_range(tmp_path):
+    pixels = np.array([[0, 255, 51]], dtype=np.uint8)
+    matrix = load_image(save(tmp_path / "a.png", Image.fromarray(pixels)))
+    assert matrix.shape == (1, 1, 3)
+    np.testing.assert_allclose(matrix[0], [[0.0, 1.0, 0.2]])
+
+
+def test_rgb_mode_gives_one_matrix_per_channel(tmp_path):
+    pixels = np.zeros((4, 5, 3), dtype=np.uint8)
+    pixels[..., 1] = 255
+    matrix = load_image(save(tmp_path / "a.png", Image.fromarray(pixels)), mode="rgb")
+    assert matrix.shape == (3, 4, 5)
+    np.testing.assert_allclose(matrix[1], 1.0)
+    np.testing.assert_allclose(matrix[0], 0.0)
+
+
+def test_sixteen_bit_gray_keeps_its_depth(tmp_path):
+    pixels = np.array([[0, 65535, 257]], dtype=np.uint16)
+    path = save(tmp_path / "a.png", Image.fromarray(pixels))
+    np.testing.assert_allclose(load_image(path)[0], [[0.0, 1.0, 257 / 65535]])
+
+
+def test_transparent_pixels_become_white(tmp_path):
+    pixels = np.zeros((2, 2, 4), dtype=np.uint8)
+    pixels[0, 0] = (0, 0, 0, 255)
+    matrix = load_image(save(tmp_path / "a.png", Image.fromarray(pixels, "RGBA")))
+    np.testing.assert_allclose(matrix[0], [[0.0, 1.0], [1.0, 1.0]])
+
+
+def test_palette_and_gif_first_frame(tmp_path):
+    frames = [Image.new("L", (3, 2), value) for value in (255, 0)]
+    path = tmp_path / "a.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    np.testing.assert_allclose(load_image(path)[0], 1.0)
+
+
+def test_cmyk_jpeg_loads(tmp_path):
+    path = save(tmp_path / "a.jpg", Image.new("CMYK", (8, 6), (0, 0, 0, 0)))
+    matrix = load_image(path, mode="rgb")
+    assert matrix.shape == (3, 6, 8)
+    assert matrix.min() > 0.9
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    image = Image.new("L", (4, 2), 0)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees: width and height swap
+    path = save(tmp_path / "a.jpg", image, exif=exif)
+    assert load_image(path).shape == (1, 4, 2)
+    assert image_shape(path) == (4, 2)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"hello", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 40, ""),
+    ],
+)
+def test_bad_files_name_the_file(tmp_path, content, message):
+    path = tmp_path / "bad name.png"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match="bad name.png") as error:
+        load_image(path)
+    assert message in str(error.value)
+
+
+def test_truncated_png_is_reported(tmp_path):
+    path = save(
+        tmp_path / "t.png",
+        Image.fromarray(np.arange(10000, dtype=np.uint8).reshape(100, 100)),
+    )
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(InputFileError, match="t.png.*(corrupt|truncated)"):
+        load_image(path)
+
+
+def test_pixel_limit_names_the_config_key(tmp_path):
+    path = save(tmp_path / "big.png", Image.new("L", (20, 10)))
+    with pytest.raises(InputFileError, match="images.max_pixels"):
+        load_image(path, max_pixels=100)
+
+
+def test_only_visible_image_files_count():
+    assert is_image_path("a.PNG") and is_image_path("x y.é.jpeg")
+    assert not is_image_path(".DS_Store") and not is_image_path("notes.txt")

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from lowrank.errors import StudySpecError
+from lowrank.matrices import build_members
+from lowrank.svd import thin_svd
+
+
+def relative_svd_error_2(matrix, rank):
+    decomposition = thin_svd(matrix)
+    return decomposition.error_2(rank) / decomposition.s[0]
+
+
+def test_paper_identity_and_diagonal_errors():
+    (identity,) = build_members("id", {"family": "identity", "n": 50})
+    (diagonal,) = build_members("d", {"family": "diag", "n": 50})
+    assert relative_svd_error_2(identity, 20) == pytest.approx(1.0)
+    assert relative_svd_error_2(diagonal, 20) == pytest.approx(0.5918, abs=5e-5)
+
+
+def test_random_sets_are_seeded_and_shaped():
+    spec = {"family": "uniform", "count": 3, "shape": [4, 5], "seed": 7}
+    first, again = build_members("r", spec), build_members("r", spec)
+    assert len(first) == 3 and first[0].shape == (4, 5)
+    np.testing.assert_array_equal(first[2], again[2])
+    assert not np.array_equal(first[0], first[1])
+
+
+def test_symmetric_members_are_symmetric():
+    members = build_members("s", {"family": "symmetric", "count": 2, "n": 6, "seed": 1})
+    for member in members:
+        np.testing.assert_array_equal(member, member.T)
+
+
+@pytest.mark.parametrize(
+    "spec, key",
+    [
+        ({"family": "circulant", "n": 3}, "matrices.bad.family"),
+        ({"family": "identity"}, "missing"),
+        ({"family": "diag", "n": 0}, "matrices.bad.n"),
+        ({"family": "uniform", "count": 2.5, "shape": [2, 2], "seed": 0}, "count"),
+    ],
+)
+def test_bad_specs_name_the_key(spec, key):
+    with pytest.raises(StudySpecError, match=key):
+        build_members("bad", spec)

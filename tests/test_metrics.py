@@ -1,0 +1,66 @@
+import math
+
+import numpy as np
+import pytest
+
+from lowrank import metrics
+from lowrank.svd import thin_svd
+
+
+def test_relative_errors_on_a_known_pair():
+    a, b = np.diag([3.0, 4.0]), np.diag([3.0, 0.0])
+    assert metrics.relative_error_2(a, b) == pytest.approx(1.0)
+    assert metrics.relative_error_fro(a, b) == pytest.approx(4.0 / 5.0)
+
+
+def test_channel_stack_is_block_diagonal():
+    a = np.stack([np.diag([2.0, 0.0]), np.diag([1.0, 0.0])])
+    b = a.copy()
+    b[1] = 0.0
+    assert metrics.relative_error_2(a, b) == pytest.approx(0.5)
+
+
+def test_zero_matrix_gives_nan_with_a_warning():
+    with pytest.warns(metrics.UndefinedMetricWarning, match="zero matrix"):
+        assert math.isnan(metrics.relative_error_2(np.zeros((3, 3)), np.ones((3, 3))))
+
+
+def test_numerical_rank_uses_the_given_precision():
+    b = np.outer([1.0, 2.0], [1.0, 1.0]) + 1e-9 * np.eye(2)
+    assert metrics.numerical_rank(b) == 2
+    assert metrics.numerical_rank(b, eps=np.finfo(np.float32).eps) == 1
+    assert metrics.numerical_rank(np.zeros((2, 2))) == 0
+
+
+def test_psnr_and_ssim():
+    rng = np.random.default_rng(0)
+    image = rng.uniform(size=(16, 16))
+    assert metrics.psnr(image, image) == math.inf
+    assert metrics.psnr(image, image + 0.1) == pytest.approx(20.0, abs=0.5)
+    assert metrics.ssim(image, image) == pytest.approx(1.0)
+    assert metrics.ssim(image, rng.uniform(size=(16, 16))) < 0.5
+    with pytest.warns(metrics.UndefinedMetricWarning):
+        assert math.isnan(metrics.ssim(np.ones((1, 9)), np.ones((1, 9))))
+
+
+def test_storage_counts():
+    assert metrics.svd_stored_numbers(600, 512, 10) == 11130
+    assert metrics.compression_ratio(10, 10, 25) == 4.0
+
+
+def test_principal_angle_zero_for_the_svd_and_nan_for_ties():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((8, 6))
+    d = thin_svd(a)
+    assert metrics.largest_principal_angle(d.truncate(2), d.u, d.s, 2) == pytest.approx(
+        0.0, abs=1e-7
+    )
+    swapped = d.truncate(1) + d.s[2] * np.outer(d.u[:, 2], d.vt[2])
+    assert metrics.largest_principal_angle(swapped, d.u, d.s, 2) == pytest.approx(
+        math.pi / 2
+    )
+    identity = thin_svd(np.eye(4))
+    with pytest.warns(metrics.UndefinedMetricWarning, match="not unique"):
+        assert math.isnan(
+            metrics.largest_principal_angle(np.eye(4), identity.u, identity.s, 2)
+        )

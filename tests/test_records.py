@@ -1,0 +1,84 @@
+import h5py
+import numpy as np
+import pytest
+
+from lowrank.errors import RecordError
+from lowrank.records import (
+    InputMatrix,
+    Record,
+    read_matrix,
+    read_record,
+    read_svd,
+    write_matrix,
+    write_record,
+    write_svd,
+)
+from lowrank.svd import thin_svd
+
+
+def make_record():
+    return Record(
+        approximation=np.arange(6.0).reshape(1, 2, 3),
+        input="a",
+        rank=1,
+        method="nn-exact",
+        seed=3,
+        seconds=1.5,
+        steps=2,
+        stored_numbers=9,
+        loss=np.array([[0.5, 0.25]]),
+        settings={"dtype": "float64"},
+        metrics={"rel_err_2": 0.1},
+    )
+
+
+def test_record_round_trip(tmp_path):
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    record = read_record(path)
+    np.testing.assert_array_equal(record.approximation, make_record().approximation)
+    assert record.settings == {"dtype": "float64"} and record.metrics == {
+        "rel_err_2": 0.1
+    }
+    assert record.versions["numpy"] == np.__version__ and record.created
+    assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+
+
+def test_matrix_and_svd_round_trip(tmp_path):
+    matrix = np.random.default_rng(0).standard_normal((2, 4, 3))
+    write_matrix(tmp_path / "m.h5", InputMatrix(matrix, "x", "image", "x.png", "x"))
+    item = read_matrix(tmp_path / "m.h5")
+    assert item.input == "x" and item.member == 0
+    write_svd(tmp_path / "s.h5", "x", [thin_svd(c) for c in matrix], 0.1)
+    (first, second) = read_svd(tmp_path / "s.h5")
+    np.testing.assert_allclose(second.truncate(3), matrix[1])
+
+
+def test_a_crash_while_writing_leaves_no_file(tmp_path):
+    record = make_record()
+    record.approximation = np.zeros((2, 2))  # wrong rank: fails inside the writer
+    with pytest.raises(RecordError):
+        write_record(tmp_path / "r.h5", record)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_file_is_named(tmp_path):
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    path.write_bytes(path.read_bytes()[:500])
+    with pytest.raises(RecordError, match="r.h5"):
+        read_record(path)
+
+
+def test_edited_file_is_named(tmp_path):
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    with h5py.File(path, "a") as handle:
+        del handle["loss"]
+        handle["loss"] = np.zeros((1, 5))
+    with pytest.raises(RecordError, match="r.h5.*loss"):
+        read_record(path)
+    with h5py.File(path, "a") as handle:
+        handle.attrs["schema"] = "other"
+    with pytest.raises(RecordError, match="schema"):
+        read_record(path)

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from lowrank.svd import randomized_svd, thin_svd
+
+
+@pytest.fixture
+def matrix():
+    return np.random.default_rng(0).standard_normal((30, 20))
+
+
+def test_truncation_errors_follow_the_singular_values(matrix):
+    decomposition = thin_svd(matrix)
+    for rank in (1, 5, 19):
+        approximation = decomposition.truncate(rank)
+        assert np.linalg.matrix_rank(approximation) == rank
+        assert np.linalg.norm(matrix - approximation, 2) == pytest.approx(
+            decomposition.error_2(rank)
+        )
+        assert np.linalg.norm(matrix - approximation) == pytest.approx(
+            decomposition.error_fro(rank)
+        )
+
+
+def test_truncation_beats_other_rank_k_matrices(matrix):
+    rng = np.random.default_rng(1)
+    best = np.linalg.norm(matrix - thin_svd(matrix).truncate(3))
+    for _ in range(20):
+        other = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 20))
+        assert np.linalg.norm(matrix - other) > best
+
+
+def test_randomized_svd_matches_on_a_decaying_spectrum():
+    rng = np.random.default_rng(2)
+    u, _ = np.linalg.qr(rng.standard_normal((200, 100)))
+    v, _ = np.linalg.qr(rng.standard_normal((150, 100)))
+    matrix = (u * 0.7 ** np.arange(100)) @ v.T
+    exact, approximate = thin_svd(matrix), randomized_svd(matrix, 10, seed=0)
+    np.testing.assert_allclose(approximate.s, exact.s[:10], rtol=1e-8)
+    np.testing.assert_allclose(approximate.truncate(10), exact.truncate(10), atol=1e-8)
+
+
+@pytest.mark.parametrize("rank", [0, -1, 21, 2.0, True])
+def test_invalid_ranks_are_refused(matrix, rank):
+    with pytest.raises(ValueError, match="rank"):
+        thin_svd(matrix).truncate(rank)
+
+
+def test_non_finite_input_is_refused():
+    with pytest.raises(ValueError, match="NaN"):
+        thin_svd(np.array([[1.0, np.nan]]))
