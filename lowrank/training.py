@@ -128,6 +128,18 @@ def regime_from_settings(name, settings):
     return classes[name](architecture=architecture, **settings)
 
 
+def configure_threads(threads):
+    """Limit the backend's CPU threads to the job's ``threads``.
+
+    Must run before the first operation; a no-op for backends without the knob.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def train(a, rank, regime):
     """Train a rank-``rank`` bottleneck network to act like ``a``.
 

@@ -1,0 +1,60 @@
+"""Digests of the lowrank source a workflow step runs.
+
+Snakemake reruns a job when its script changes but cannot see the modules the
+script imports. A step's ``params`` carry the digest of every lowrank module
+its script reaches through imports, so editing one module reruns exactly the
+steps that use it.
+"""
+
+import ast
+import hashlib
+from pathlib import Path
+
+PACKAGE = "lowrank"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def imported_modules(path):
+    """Names of the lowrank modules imported by the Python file ``path``."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        found.update(name for name in names if _module_file(name) is not None)
+    return found
+
+
+def module_closure(path):
+    """Files of every lowrank module reachable from ``path`` by imports, sorted."""
+    seen, pending = set(), [Path(path)]
+    while pending:
+        for name in imported_modules(pending.pop()):
+            file = _module_file(name)
+            if file not in seen:
+                seen.add(file)
+                pending.append(file)
+    return sorted(seen)
+
+
+def source_digest(path):
+    """SHA-256 over the sources of the lowrank modules ``path`` depends on."""
+    digest = hashlib.sha256()
+    for file in module_closure(path):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _module_file(name):
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    if len(parts) == 1:
+        return PACKAGE_DIR / "__init__.py"
+    file = PACKAGE_DIR.joinpath(*parts[1:]).with_suffix(".py")
+    return file if file.is_file() else None

@@ -1,0 +1,84 @@
+import os
+import warnings
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from lowrank.provenance import source_digest
+from lowrank.study import plan_study
+
+# Jobs (local, conda or cluster) import lowrank from this checkout; an
+# existing PYTHONPATH is kept behind it.
+REPO_ROOT = Path(workflow.current_basedir).resolve().parents[1]
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        [str(REPO_ROOT), *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]
+    )
+)
+
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+
+wildcard_constraints:
+    input=r"[^/]+",
+    rank=r"[0-9]+",
+    regime=r"paper|exact",
+    method=r"svd|nn-paper|nn-exact",
+
+
+with warnings.catch_warnings(record=True) as planning_warnings:
+    warnings.simplefilter("always")
+    STUDY = {item.name: item for item in plan_study(config)}
+for warning in planning_warnings:
+    logger.warning(f"lowrank: {warning.message}")
+
+SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
+METHODS = ["svd"] + [
+    f"nn-{regime}" for regime in config.get("methods", ["paper", "exact"])
+]
+
+
+def script_digest(name):
+    """Digest of the lowrank modules a script imports (reruns on their edits)."""
+    return source_digest(SCRIPT_DIR / name)
+
+
+def get_final_outputs():
+    return ["results/summary.csv", "results/summary.h5"]
+
+
+def input_matrix_path(name):
+    folder = "images" if STUDY[name].kind == "image" else "matrices"
+    return f"results/inputs/{folder}/{name}.h5"
+
+
+def get_input_matrix(wildcards):
+    return input_matrix_path(wildcards.input)
+
+
+def get_image_file(wildcards):
+    return str(STUDY[wildcards.input].path)
+
+
+def get_matrix_spec(wildcards):
+    item = STUDY[wildcards.input]
+    return {"set": item.set, "member": item.member, **config["matrices"][item.set]}
+
+
+def get_regime_settings(wildcards):
+    settings = dict(config["regimes"].get(wildcards.regime) or {})
+    settings["architecture"] = config.get("architecture", {})
+    return settings
+
+
+def get_records():
+    return [
+        f"results/records/{name}/rank{rank}/{method}.h5"
+        for name, item in STUDY.items()
+        for rank in item.ranks
+        for method in METHODS
+    ]
+
+
+def get_record_inputs():
+    return [input_matrix_path(name) for name in STUDY]
