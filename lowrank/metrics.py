@@ -145,5 +145,8 @@ def largest_principal_angle(b, u, s, rank, rtol=1e-10):
     ub, sb, _ = np.linalg.svd(np.asarray(b, dtype=np.float64), full_matrices=False)
     if sb.size < rank or sb[rank - 1] <= rtol * max(sb[0], 1e-300):
         return _undefined(f"the approximation has rank below {rank}")
-    cosines = np.linalg.svd(ub[:, :rank].T @ u[:, :rank], compute_uv=False)
-    return float(np.arccos(np.clip(cosines.min(), -1.0, 1.0)))
+    basis, reference = ub[:, :rank], u[:, :rank]
+    # Sines resolve small angles that arccos of a cosine near 1 would round away.
+    sine = np.linalg.norm(basis - reference @ (reference.T @ basis), ord=2)
+    cosine = np.linalg.svd(reference.T @ basis, compute_uv=False).min()
+    return float(np.arctan2(sine, cosine))

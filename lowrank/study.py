@@ -81,7 +81,9 @@ def plan_study(config):
         except InputFileError:
             shape = None
         ranks = overrides.get(stem, config.get("ranks", []))
-        plan.append(StudyInput(stem, "image", stem, 0, _fit(stem, ranks, shape), shape, path))
+        plan.append(
+            StudyInput(stem, "image", stem, 0, _fit(stem, ranks, shape), shape, path)
+        )
     for name, spec in config.get("matrices", {}).items():
         members = build_members(name, spec)
         for index, member in enumerate(members):
@@ -93,7 +95,9 @@ def plan_study(config):
                 )
             ranks = _fit(member_name, spec["ranks"], member.shape)
             plan.append(
-                StudyInput(member_name, spec["family"], name, index, ranks, member.shape)
+                StudyInput(
+                    member_name, spec["family"], name, index, ranks, member.shape
+                )
             )
     if not plan:
         raise StudySpecError(

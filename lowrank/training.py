@@ -36,7 +36,10 @@ import keras
 import numpy as np
 
 from lowrank.errors import TrainingDivergedError
+from lowrank.methods import network_method
 from lowrank.network import build_bottleneck, check_rank, learned_matrix
+from lowrank.records import Record
+from lowrank.svd import check_rank as check_rank_range
 
 REGIMES = ("paper", "exact")
 
@@ -169,6 +172,39 @@ def train(a, rank, regime):
     found = check_rank(matrix, rank, dtype=regime.dtype)
     settings = {"regime": type(regime).__name__, **asdict(regime)}
     return TrainingResult(model, matrix, loss, found, seconds, converged, settings)
+
+
+def train_record(item, rank, regime_name, settings):
+    """Train one network per channel of ``item`` and return their :class:`Record`.
+
+    Parameters
+    ----------
+    item : lowrank.records.InputMatrix
+    rank : int
+    regime_name : {"paper", "exact"}
+    settings : mapping
+        The regime's settings, as accepted by :func:`regime_from_settings`.
+    """
+    check_rank_range(rank, min(item.matrix.shape[1:]))
+    regime = regime_from_settings(regime_name, settings)
+    results = [train(channel, rank, regime) for channel in item.matrix]
+    steps = max(result.steps for result in results)
+    loss = np.full((len(results), steps), np.nan)
+    for row, result in zip(loss, results):
+        row[: result.steps] = result.loss
+    return Record(
+        approximation=np.stack([result.matrix for result in results]),
+        input=item.input,
+        rank=rank,
+        method=network_method(regime_name),
+        seed=regime.seed,
+        seconds=sum(result.seconds for result in results),
+        steps=steps,
+        converged=all(result.converged for result in results),
+        stored_numbers=sum(result.model.count_params() for result in results),
+        loss=loss,
+        settings=results[0].settings,
+    )
 
 
 def _build(a, rank, regime, use_bias, initializer):

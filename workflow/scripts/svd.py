@@ -10,6 +10,4 @@ sys.stderr = open(snakemake.log[0], "w")
 item = read_matrix(snakemake.input[0])
 start = time.perf_counter()
 decompositions = [thin_svd(channel) for channel in item.matrix]
-write_svd(
-    snakemake.output[0], item.input, decompositions, time.perf_counter() - start
-)
+write_svd(snakemake.output[0], item.input, decompositions, time.perf_counter() - start)

@@ -10,13 +10,12 @@ import sys
 os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from lowrank.methods import network_record  # noqa: E402
 from lowrank.records import read_matrix, write_record  # noqa: E402
-from lowrank.training import configure_threads  # noqa: E402
+from lowrank.training import configure_threads, train_record  # noqa: E402
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 configure_threads(snakemake.threads)
-record = network_record(
+record = train_record(
     read_matrix(snakemake.input[0]),
     int(snakemake.wildcards.rank),
     snakemake.wildcards.regime,

@@ -1,0 +1,149 @@
+"""The real workflow on a tiny study in a temporary copy of the repository."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+TINY_CONFIG = {
+    "images": {"directory": "resources/images", "mode": "gray", "max_pixels": 10_000},
+    "ranks": [1, 2],
+    "matrices": {"diag6": {"family": "diag", "n": 6, "ranks": [2]}},
+    "methods": ["paper", "exact"],
+    "architecture": {"design": "paper"},
+    "regimes": {
+        "paper": {"samples": 64, "epochs": 2, "batch_size": 32},
+        "exact": {"max_steps": 200},
+    },
+    "training": {"threads": 1},
+}
+
+pytestmark = pytest.mark.workflow
+
+
+def write_image(path, seed, shape=(8, 6)):
+    pixels = np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+
+
+def snakemake(workdir, *args, check=True):
+    result = subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "--resources", "gpu=1", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {args} failed:\n{result.stderr[-4000:]}")
+    return result
+
+
+def planned_jobs(workdir):
+    """Rule -> job count of what a dry run would execute now."""
+    output = snakemake(workdir, "--dry-run").stdout
+    return {
+        rule: int(count)
+        for rule, count in re.findall(r"^(\w+)\s+(\d+)$", output, flags=re.M)
+        if rule != "total"
+    }
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("study")
+    for name in ("Snakefile", "workflow", "lowrank", "environment.yml"):
+        source = REPO / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, workdir / name)
+    (workdir / "config").mkdir()
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    images = workdir / "resources" / "images"
+    images.mkdir(parents=True)
+    write_image(images / "tiny one.png", seed=0)
+    (images / ".DS_Store").write_bytes(b"\0\1")
+    snakemake(workdir)
+    return workdir
+
+
+def test_full_run_writes_the_summary(study):
+    table = pd.read_csv(study / "results" / "summary.csv")
+    hdf = pd.read_hdf(study / "results" / "summary.h5", "summary")
+    assert len(table) == len(hdf) == 3 * 3  # (image r1, r2, diag6 r2) x 3 methods
+    assert set(table["method"]) == {"svd", "nn-paper", "nn-exact"}
+    exact = table[table["method"] == "nn-exact"]
+    assert exact["delta_rel_err_2"].abs().max() < 1e-9
+    image = table[table["input"] == "tiny one"]
+    assert (
+        image["psnr"].notna().all()
+        and table[table["kind"] == "diag"]["ssim"].isna().all()
+    )
+
+
+def test_rerun_does_nothing(study):
+    assert planned_jobs(study) == {}
+
+
+def test_changed_training_setting_reruns_training_and_evaluation_only(study):
+    config_path = study / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["regimes"]["exact"]["max_steps"] = 300
+    config_path.write_text(yaml.safe_dump(config))
+    try:
+        jobs = planned_jobs(study)
+    finally:
+        config_path.write_text(yaml.safe_dump(TINY_CONFIG))
+    assert jobs == {"train": 3, "evaluate": 3, "summary": 1, "default": 1}
+
+
+def test_edited_module_reruns_only_its_dependants(study):
+    module = study / "lowrank" / "evaluation.py"
+    original = module.read_text()
+    module.write_text(original + "\n# edited\n")
+    try:
+        jobs = planned_jobs(study)
+    finally:
+        module.write_text(original)
+    assert jobs == {"evaluate": 9, "summary": 1, "default": 1}
+
+
+def test_new_image_runs_only_its_jobs_and_aggregates(study):
+    new_image = study / "resources" / "images" / "second.png"
+    write_image(new_image, seed=1)
+    try:
+        jobs = planned_jobs(study)
+    finally:
+        new_image.unlink()
+    assert jobs == {
+        "image_to_matrix": 1,
+        "svd": 1,
+        "truncate": 2,
+        "train": 4,
+        "evaluate": 6,
+        "summary": 1,
+        "default": 1,
+    }
+
+
+def test_lint_and_format_are_clean():
+    lint = subprocess.run(
+        [*SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    snakefmt = shutil.which("snakefmt") or str(Path(sys.executable).parent / "snakefmt")
+    check = subprocess.run(
+        [snakefmt, "--check", "Snakefile", "workflow"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
