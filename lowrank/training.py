@@ -159,6 +159,7 @@ def train(a, rank, regime):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"expected an (m, n) matrix, got shape {a.shape}")
+    _allow_dtype(regime.dtype)
     keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
     if isinstance(regime, PaperRegime):
@@ -332,6 +333,14 @@ def _damped(gram, damping):
     # (a zero input); targets are normalised, so 1 is on the scale of the data.
     shift = damping * (ops.trace(gram) / size + 1.0)
     return gram + shift * ops.eye(size, dtype=gram.dtype)
+
+
+def _allow_dtype(dtype):
+    """JAX computes float64 as float32 unless told otherwise; tell it."""
+    if dtype == "float64" and keras.backend.backend() == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
 
 
 def _compile(function):

@@ -1,0 +1,23 @@
+from lowrank.provenance import module_closure, source_digest
+
+
+def test_closure_follows_lowrank_imports_only(tmp_path):
+    script = tmp_path / "step.py"
+    script.write_text("import numpy\nfrom lowrank.evaluation import evaluate\n")
+    names = {path.name for path in module_closure(script)}
+    assert {"evaluation.py", "metrics.py"} <= names
+    assert "training.py" not in names and "images.py" not in names
+
+
+def test_function_level_imports_count(tmp_path):
+    script = tmp_path / "step.py"
+    script.write_text("def f():\n    from lowrank import training\n")
+    assert "training.py" in {path.name for path in module_closure(script)}
+
+
+def test_digest_depends_on_the_script_imports(tmp_path):
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text("import lowrank.svd\n")
+    second.write_text("import lowrank.images\n")
+    assert source_digest(first) == source_digest(first)
+    assert source_digest(first) != source_digest(second)

@@ -1,0 +1,71 @@
+import pytest
+from PIL import Image
+
+from lowrank.errors import InputFileError, StudySpecError
+from lowrank.study import SkippedRankWarning, discover_images, plan_study
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    Image.new("L", (6, 4)).save(folder / "wide one.png")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    return folder
+
+
+def test_discovery_ignores_hidden_and_other_files(images):
+    assert list(discover_images(images)) == ["wide one"]
+
+
+def test_two_files_with_one_stem_are_named(images):
+    Image.new("L", (6, 4)).save(images / "wide one.jpg")
+    with pytest.raises(InputFileError, match="wide one.jpg.*wide one.png|wide one.png"):
+        discover_images(images)
+
+
+def test_ranks_outside_the_shape_are_skipped_with_a_warning(images):
+    config = {"images": {"directory": str(images)}, "ranks": [1, 3, 4, 9]}
+    with pytest.warns(SkippedRankWarning, match=r"wide one \(4x6\).*\[4, 9\]"):
+        (item,) = plan_study(config)
+    assert item.ranks == (1, 3) and item.shape == (4, 6)
+
+
+def test_matrix_sets_become_members(tmp_path):
+    config = {
+        "images": {"directory": str(tmp_path / "none")},
+        "matrices": {
+            "r": {
+                "family": "uniform",
+                "count": 2,
+                "shape": [3, 5],
+                "seed": 0,
+                "ranks": [2],
+            },
+            "d": {"family": "diag", "n": 4, "ranks": [1, 2]},
+        },
+    }
+    plan = {item.name: item for item in plan_study(config)}
+    assert set(plan) == {"r-0", "r-1", "d"}
+    assert plan["r-1"].set == "r" and plan["r-1"].member == 1
+    assert plan["d"].ranks == (1, 2)
+
+
+def test_unreadable_image_keeps_its_ranks_for_the_job_to_report(images):
+    (images / "broken.png").write_bytes(b"\x89PNG broken")
+    config = {"images": {"directory": str(images)}, "ranks": [1]}
+    plan = {item.name: item for item in plan_study(config)}
+    assert plan["broken"].shape is None and plan["broken"].ranks == (1,)
+
+
+def test_name_collision_and_empty_study_are_errors(images, tmp_path):
+    config = {
+        "images": {"directory": str(images)},
+        "ranks": [1],
+        "matrices": {"wide one": {"family": "diag", "n": 3, "ranks": [1]}},
+    }
+    with pytest.raises(StudySpecError, match="wide one"):
+        plan_study(config)
+    with pytest.raises(StudySpecError, match="images.directory.*matrices"):
+        plan_study({"images": {"directory": str(tmp_path / "empty")}, "ranks": [1]})
