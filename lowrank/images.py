@@ -63,27 +63,13 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
             image.seek(0)
             image.load()
             pixels = _to_channels(ImageOps.exif_transpose(image), mode)
+    except InputFileError:
+        raise
     except UnidentifiedImageError as error:
         raise InputFileError(f"{path}: not an image Pillow can read") from error
     except (OSError, SyntaxError, ValueError) as error:
         raise InputFileError(f"{path}: corrupt or truncated image ({error})") from error
     return pixels
-
-
-def image_shape(path, max_pixels=Image.MAX_IMAGE_PIXELS):
-    """Return (rows, cols) after EXIF rotation, reading only the header."""
-    path = Path(path)
-    try:
-        with Image.open(path) as image:
-            _check_size(path, image, max_pixels)
-            cols, rows = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except UnidentifiedImageError as error:
-        raise InputFileError(f"{path}: not an image Pillow can read") from error
-    except OSError as error:
-        raise InputFileError(f"{path}: cannot read image header ({error})") from error
-    # Orientations 5-8 swap width and height.
-    return (cols, rows) if orientation in (5, 6, 7, 8) else (rows, cols)
 
 
 def _check_size(path, image, max_pixels):

@@ -1,22 +1,31 @@
 """Which inputs a study has and at which ranks: the workflow's plan.
 
-Images are discovered in a folder (one input per file stem); study matrices
-come from the config's ``matrices`` section, one input per member. A rank
-outside 1..min(m, n) - 1 for an input is skipped with a warning that names the
-input and its shape, since min(m, n) and above reproduce the input exactly.
+Images are discovered in a folder (one input per file stem) and decoded once
+to check them; an image that cannot be read (corrupt, truncated, empty, over
+the pixel limit) is skipped with a warning naming the file and the reason, so
+the rest of the study runs. Study matrices come from the config's ``matrices``
+section, one input per member. A rank outside 1..min(m, n) - 1 for an input is
+skipped with a warning that names the input and its shape, since min(m, n) and
+above reproduce the input exactly.
 """
 
+import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from lowrank.errors import InputFileError, StudySpecError
-from lowrank.images import image_shape, is_image_path
+from lowrank.images import is_image_path, load_image
 from lowrank.matrices import build_members
 
 
 class SkippedRankWarning(UserWarning):
     """A configured rank does not fit an input and was left out."""
+
+
+class SkippedInputWarning(UserWarning):
+    """An image file cannot be read and was left out of the study."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +34,7 @@ class StudyInput:
 
     ``name`` is used in result paths; ``set`` and ``member`` group the members
     of a random matrix set; ``path`` is the image file (None for matrices);
-    ``shape`` is None when an image header cannot be read (its conversion job
-    then fails with the reason, and other inputs go on).
+    ``shape`` is (rows, cols).
     """
 
     name: str
@@ -34,7 +42,7 @@ class StudyInput:
     set: str
     member: int
     ranks: tuple
-    shape: tuple | None = None
+    shape: tuple
     path: Path | None = None
 
 
@@ -60,8 +68,67 @@ def discover_images(directory):
     return found
 
 
-def plan_study(config):
-    """Return the list of :class:`StudyInput` a validated config asks for."""
+def check_images(paths, max_pixels=None, cache_path=None):
+    """Decode every image once; return (shapes, errors) keyed like ``paths``.
+
+    Parameters
+    ----------
+    paths : mapping of name -> Path
+    max_pixels : int or None
+        Pixel limit passed to :func:`lowrank.images.load_image`.
+    cache_path : Path or None
+        JSON file remembering each file's verdict by size and modification
+        time, so that a workflow rerun does not decode unchanged images again.
+
+    Returns
+    -------
+    shapes : dict name -> (rows, cols) of the readable images
+    errors : dict name -> message (naming the file) of the others
+    """
+    cache = _read_cache(cache_path)
+    shapes, errors = {}, {}
+    for name, path in paths.items():
+        stat = os.stat(path)
+        key = f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_pixels}"
+        if key not in cache:
+            try:
+                cache[key] = {
+                    "shape": list(load_image(path, max_pixels=max_pixels).shape[1:])
+                }
+            except InputFileError as error:
+                cache[key] = {"error": str(error)}
+        if "shape" in cache[key]:
+            shapes[name] = tuple(cache[key]["shape"])
+        else:
+            errors[name] = cache[key]["error"]
+    _write_cache(cache_path, cache)
+    return shapes, errors
+
+
+def _read_cache(path):
+    try:
+        return json.loads(Path(path).read_text()) if path else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(path, cache):
+    if not path:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    os.replace(temporary, path)
+
+
+def plan_study(config, cache_path=None, warn=warnings.warn):
+    """Return the list of :class:`StudyInput` a validated config asks for.
+
+    ``cache_path`` is passed to :func:`check_images`. Skipped images and ranks
+    are announced through ``warn(message, category)``, by default
+    :func:`warnings.warn`.
+    """
     image_config = config.get("images", {})
     directory = image_config.get("directory", "resources/images")
     max_pixels = image_config.get("max_pixels")
@@ -69,21 +136,17 @@ def plan_study(config):
     images = discover_images(directory)
     unknown = sorted(set(overrides) - set(images))
     if unknown:
-        warnings.warn(
+        warn(
             f"rank_overrides: no image with stem(s) {unknown} in {directory}",
             SkippedRankWarning,
-            stacklevel=2,
         )
+    shapes, errors = check_images(images, max_pixels, cache_path)
+    for message in errors.values():
+        warn(f"skipped: {message}", SkippedInputWarning)
     plan = []
-    for stem, path in images.items():
-        try:
-            shape = image_shape(path, max_pixels=max_pixels)
-        except InputFileError:
-            shape = None
-        ranks = overrides.get(stem, config.get("ranks", []))
-        plan.append(
-            StudyInput(stem, "image", stem, 0, _fit(stem, ranks, shape), shape, path)
-        )
+    for stem, shape in shapes.items():
+        ranks = _fit(stem, overrides.get(stem, config.get("ranks", [])), shape, warn)
+        plan.append(StudyInput(stem, "image", stem, 0, ranks, shape, images[stem]))
     for name, spec in config.get("matrices", {}).items():
         members = build_members(name, spec)
         for index, member in enumerate(members):
@@ -93,7 +156,7 @@ def plan_study(config):
                     f"matrices.{name}: input name {member_name!r} is also the stem of "
                     f"{images[member_name]}; rename one"
                 )
-            ranks = _fit(member_name, spec["ranks"], member.shape)
+            ranks = _fit(member_name, spec["ranks"], member.shape, warn)
             plan.append(
                 StudyInput(
                     member_name, spec["family"], name, index, ranks, member.shape
@@ -107,17 +170,14 @@ def plan_study(config):
     return plan
 
 
-def _fit(name, ranks, shape):
-    if shape is None:
-        return tuple(sorted(set(ranks)))
+def _fit(name, ranks, shape, warn):
     limit = min(shape) - 1
     kept = tuple(sorted({rank for rank in ranks if 1 <= rank <= limit}))
     skipped = sorted(set(ranks) - set(kept))
     if skipped:
-        warnings.warn(
+        warn(
             f"{name} ({shape[0]}x{shape[1]}): rank(s) {skipped} skipped, "
             f"ranks must lie in 1..{limit}",
             SkippedRankWarning,
-            stacklevel=3,
         )
     return kept

@@ -159,7 +159,7 @@ def train(a, rank, regime):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"expected an (m, n) matrix, got shape {a.shape}")
-    _allow_dtype(regime.dtype)
+    _prepare_backend(regime.dtype)
     keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
     if isinstance(regime, PaperRegime):
@@ -335,9 +335,18 @@ def _damped(gram, damping):
     return gram + shift * ops.eye(size, dtype=gram.dtype)
 
 
-def _allow_dtype(dtype):
-    """JAX computes float64 as float32 unless told otherwise; tell it."""
-    if dtype == "float64" and keras.backend.backend() == "jax":
+def _prepare_backend(dtype):
+    """Make the backend reproducible and honour ``dtype``.
+
+    TensorFlow picks kernels nondeterministically unless asked not to; JAX
+    computes float64 as float32 unless told otherwise.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    if backend == "jax" and dtype == "float64":
         import jax
 
         jax.config.update("jax_enable_x64", True)

@@ -2,7 +2,12 @@ import pytest
 from PIL import Image
 
 from lowrank.errors import InputFileError, StudySpecError
-from lowrank.study import SkippedRankWarning, discover_images, plan_study
+from lowrank.study import (
+    SkippedInputWarning,
+    SkippedRankWarning,
+    discover_images,
+    plan_study,
+)
 
 
 @pytest.fixture
@@ -52,11 +57,21 @@ def test_matrix_sets_become_members(tmp_path):
     assert plan["d"].ranks == (1, 2)
 
 
-def test_unreadable_image_keeps_its_ranks_for_the_job_to_report(images):
+def test_unreadable_images_are_skipped_with_a_warning(images, tmp_path):
     (images / "broken.png").write_bytes(b"\x89PNG broken")
+    (images / "empty.jpg").write_bytes(b"")
     config = {"images": {"directory": str(images)}, "ranks": [1]}
-    plan = {item.name: item for item in plan_study(config)}
-    assert plan["broken"].shape is None and plan["broken"].ranks == (1,)
+    cache = tmp_path / "cache" / "images.json"
+    with pytest.warns(SkippedInputWarning) as caught:
+        plan = plan_study(config, cache_path=cache)
+    assert [item.name for item in plan] == ["wide one"]
+    messages = " ".join(str(w.message) for w in caught)
+    assert "broken.png" in messages and "empty.jpg: the file is empty" in messages
+    with pytest.warns(SkippedInputWarning):
+        assert [item.name for item in plan_study(config, cache_path=cache)] == [
+            "wide one"
+        ]
+    assert "broken.png" in cache.read_text()
 
 
 def test_name_collision_and_empty_study_are_errors(images, tmp_path):

@@ -27,6 +27,9 @@ TINY_CONFIG = {
     "training": {"threads": 1},
 }
 
+# A stem with a space, dots and a non-ASCII letter.
+TINY_IMAGE = "tiny one.v2.é.png"
+
 pytestmark = pytest.mark.workflow
 
 
@@ -58,19 +61,25 @@ def planned_jobs(workdir):
     }
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("study")
+def make_study(workdir, config):
+    """A copy of the workflow in ``workdir`` with ``config`` and one tiny image."""
+    workdir.mkdir(parents=True, exist_ok=True)
     for name in ("Snakefile", "workflow", "lowrank", "environment.yml"):
         source = REPO / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, workdir / name)
     (workdir / "config").mkdir()
-    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     images = workdir / "resources" / "images"
     images.mkdir(parents=True)
-    write_image(images / "tiny one.png", seed=0)
+    write_image(images / TINY_IMAGE, seed=0)
     (images / ".DS_Store").write_bytes(b"\0\1")
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    workdir = make_study(tmp_path_factory.mktemp("study"), TINY_CONFIG)
     snakemake(workdir)
     return workdir
 
@@ -82,7 +91,7 @@ def test_full_run_writes_the_summary(study):
     assert set(table["method"]) == {"svd", "nn-paper", "nn-exact"}
     exact = table[table["method"] == "nn-exact"]
     assert exact["delta_rel_err_2"].abs().max() < 1e-9
-    image = table[table["input"] == "tiny one"]
+    image = table[table["input"] == "tiny one.v2.é"]
     assert (
         image["psnr"].notna().all()
         and table[table["kind"] == "diag"]["ssim"].isna().all()
@@ -147,3 +156,30 @@ def test_lint_and_format_are_clean():
         text=True,
     )
     assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("ranks", [0], "ranks"),
+        ("ranks", [1.5], "ranks"),
+        ("rnaks", [1], "rnaks"),
+        ("regimes", {"exact": {"max_steps": "ten"}}, "max_steps"),
+        ("images", {"mode": "cmyk"}, "mode"),
+    ],
+)
+def test_bad_config_stops_with_the_key(tmp_path, key, value, message):
+    config = {**TINY_CONFIG, key: value}
+    result = snakemake(make_study(tmp_path, config), "--dry-run", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert message in output and "Traceback" not in output
+
+
+def test_empty_study_names_both_keys(tmp_path):
+    workdir = make_study(tmp_path, {**TINY_CONFIG, "matrices": {}})
+    (workdir / "resources" / "images" / TINY_IMAGE).unlink()
+    result = snakemake(workdir, "--dry-run", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "nothing to study" in output and "images.directory" in output

@@ -1,5 +1,5 @@
 import os
-import warnings
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -26,11 +26,18 @@ wildcard_constraints:
     method=r"svd|nn-paper|nn-exact",
 
 
-with warnings.catch_warnings(record=True) as planning_warnings:
-    warnings.simplefilter("always")
-    STUDY = {item.name: item for item in plan_study(config)}
-for warning in planning_warnings:
-    logger.warning(f"lowrank: {warning.message}")
+def print_warning(message, category):
+    # Snakemake 9's logger is silent while the Snakefile is parsed (#3558),
+    # and it swallows Python warnings.
+    print(f"lowrank {category.__name__}: {message}", file=sys.stderr)
+
+
+STUDY = {
+    item.name: item
+    for item in plan_study(
+        config, cache_path=".snakemake/lowrank/images.json", warn=print_warning
+    )
+}
 
 SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
 METHODS = ["svd"] + [

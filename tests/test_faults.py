@@ -1,0 +1,144 @@
+"""Faults during a study: killed jobs, divergence, damaged results, reruns."""
+
+import os
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from PIL import Image
+from test_workflow import SNAKEMAKE, TINY_CONFIG, TINY_IMAGE, make_study, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def slow_config():
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["matrices"] = {}
+    config["ranks"] = [1]
+    config["methods"] = ["paper"]
+    config["regimes"]["paper"] = {"samples": 40_000, "epochs": 8}
+    return config
+
+
+def training_processes(workdir):
+    found = subprocess.run(
+        ["pgrep", "-f", f"{workdir}.*train.py"], capture_output=True, text=True
+    )
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def start_and_kill(workdir, whole_run):
+    """Start a study, wait until training runs, then SIGKILL the training job
+    (or, with ``whole_run``, Snakemake and every job it started)."""
+    command = [*SNAKEMAKE, "--cores", "1", "--resources", "gpu=1"]
+    runner = subprocess.Popen(
+        ["timeout", "-k", "10", "600", *command],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not training_processes(workdir) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(3)  # inside training, after TensorFlow started
+    if whole_run:
+        os.killpg(runner.pid, signal.SIGKILL)
+    else:
+        for pid in training_processes(workdir):
+            os.kill(pid, signal.SIGKILL)
+    runner.wait(timeout=120)
+    return not list((workdir / "results" / "approximations").rglob("nn-paper.h5"))
+
+
+def test_killed_training_job_leaves_no_result_and_a_rerun_completes(tmp_path):
+    workdir = make_study(tmp_path, slow_config())
+    assert start_and_kill(workdir, whole_run=False)
+    snakemake(workdir)
+    assert (workdir / "results" / "summary.csv").is_file()
+
+
+def test_killed_snakemake_needs_unlock_then_completes(tmp_path):
+    workdir = make_study(tmp_path, slow_config())
+    assert start_and_kill(workdir, whole_run=True)
+    assert "--unlock" in snakemake(workdir, check=False).stderr
+    snakemake(workdir, "--unlock")
+    snakemake(workdir, "--rerun-incomplete")
+    assert (workdir / "results" / "summary.csv").is_file()
+    assert not list(workdir.rglob("*.h5.tmp-*"))
+
+
+def test_diverging_training_says_what_to_change_and_stores_nothing(tmp_path):
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["methods"] = ["paper"]
+    config["matrices"] = {}
+    config["ranks"] = [1]
+    config["regimes"]["paper"] = {"samples": 64, "epochs": 3, "learning_rate": 1e30}
+    workdir = make_study(tmp_path, config)
+    result = snakemake(workdir, "--keep-going", check=False)
+    assert result.returncode != 0
+    log = next((workdir / "results" / "logs" / "train").rglob("paper.log")).read_text()
+    assert "training diverged" in log and "learning_rate" in log
+    assert not list((workdir / "results" / "approximations").rglob("nn-paper.h5"))
+
+
+def test_damaged_record_is_named_when_read(tmp_path):
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["methods"] = ["exact"]
+    config["matrices"] = {}
+    config["ranks"] = [1]
+    workdir = make_study(tmp_path, config)
+    snakemake(workdir)
+    record = next((workdir / "results" / "records").rglob("nn-exact.h5"))
+    record.write_bytes(record.read_bytes()[:300])
+    result = snakemake(workdir, check=False)
+    assert result.returncode != 0
+    assert (
+        f"{record.name}" in (workdir / "results" / "logs" / "summary.log").read_text()
+    )
+
+
+def test_rerun_from_scratch_reproduces_every_record(tmp_path):
+    first = make_study(tmp_path / "first", TINY_CONFIG)
+    second = make_study(tmp_path / "second", TINY_CONFIG)
+    snakemake(first)
+    snakemake(second)
+    records = sorted((first / "results" / "records").rglob("*.h5"))
+    assert len(records) == 9
+    for path in records:
+        twin = second / path.relative_to(first)
+        with h5py.File(path) as a, h5py.File(twin) as b:
+            for name in ("approximation", "loss"):
+                np.testing.assert_array_equal(a[name][()], b[name][()])
+            np.testing.assert_equal(dict(a["metrics"].attrs), dict(b["metrics"].attrs))
+            assert a.attrs["settings"] == b.attrs["settings"]
+            assert "tensorflow" in a.attrs["versions"] or "svd" in path.name
+
+
+def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["methods"] = ["exact"]
+    config["matrices"] = {}
+    workdir = make_study(tmp_path, config)
+    images = workdir / "resources" / "images"
+    good = (images / TINY_IMAGE).read_bytes()
+    (images / "truncated.png").write_bytes(good[: len(good) // 2])
+    (images / "empty.jpg").write_bytes(b"")
+    (images / "notes.txt").write_text("not an image")
+    Image.new("L", (5, 4)).save(images / "black.png")
+    Image.new("L", (9, 1), 200).save(images / "line.png")
+    Image.new("L", (200, 100)).save(images / "huge.png")  # over max_pixels=10000
+
+    result = snakemake(workdir, "--keep-going")
+    for name in ("truncated.png", "empty.jpg: the file is empty", "huge.png"):
+        assert name in result.stderr
+    assert "line (1x9): rank(s) [1, 2] skipped" in result.stderr
+    table = pd.read_csv(workdir / "results" / "summary.csv")
+    assert sorted(set(table["input"])) == ["black", "tiny one.v2.é"]
+    black = table[table["input"] == "black"]
+    assert black["rel_err_2"].isna().all() and (black["psnr"] > 100).all()
