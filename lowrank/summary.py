@@ -1,30 +1,49 @@
-"""The study's summary table: one row per (input, member, rank, method)."""
+"""The study's summary table: one row per (input, member, rank, method).
+
+Image inputs add the rate-distortion points (methods ``svd-f32``,
+``svd-f16``, ``svd-q8`` per rank and ``jpeg`` per quality).
+"""
 
 import math
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = (
     "input", "member", "kind", "rows", "cols", "channels", "rank", "method",
     "rel_err_2", "rel_err_fro", "delta_rel_err_2", "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
-    "psnr", "ssim", "stored_numbers", "compression_ratio", "train_seconds",
-    "steps", "converged", "final_loss", "record",
+    "psnr", "ssim", "bpp", "quality", "stored_numbers", "compression_ratio",
+    "train_seconds", "steps", "converged", "final_loss", "record",
 )  # fmt: skip
 
 
-def summary_row(item, record, path):
-    """One row from an input (``InputMatrix``) and its evaluated ``Record``."""
+def _input_columns(item):
     channels, rows, cols = item.matrix.shape
-    trained = record.method.startswith("nn-")
     return {
-        **record.metrics,
         "input": item.set,
         "member": item.member,
         "kind": item.kind,
         "rows": rows,
         "cols": cols,
         "channels": channels,
+    }
+
+
+def summary_row(item, record, path):
+    """One row from an input (``InputMatrix``) and its evaluated ``Record``.
+
+    ``bpp`` (images only) counts the stored numbers at their precision: 64 bits
+    for the SVD's float64 factors, the network's dtype for its weights.
+    """
+    _, rows, cols = item.matrix.shape
+    trained = record.method.startswith("nn-")
+    bits = np.dtype(record.settings.get("dtype", "float64")).itemsize * 8
+    bpp = record.stored_numbers * bits / (rows * cols)
+    return {
+        **record.metrics,
+        **_input_columns(item),
+        "bpp": bpp if item.kind == "image" else math.nan,
         "rank": record.rank,
         "method": record.method,
         "train_seconds": record.seconds if trained else math.nan,
@@ -34,10 +53,28 @@ def summary_row(item, record, path):
     }
 
 
+def rate_distortion_summary_rows(item, table, path):
+    """Summary rows of one image's rate-distortion table (a DataFrame).
+
+    Codecs decode deterministically: no steps, always converged.
+    """
+    return [
+        {
+            **_input_columns(item),
+            **point,
+            "steps": 0,
+            "converged": True,
+            "record": str(path),
+        }
+        for point in table.to_dict("records")
+    ]
+
+
 def summary_table(rows):
     """A DataFrame with :data:`COLUMNS`, sorted by input, member, rank, method."""
     table = pd.DataFrame(list(rows), columns=list(COLUMNS))
-    return table.sort_values(["input", "member", "rank", "method"], ignore_index=True)
+    order = ["input", "member", "rank", "method", "quality"]
+    return table.sort_values(order, ignore_index=True, na_position="last")
 
 
 def write_summary(table, csv_path, hdf_path):

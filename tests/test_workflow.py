@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,16 @@ TINY_CONFIG = {
 
 # A stem with a space, dots and a non-ASCII letter.
 TINY_IMAGE = "tiny one.v2.é.png"
+
+# What reruns after any record of the tiny study changes.
+FIGURES_AND_AGGREGATES = {
+    "figures_rank": 3,
+    "figures_input": 2,
+    "summary": 1,
+    "paper_tables": 1,
+    "report_page": 1,
+    "default": 1,
+}
 
 pytestmark = pytest.mark.workflow
 
@@ -87,8 +98,12 @@ def study(tmp_path_factory):
 def test_full_run_writes_the_summary(study):
     table = pd.read_csv(study / "results" / "summary.csv")
     hdf = pd.read_hdf(study / "results" / "summary.h5", "summary")
-    assert len(table) == len(hdf) == 3 * 3  # (image r1, r2, diag6 r2) x 3 methods
-    assert set(table["method"]) == {"svd", "nn-paper", "nn-exact"}
+    assert len(table) == len(hdf)
+    compared = table[table["method"].isin(["svd", "nn-paper", "nn-exact"])]
+    assert len(compared) == 3 * 3  # (image r1, r2, diag6 r2) x 3 methods
+    codecs = set(table["method"]) - set(compared["method"])
+    assert codecs == {"svd-f32", "svd-f16", "svd-q8", "jpeg"}
+    assert table.loc[table["method"] == "jpeg", "bpp"].gt(0).all()
     exact = table[table["method"] == "nn-exact"]
     assert exact["delta_rel_err_2"].abs().max() < 1e-9
     image = table[table["input"] == "tiny one.v2.é"]
@@ -111,7 +126,7 @@ def test_changed_training_setting_reruns_training_and_evaluation_only(study):
         jobs = planned_jobs(study)
     finally:
         config_path.write_text(yaml.safe_dump(TINY_CONFIG))
-    assert jobs == {"train": 3, "evaluate": 3, "summary": 1, "default": 1}
+    assert jobs == {"train": 3, "evaluate": 3, **FIGURES_AND_AGGREGATES}
 
 
 def test_edited_module_reruns_only_its_dependants(study):
@@ -122,7 +137,7 @@ def test_edited_module_reruns_only_its_dependants(study):
         jobs = planned_jobs(study)
     finally:
         module.write_text(original)
-    assert jobs == {"evaluate": 9, "summary": 1, "default": 1}
+    assert jobs == {"evaluate": 9, **FIGURES_AND_AGGREGATES}
 
 
 def test_new_image_runs_only_its_jobs_and_aggregates(study):
@@ -138,7 +153,12 @@ def test_new_image_runs_only_its_jobs_and_aggregates(study):
         "truncate": 2,
         "train": 4,
         "evaluate": 6,
+        "rate_distortion": 1,
+        "figures_rank": 2,
+        "figures_input": 1,
         "summary": 1,
+        "paper_tables": 1,
+        "report_page": 1,
         "default": 1,
     }
 
@@ -183,3 +203,55 @@ def test_empty_study_names_both_keys(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "nothing to study" in output and "images.directory" in output
+
+
+def test_report_page_lists_every_input_and_figure(study):
+    page = (study / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    for name in ("tiny one.v2.é", "diag6", "Rate and distortion", "paper tables"):
+        assert name in page
+    figures = re.findall(r'<img src="([^"]+)"', page)
+    assert len(figures) == 1 + 2 + 2 * 3 + 1  # errors x2, rd, 3 ranks x 2, paper
+    for link in figures:
+        target = (study / "results" / "report" / urllib.parse.unquote(link)).resolve()
+        assert target.is_file(), link
+
+
+def test_snakemake_report_builds(study):
+    snakemake(study, "--report", "report.html")
+    report = study / "report.html"
+    assert report.stat().st_size > 100_000
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(study):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver (.ci/run installs them)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(
+        options=options, service=webdriver.ChromeService(driver_path)
+    )
+    try:
+        page = study / "results" / "report" / "index.html"
+        browser.get(page.as_uri())
+        images = browser.execute_script(
+            "return Array.from(document.images)"
+            ".map(i => [i.src, i.complete && i.naturalWidth > 0])"
+        )
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        browser.quit()
+    assert len(images) == 10
+    assert all(loaded for _, loaded in images), [src for src, ok in images if not ok]
+    assert errors == []

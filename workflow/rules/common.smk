@@ -51,7 +51,7 @@ def script_digest(name):
 
 
 def get_final_outputs():
-    return ["results/summary.csv", "results/summary.h5"]
+    return ["results/summary.csv", "results/summary.h5", "results/report/index.html"]
 
 
 def input_matrix_path(name):
@@ -89,3 +89,70 @@ def get_records():
 
 def get_record_inputs():
     return [input_matrix_path(name) for name in STUDY]
+
+
+def image_inputs():
+    return [name for name, item in STUDY.items() if item.kind == "image"]
+
+
+def get_rate_distortion_tables():
+    return [f"results/rate_distortion/{name}.csv" for name in image_inputs()]
+
+
+def get_input_ranks(wildcards):
+    return list(STUDY[wildcards.input].ranks)
+
+
+def get_rank_records(wildcards):
+    return {
+        method: f"results/records/{wildcards.input}/rank{wildcards.rank}/{method}.h5"
+        for method in METHODS
+    }
+
+
+def get_input_records(wildcards):
+    return [
+        f"results/records/{wildcards.input}/rank{rank}/{method}.h5"
+        for rank in STUDY[wildcards.input].ranks
+        for method in METHODS
+    ]
+
+
+def report_sections():
+    """Figure paths of every input, in the order the report shows them."""
+    sections = []
+    for name, item in STUDY.items():
+        figures = f"results/figures/{name}"
+        sections.append(
+            {
+                "name": name,
+                "kind": item.kind,
+                "shape": list(item.shape),
+                "errors": f"{figures}/errors.png",
+                "rate_distortion": (
+                    f"results/rate_distortion/{name}.csv"
+                    if item.kind == "image"
+                    else None
+                ),
+                "ranks": [
+                    [
+                        rank,
+                        f"{figures}/rank{rank}/panels.png",
+                        f"{figures}/rank{rank}/training.png",
+                    ]
+                    for rank in item.ranks
+                ],
+            }
+        )
+    return sections
+
+
+def get_report_figures():
+    paths = []
+    for section in report_sections():
+        paths.append(section["errors"])
+        if section["rate_distortion"]:
+            paths.append(f"results/figures/{section['name']}/rate_distortion.png")
+        for _, panels, training in section["ranks"]:
+            paths += [panels, training]
+    return paths

@@ -19,6 +19,7 @@ rule summary:
     input:
         records=get_records(),
         matrices=get_record_inputs(),
+        rate_distortion=get_rate_distortion_tables(),
     output:
         csv="results/summary.csv",
         hdf="results/summary.h5",

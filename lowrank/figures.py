@@ -1,0 +1,224 @@
+"""The report's figures (matplotlib, Agg). Each function writes ``<stem>.png``
+and ``<stem>.svg`` and returns the two paths."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+METHOD_ORDER = ("svd", "nn-paper", "nn-exact")
+METHOD_STYLE = {
+    "svd": {"color": "black", "marker": "o"},
+    "nn-paper": {"color": "tab:red", "marker": "s"},
+    "nn-exact": {"color": "tab:blue", "marker": "^"},
+    "svd-f32": {"color": "black"},
+    "svd-f16": {"color": "tab:gray"},
+    "svd-q8": {"color": "tab:green"},
+    "jpeg": {"color": "tab:orange"},
+}
+# Bleckel reports the paper regime's mean gap on random 10x10 matrices.
+PAPER_GAP_RANKS, PAPER_GAP_RANGE = (2, 9), (0.05, 0.155)
+
+
+def save(figure, stem):
+    """Write ``stem``.png and ``stem``.svg; return both paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return paths
+
+
+def _shown(stack, kind):
+    """What imshow gets: an RGB image, a gray image, or a matrix."""
+    if kind == "image":
+        stack = np.clip(stack, 0.0, 1.0)
+        return np.moveaxis(stack, 0, -1) if stack.shape[0] == 3 else stack[0]
+    return stack[0]
+
+
+def approximation_panels(item, records, stem):
+    """Original | SVD | NN per regime, one colour scale, errors in the titles.
+
+    ``records`` maps method -> evaluated :class:`lowrank.records.Record`.
+    """
+    methods = [m for m in METHOD_ORDER if m in records]
+    figure, axes = plt.subplots(
+        1, 1 + len(methods), figsize=(3.2 * (1 + len(methods)), 3.6)
+    )
+    is_image = item.kind == "image"
+    scale = {"vmin": 0.0, "vmax": 1.0} if is_image else {
+        "vmin": float(item.matrix.min()), "vmax": float(item.matrix.max())
+    }  # fmt: skip
+    cmap = "gray" if is_image else "viridis"
+    axes[0].imshow(_shown(item.matrix, item.kind), cmap=cmap, **scale)
+    axes[0].set_title(
+        f"original {item.input}\n{item.matrix.shape[1]}x{item.matrix.shape[2]}"
+    )
+    for axis, method in zip(axes[1:], methods):
+        record = records[method]
+        axis.imshow(_shown(record.approximation, item.kind), cmap=cmap, **scale)
+        metrics = record.metrics
+        axis.set_title(
+            f"{method}, rank {record.rank}\n"
+            f"2-norm {metrics['rel_err_2']:.4g}, Frob. {metrics['rel_err_fro']:.4g}"
+        )
+    for axis in axes:
+        axis.set_xticks([])
+        axis.set_yticks([])
+    return save(figure, stem)
+
+
+def singular_levels(decomposition, rank, regime):
+    """Loss of the best rank-j map for j = 1..rank, on the regime's loss scale.
+
+    ``exact`` logs sum_{i>j} s_i^2 / ||A||_F^2; ``paper`` logs Keras' MSE over
+    x ~ N(0, I), whose expectation is (||A - B||_F^2 + ||c||^2) / m.
+    """
+    tail = np.cumsum((decomposition.s**2)[::-1])[::-1]
+    levels = np.append(tail[1:], 0.0)[:rank]
+    if regime == "nn-exact":
+        return levels / tail[0] if tail[0] else levels
+    return levels / decomposition.shape[0]
+
+
+def training_curves(records, decompositions, rank, stem):
+    """Loss per step of each regime with the SVD's loss at every rank j <= k.
+
+    Plateaus sit on these levels: the network learns one singular mode at a
+    time (Saxe et al. 2014). Multi-channel inputs show their first channel.
+    """
+    methods = [m for m in METHOD_ORDER if m in records and m != "svd"]
+    if not methods:
+        figure, axis = plt.subplots(figsize=(5, 2))
+        axis.text(0.5, 0.5, "no trained regime in this study", ha="center")
+        axis.set_axis_off()
+        return save(figure, stem)
+    figure, axes = plt.subplots(
+        1, len(methods), figsize=(5.2 * len(methods), 3.8), squeeze=False
+    )
+    for axis, method in zip(axes[0], methods):
+        loss = records[method].loss[0]
+        loss = loss[np.isfinite(loss)]
+        steps = np.arange(1, loss.size + 1)
+        axis.plot(
+            steps, loss, color=METHOD_STYLE[method]["color"], label=f"{method} loss"
+        )
+        for j, level in enumerate(singular_levels(decompositions[0], rank, method), 1):
+            if level > 0:
+                axis.axhline(level, color="gray", lw=0.6, ls="--")
+                axis.annotate(f"j={j}", (steps[-1], level), fontsize=6, color="gray")
+        axis.set_yscale("log")
+        axis.set_xlabel("epoch" if method == "nn-paper" else "Gauss-Newton sweep")
+        axis.set_ylabel(
+            "MSE" if method == "nn-paper" else "relative squared Frobenius error"
+        )
+        axis.set_title(f"{method}, rank {rank}: dashed = best rank-j loss")
+    return save(figure, stem)
+
+
+def error_versus_rank(table, decompositions, stem):
+    """Relative 2-norm and Frobenius errors against rank, and the spectrum.
+
+    ``table`` holds the summary rows of one input member; the SVD is drawn at
+    every rank from its singular values.
+    """
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
+    top = max(d.s[0] for d in decompositions)
+    total = np.sqrt(sum(np.sum(d.s**2) for d in decompositions))
+    ranks = np.arange(1, decompositions[0].s.size)
+    if top > 0:
+        svd_2 = [max(d.error_2(k) for d in decompositions) / top for k in ranks]
+        svd_fro = [
+            np.sqrt(sum(d.error_fro(k) ** 2 for d in decompositions)) / total
+            for k in ranks
+        ]
+        axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
+        axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
+    for method, rows in table.groupby("method"):
+        if method in METHOD_STYLE and not method.startswith(("svd-", "jpeg")):
+            style = {**METHOD_STYLE[method], "ls": "none"}
+            axes[0].plot(rows["rank"], rows["rel_err_2"], label=method, **style)
+            axes[1].plot(rows["rank"], rows["rel_err_fro"], label=method, **style)
+    for axis, name in zip(
+        axes[:2], ("relative 2-norm error", "relative Frobenius error")
+    ):
+        axis.set_xlabel("rank k")
+        axis.set_ylabel(name)
+        axis.legend()
+    for channel, decomposition in enumerate(decompositions):
+        axes[2].semilogy(
+            np.arange(1, decomposition.s.size + 1),
+            decomposition.s,
+            label=f"channel {channel}",
+        )
+    axes[2].set_xlabel("index i")
+    axes[2].set_ylabel("singular value s_i")
+    axes[2].set_title("spectrum")
+    return save(figure, stem)
+
+
+def paper_gap_table(summary):
+    """Mean and max |delta rel. 2-norm error| per matrix set, rank and regime.
+
+    Only sets with more than one member (the paper's random matrices) count.
+    """
+    trained = summary[summary["method"].str.startswith("nn-")].copy()
+    sizes = summary.groupby("input")["member"].nunique()
+    trained = trained[trained["input"].map(sizes) > 1]
+    trained["abs_delta"] = trained["delta_rel_err_2"].abs()
+    grouped = trained.groupby(["input", "kind", "method", "rank"])["abs_delta"]
+    table = grouped.agg(mean_abs_delta="mean", max_abs_delta="max", members="count")
+    return table.reset_index()
+
+
+def paper_gap(table, stem):
+    """Mean |delta| per rank and set, with the paper's reported range shaded."""
+    sets = list(table["input"].unique()) or ["(no matrix sets)"]
+    figure, axes = plt.subplots(
+        1, len(sets), figsize=(5.5 * len(sets), 4), squeeze=False
+    )
+    for axis, name in zip(axes[0], sets):
+        rows = table[table["input"] == name]
+        axis.axhspan(*PAPER_GAP_RANGE, xmin=0, xmax=1, color="tab:red", alpha=0.12,
+                     label="paper (Bleckel): 0.05-0.155 at ranks 2-9")  # fmt: skip
+        for method, group in rows.groupby("method"):
+            axis.plot(
+                group["rank"],
+                group["mean_abs_delta"],
+                label=method,
+                **METHOD_STYLE[method],
+            )
+        axis.set_yscale("symlog", linthresh=1e-6)
+        axis.set_xlabel("rank k")
+        axis.set_ylabel("mean |NN - SVD| of the relative 2-norm error")
+        axis.set_title(name)
+        axis.legend(fontsize=7)
+    return save(figure, stem)
+
+
+def rate_distortion(table, title, stem):
+    """PSNR against bits per pixel for SVD factor formats and JPEG."""
+    figure, axis = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
+    for method, rows in table.groupby("method"):
+        rows = rows.sort_values("bpp")
+        finite = np.isfinite(rows["psnr"])
+        axis.plot(
+            rows["bpp"][finite],
+            rows["psnr"][finite],
+            marker=".",
+            label=method,
+            **METHOD_STYLE[method],
+        )
+    axis.set_xscale("log")
+    axis.set_xlabel("bits per pixel")
+    axis.set_ylabel("PSNR (dB)")
+    axis.set_title(title)
+    axis.legend()
+    axis.grid(alpha=0.3)
+    return save(figure, stem)

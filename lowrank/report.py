@@ -1,0 +1,186 @@
+"""The study's HTML report: ``index.html`` that opens from disk, no server.
+
+Figures are linked by paths relative to the page, so the page and
+``results/figures`` move together.
+"""
+
+import html
+import math
+import os
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+OVERVIEW_COLUMNS = [
+    "input", "member", "rank", "method", "rel_err_2", "delta_rel_err_2",
+    "rel_err_fro", "psnr", "ssim", "compression_ratio", "train_seconds", "steps",
+]  # fmt: skip
+
+STYLE = """
+body { font-family: sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
+img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 1em 0; }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
+nav a { margin-right: 1em; }
+"""
+
+
+@dataclass
+class InputSection:
+    """Figures of one input (one member of a set)."""
+
+    name: str
+    kind: str
+    shape: tuple
+    errors_figure: Path
+    rate_distortion_figure: Path | None = None
+    rate_distortion_text: str = ""
+    ranks: list = field(default_factory=list)  # (rank, panels, training) paths
+
+
+def rate_distortion_facts(table):
+    """One sentence of numbers comparing JPEG and 8-bit SVD factors."""
+    jpeg = table[table["method"] == "jpeg"].sort_values("bpp")
+    q8 = table[table["method"] == "svd-q8"].sort_values("bpp")
+    if jpeg.empty or q8.empty:
+        return ""
+    lowest = jpeg.iloc[0]
+    reachable = q8[q8["psnr"] >= lowest["psnr"]]
+    need = (
+        f"the 8-bit SVD factors need {reachable.iloc[0]['bpp']:.3g} bpp "
+        f"(rank {int(reachable.iloc[0]['rank'])}) for the same PSNR"
+        if not reachable.empty
+        else "the 8-bit SVD factors never reach that PSNR"
+    )
+    at_one = q8.iloc[(q8["bpp"] - 1.0).abs().argmin()]
+    jpeg_at_one = np.interp(1.0, jpeg["bpp"], jpeg["psnr"])
+    return (
+        f"JPEG at quality {int(lowest['quality'])} reaches {lowest['psnr']:.1f} dB at "
+        f"{lowest['bpp']:.3g} bits per pixel; {need}. Near 1 bpp, 8-bit SVD factors "
+        f"(rank {int(at_one['rank'])}, {at_one['bpp']:.3g} bpp) give "
+        f"{at_one['psnr']:.1f} dB, JPEG about {jpeg_at_one:.1f} dB. At equal rank, "
+        f"float16 factors lose at most {_psnr_loss(table, 'svd-f16'):.2g} dB against "
+        f"float32 and 8-bit factors at most {_psnr_loss(table, 'svd-q8'):.2g} dB, "
+        "for half and about a quarter of the bits."
+    )
+
+
+def _psnr_loss(table, method, reference="svd-f32"):
+    """Largest PSNR drop of ``method`` against ``reference`` at equal rank."""
+    pivot = table[table["method"].isin([method, reference])].pivot_table(
+        index="rank", columns="method", values="psnr"
+    )
+    if not {method, reference} <= set(pivot.columns):
+        return math.nan
+    finite = pivot.replace(np.inf, np.nan).dropna()
+    return float((finite[reference] - finite[method]).max())
+
+
+def write_index(path, summary, paper_table, paper_figure, sections):
+    """Write the report page.
+
+    Parameters
+    ----------
+    path : Path
+        Where ``index.html`` goes.
+    summary : pandas.DataFrame
+        The study summary (``results/summary.csv``).
+    paper_table : pandas.DataFrame
+        From :func:`lowrank.figures.paper_gap_table`.
+    paper_figure : Path
+    sections : list of InputSection
+    """
+    path = Path(path)
+    here = path.parent
+
+    def image(figure, alt):
+        link = html.escape(urllib.parse.quote(os.path.relpath(figure, here)))
+        return f'<a href="{link}"><img src="{link}" alt="{html.escape(alt)}"></a>'
+
+    trained = summary[summary["method"].isin(["nn-paper", "nn-exact"])]
+    gaps = trained.groupby("method")["delta_rel_err_2"].agg(lambda d: d.abs().max())
+    overview = summary[summary["method"].isin(["svd", "nn-paper", "nn-exact"])]
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>lowrank study report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>Truncated SVD against a linear bottleneck network</h1>",
+        "<nav>"
+        + "".join(
+            f'<a href="#{_anchor(s.name)}">{html.escape(s.name)}</a>' for s in sections
+        )
+        + '<a href="#paper">paper tables</a></nav>',
+        '<section id="overview"><h2>Overview</h2>',
+        "<p>One row per input, rank and method. <code>delta_rel_err_2</code> is the "
+        "method's relative 2-norm error minus the SVD's, never negative beyond "
+        "rounding (Eckart-Young). "
+        + "; ".join(
+            f"{html.escape(m)}: largest |delta| {_number(v)}" for m, v in gaps.items()
+        )
+        + ".</p>",
+        overview[OVERVIEW_COLUMNS].to_html(
+            index=False, float_format=_number, na_rep=""
+        ),
+        "</section>",
+    ]
+    for section in sections:
+        parts += _section_html(section, image)
+    parts += [
+        '<section id="paper"><h2>The paper\'s tables</h2>',
+        "<p>Mean |delta| per rank over the members of each random matrix set, for "
+        "both regimes. The shaded band is the range Bleckel reports for the paper's "
+        "training at ranks 2-9 on random 10x10 matrices (0.05-0.155); the paper "
+        "gives per-rank values only as figures. nn-exact lies on the floor of "
+        "rounding error.</p>",
+        image(paper_figure, "mean |delta| per rank"),
+        paper_table.to_html(index=False, float_format=_number),
+        "</section></body></html>",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _section_html(section, image):
+    rows, cols = section.shape
+    parts = [
+        f'<section id="{_anchor(section.name)}"><h2>{html.escape(section.name)} '
+        f"({html.escape(section.kind)}, {rows}x{cols})</h2>",
+        "<p>Relative errors against rank: the SVD at every rank (line) and each "
+        "method at the studied ranks (markers); right, the singular values. The "
+        "SVD's 2-norm error at rank k is s_(k+1)/s_1.</p>",
+        image(section.errors_figure, f"errors of {section.name}"),
+    ]
+    if section.rate_distortion_figure is not None:
+        parts += [
+            "<h3>Rate and distortion</h3>",
+            f"<p>{html.escape(section.rate_distortion_text)}</p>",
+            image(section.rate_distortion_figure, f"rate-distortion of {section.name}"),
+        ]
+    for rank, panels, training in section.ranks:
+        parts += [
+            f"<h3>Rank {rank}</h3>",
+            "<p>Original and approximations on one colour scale, each with its "
+            "relative 2-norm and Frobenius error. Below, the training loss per step: "
+            "dashed lines are the losses of the best rank-j approximations, j = 1..k. "
+            "A linear bottleneck learns one singular mode at a time (Saxe et al. "
+            "2014), so the loss rests on plateaus at these levels and breaks through "
+            "to the next; nn-exact passes them in a few Gauss-Newton sweeps and stops "
+            "on the rank-k line.</p>",
+            image(panels, f"{section.name} rank {rank} approximations"),
+            image(training, f"{section.name} rank {rank} training"),
+        ]
+    parts.append("</section>")
+    return parts
+
+
+def _anchor(name):
+    return "input-" + "".join(c if c.isalnum() else "-" for c in name)
+
+
+def _number(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.4g}"

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from lowrank.codecs import (
+    jpeg_codec,
+    rate_distortion_ranks,
+    rate_distortion_rows,
+    svd_codec,
+)
+from lowrank.svd import thin_svd
+
+
+@pytest.fixture
+def image():
+    rows, cols = np.mgrid[0:24, 0:32]
+    return 0.5 + 0.4 * np.sin(rows / 5.0) * np.cos(cols / 7.0)
+
+
+def test_float_formats_count_bits_and_stay_close(image):
+    d = thin_svd(image)
+    exact = d.truncate(4)
+    for fmt, bits_per_number, tolerance in (("f32", 32, 1e-6), ("f16", 16, 1e-2)):
+        decoded, bits = svd_codec(d, 4, fmt)
+        assert bits == 4 * (24 + 32 + 1) * bits_per_number
+        assert np.abs(decoded - exact).max() < tolerance
+
+
+def test_eight_bit_factors(image):
+    d = thin_svd(image)
+    decoded, bits = svd_codec(d, 3, "q8")
+    assert bits == 8 * 3 * (24 + 32) + 32 * 3 + 4 * 32 * 3
+    assert np.abs(decoded - d.truncate(3)).max() < 0.02
+    with pytest.raises(ValueError, match="format"):
+        svd_codec(d, 3, "q4")
+
+
+def test_jpeg_round_trip_counts_file_bytes(image):
+    decoded, bits = jpeg_codec(image[np.newaxis], 90)
+    assert decoded.shape == (1, 24, 32) and bits % 8 == 0 and bits > 8 * 100
+    assert np.abs(decoded - image).max() < 0.1
+    rgb, _ = jpeg_codec(np.stack([image] * 3), 50)
+    assert rgb.shape == (3, 24, 32)
+
+
+def test_rate_distortion_rows_cover_formats_and_qualities(image):
+    stack = image[np.newaxis]
+    ranks = rate_distortion_ranks(image.shape, configured=[7])
+    assert ranks[:10] == list(range(1, 11)) and ranks[-1] == 23 and 7 in ranks
+    rows = rate_distortion_rows(stack, [thin_svd(image)], [1, 5], [10, 90])
+    methods = [row["method"] for row in rows]
+    assert methods == ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2 + ["jpeg"] * 2
+    psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
+    assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
+    assert psnr[("jpeg", None, 90)] > psnr[("jpeg", None, 10)]
+    assert all(row["bpp"] == row["bits"] / (24 * 32) for row in rows)

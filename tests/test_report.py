@@ -1,0 +1,108 @@
+import numpy as np
+import pandas as pd
+
+from lowrank import figures
+from lowrank.records import InputMatrix, Record
+from lowrank.report import InputSection, rate_distortion_facts, write_index
+from lowrank.svd import thin_svd
+
+
+def make_records(matrix, rank):
+    d = thin_svd(matrix[0])
+    records = {}
+    for method in ("svd", "nn-exact"):
+        loss = np.zeros((1, 0)) if method == "svd" else np.array([[0.5, 0.1, 0.05]])
+        records[method] = Record(
+            approximation=d.truncate(rank)[np.newaxis],
+            input="m",
+            rank=rank,
+            method=method,
+            loss=loss,
+            steps=loss.shape[1],
+            metrics={"rel_err_2": 0.1, "rel_err_fro": 0.2},
+        )
+    return records, [d]
+
+
+def test_figures_write_png_and_svg(tmp_path):
+    matrix = np.random.default_rng(0).uniform(size=(1, 6, 5))
+    item = InputMatrix(matrix, "m", "uniform", "{}", "m")
+    records, decompositions = make_records(matrix, 2)
+    written = figures.approximation_panels(item, records, tmp_path / "panels")
+    written += figures.training_curves(
+        records, decompositions, 2, tmp_path / "training"
+    )
+    table = pd.DataFrame(
+        [{"method": "svd", "rank": 2, "rel_err_2": 0.1, "rel_err_fro": 0.2}]
+    )
+    written += figures.error_versus_rank(table, decompositions, tmp_path / "errors")
+    assert sorted(p.name for p in written) == sorted(
+        f"{n}.{e}" for n in ("panels", "training", "errors") for e in ("png", "svg")
+    )
+    assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_singular_levels_match_the_losses_of_each_regime():
+    d = thin_svd(np.diag([3.0, 2.0, 1.0]))
+    np.testing.assert_allclose(
+        figures.singular_levels(d, 2, "nn-exact"), [5 / 14, 1 / 14]
+    )
+    np.testing.assert_allclose(
+        figures.singular_levels(d, 2, "nn-paper"), [5 / 3, 1 / 3]
+    )
+
+
+def test_paper_gap_table_uses_sets_only():
+    summary = pd.DataFrame(
+        [
+            {"input": "r", "member": m, "kind": "uniform", "method": "nn-paper",
+             "rank": 2, "delta_rel_err_2": d}
+            for m, d in ((0, 0.1), (1, -0.3))
+        ]
+        + [{"input": "one", "member": 0, "kind": "diag", "method": "nn-paper",
+            "rank": 2, "delta_rel_err_2": 0.5}]
+    )  # fmt: skip
+    table = figures.paper_gap_table(summary)
+    assert table.to_dict("records") == [
+        {"input": "r", "kind": "uniform", "method": "nn-paper", "rank": 2,
+         "mean_abs_delta": 0.2, "max_abs_delta": 0.3, "members": 2}
+    ]  # fmt: skip
+
+
+def test_rate_distortion_facts_are_computed_from_the_table():
+    table = pd.DataFrame(
+        [
+            {"method": "jpeg", "rank": None, "quality": 5, "bpp": 0.2, "psnr": 26.0},
+            {"method": "jpeg", "rank": None, "quality": 50, "bpp": 1.2, "psnr": 34.0},
+            {
+                "method": "svd-f32",
+                "rank": 40,
+                "quality": None,
+                "bpp": 4.0,
+                "psnr": 26.2,
+            },
+            {"method": "svd-q8", "rank": 10, "quality": None, "bpp": 0.3, "psnr": 19.5},
+            {"method": "svd-q8", "rank": 40, "quality": None, "bpp": 1.0, "psnr": 26.1},
+        ]
+    )
+    text = rate_distortion_facts(table)
+    assert "quality 5 reaches 26.0 dB at 0.2 bits" in text
+    assert "need 1 bpp (rank 40)" in text
+    assert "8-bit factors at most 0.1 dB" in text
+
+
+def test_index_links_figures_relative_to_the_page(tmp_path):
+    figure = tmp_path / "figures" / "a b" / "errors.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"png")
+    summary = pd.DataFrame(
+        [{c: 0 for c in ("member", "rank", "rel_err_2", "delta_rel_err_2",
+                         "rel_err_fro", "psnr", "ssim", "compression_ratio",
+                         "train_seconds", "steps")} | {"input": "a b", "method": "svd"}]
+    )  # fmt: skip
+    page = tmp_path / "report" / "index.html"
+    section = InputSection("a b", "image", (4, 5), figure)
+    write_index(page, summary, pd.DataFrame(), figure, [section])
+    text = page.read_text()
+    assert 'src="../figures/a%20b/errors.png"' in text
+    assert 'id="input-a-b"' in text

@@ -1,0 +1,37 @@
+"""Write results/report/index.html from the summary and the figures."""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from lowrank.report import InputSection, rate_distortion_facts, write_index
+
+sys.stderr = open(snakemake.log[0], "w")
+sections = []
+for spec in snakemake.params.sections:
+    rd_table = spec["rate_distortion"]
+    sections.append(
+        InputSection(
+            name=spec["name"],
+            kind=spec["kind"],
+            shape=tuple(spec["shape"]),
+            errors_figure=Path(spec["errors"]),
+            rate_distortion_figure=(
+                Path(spec["errors"]).with_name("rate_distortion.png")
+                if rd_table
+                else None
+            ),
+            rate_distortion_text=(
+                rate_distortion_facts(pd.read_csv(rd_table)) if rd_table else ""
+            ),
+            ranks=[(rank, Path(p), Path(t)) for rank, p, t in spec["ranks"]],
+        )
+    )
+write_index(
+    snakemake.output[0],
+    pd.read_csv(snakemake.input.summary),
+    pd.read_csv(snakemake.input.paper_table),
+    Path(snakemake.input.paper_figure),
+    sections,
+)
