@@ -75,7 +75,7 @@ def planned_jobs(workdir):
 def make_study(workdir, config):
     """A copy of the workflow in ``workdir`` with ``config`` and one tiny image."""
     workdir.mkdir(parents=True, exist_ok=True)
-    for name in ("Snakefile", "workflow", "lowrank", "environment.yml"):
+    for name in ("Snakefile", "workflow", "lowrank", "profiles", "environment.yml"):
         source = REPO / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, workdir / name)

@@ -50,6 +50,11 @@ def script_digest(name):
     return source_digest(SCRIPT_DIR / name)
 
 
+def memory_from_input(wildcards, input, attempt):
+    """MB for a job that holds a few copies of its inputs; more on each retry."""
+    return max(500, int(20 * input.size_mb) + 300) * attempt
+
+
 def get_final_outputs():
     return ["results/summary.csv", "results/summary.h5", "results/report/index.html"]
 

@@ -9,6 +9,8 @@ rule svd:
         "results/benchmarks/svd/{input}.tsv"
     conda:
         "../envs/lowrank.yaml"
+    resources:
+        mem_mb=memory_from_input,
     params:
         code=script_digest("svd.py"),
     script:

@@ -9,6 +9,8 @@ rule evaluate:
         "results/logs/evaluate/{input}/rank{rank}/{method}.log",
     conda:
         "../envs/lowrank.yaml"
+    resources:
+        mem_mb=memory_from_input,
     params:
         code=script_digest("evaluate.py"),
     script:

@@ -1,0 +1,87 @@
+"""Time building the DAG (a dry run) for growing numbers of inputs.
+
+    python bench/dag_scale.py [--inputs 100 1000 10000] [--timeout 900]
+
+Each study has N synthetic 12x12 matrices x 10 ranks x 2 regimes in a
+temporary copy of the workflow; the dry run's wall time is printed with the
+number of jobs and the time per job, so growth is visible.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def study(workdir, inputs):
+    for name in ("Snakefile", "workflow", "lowrank", "profiles"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
+    (workdir / "images").mkdir()
+    config = {
+        "images": {"directory": "images"},
+        "ranks": [1],
+        "matrices": {
+            "synthetic": {
+                "family": "uniform",
+                "count": inputs,
+                "shape": [12, 12],
+                "seed": 0,
+                "ranks": list(range(1, 11)),
+            }
+        },
+        "methods": ["paper", "exact"],
+        "regimes": {"paper": {}, "exact": {}},
+    }
+    (workdir / "config").mkdir()
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def dry_run(workdir, timeout):
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None, None
+    seconds = time.perf_counter() - start
+    total = re.search(r"^total\s+(\d+)", result.stdout, flags=re.M)
+    if result.returncode or not total:
+        raise RuntimeError(result.stderr[-3000:])
+    return seconds, int(total.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+    print("| inputs | jobs | dry run s | ms per job |\n| ---: | ---: | ---: | ---: |")
+    for inputs in args.inputs:
+        with tempfile.TemporaryDirectory() as folder:
+            study(Path(folder), inputs)
+            seconds, jobs = dry_run(Path(folder), args.timeout)
+        if seconds is None:
+            print(f"| {inputs} | - | > {args.timeout:.0f} (stopped) | - |", flush=True)
+            break
+        print(
+            f"| {inputs} | {jobs} | {seconds:.1f} | {1000 * seconds / jobs:.2f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

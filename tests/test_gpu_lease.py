@@ -1,0 +1,70 @@
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lowrank.gpu_lease import assign_device, lease_device, visible_devices
+
+HOLD = """
+import sys, time
+from lowrank.gpu_lease import lease_device
+lease = lease_device(["0", "1"], lease_dir=sys.argv[1], timeout=float(sys.argv[2]))
+print(lease.device, flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def hold(lease_dir, timeout=5.0, seconds=60.0):
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lease_dir), str(timeout), str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_visible_devices():
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": "2,3"}) == ["2", "3"]
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": ""}) == []
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": "-1"}) == []
+    assert visible_devices({}, probe=lambda: 2) == ["0", "1"]
+
+
+def test_concurrent_jobs_get_distinct_devices_and_a_killed_job_frees_its_own(tmp_path):
+    first, second = hold(tmp_path), hold(tmp_path)
+    try:
+        devices = {first.stdout.readline().strip(), second.stdout.readline().strip()}
+        assert devices == {"0", "1"}
+        with pytest.raises(TimeoutError, match="stayed leased"):
+            lease_device(["0", "1"], lease_dir=tmp_path, timeout=0.5, poll=0.1)
+        first.kill()
+        first.wait()
+        time.sleep(0.2)
+        lease = lease_device(["0", "1"], lease_dir=tmp_path, timeout=5, poll=0.1)
+        assert lease.device in devices
+        lease.release()
+    finally:
+        for process in (first, second):
+            process.kill()
+            process.wait()
+
+
+def test_single_or_no_device_needs_no_lease(tmp_path):
+    environ = {"CUDA_VISIBLE_DEVICES": "3"}
+    assert assign_device(environ, lease_dir=tmp_path).device == "3"
+    assert environ["CUDA_VISIBLE_DEVICES"] == "3"
+    assert (
+        assign_device({"CUDA_VISIBLE_DEVICES": ""}, lease_dir=tmp_path).device is None
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_assign_narrows_the_environment(tmp_path):
+    environ = {"CUDA_VISIBLE_DEVICES": "4,5"}
+    lease = assign_device(environ, lease_dir=tmp_path)
+    assert environ["CUDA_VISIBLE_DEVICES"] == lease.device == "4"
+    other = assign_device({"CUDA_VISIBLE_DEVICES": "4,5"}, lease_dir=tmp_path)
+    assert other.device == "5"
+    lease.release()
+    other.release()

@@ -1,0 +1,56 @@
+"""The tiny study through the SLURM profile on a real single-node SLURM."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from slurm_cluster import single_node_cluster, unavailable_reason
+from test_workflow import SNAKEMAKE, TINY_CONFIG, make_study, snakemake
+
+pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
+
+# Timings and file locations differ between runs; every number must not.
+VOLATILE = ["train_seconds", "record"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with single_node_cluster(tmp_path_factory.mktemp("slurm")) as environ:
+        yield environ
+
+
+def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
+    local = make_study(tmp_path / "local", TINY_CONFIG)
+    snakemake(local)
+    remote = make_study(tmp_path / "slurm", TINY_CONFIG)
+    environ = {
+        **cluster,
+        "PATH": f"{Path(SNAKEMAKE[0]).parent}{os.pathsep}{cluster['PATH']}",
+    }
+    command = [
+        *SNAKEMAKE, "--profile", "profiles/slurm",
+        # No accounting daemon here: ask squeue, and ask soon.
+        "--slurm-status-command", "squeue",
+        "--slurm-init-seconds-before-status-checks", "1",
+    ]  # fmt: skip
+    result = subprocess.run(
+        ["timeout", "-k", "10", "600", *command],
+        cwd=remote,
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "slurm" in result.stderr.lower()
+    ours, theirs = (
+        pd.read_csv(study / "results" / "summary.csv").drop(columns=VOLATILE)
+        for study in (remote, local)
+    )
+    pd.testing.assert_frame_equal(ours, theirs)
+    train_log = next((remote / "results" / "logs" / "train").rglob("exact.log"))
+    assert "GPU: 0" in train_log.read_text()
