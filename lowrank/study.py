@@ -167,7 +167,10 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
             f"nothing to study: no image files in {directory} (config key "
             "images.directory) and no entries under the config key matrices"
         )
-    return plan
+    for item in plan:
+        if not item.ranks:
+            warn(f"{item.name}: no rank fits, so it is left out", SkippedInputWarning)
+    return [item for item in plan if item.ranks]
 
 
 def _fit(name, ranks, shape, warn):
