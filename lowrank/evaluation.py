@@ -67,11 +67,12 @@ def evaluate(item, decompositions, record):
         "compression_ratio": metrics.compression_ratio(
             channels * m, n, record.stored_numbers
         ),
-        "final_loss": float(np.nanmean(_last_finite(record.loss))),
+        "final_loss": _final_loss(record.loss),
     }
 
 
-def _last_finite(loss):
+def _final_loss(loss):
+    """Mean over channels of each channel's last logged loss (NaN if untrained)."""
     if loss.shape[1] == 0:
-        return np.array([math.nan])
-    return np.array([row[np.isfinite(row)][-1] for row in loss])
+        return math.nan
+    return float(np.mean([row[np.isfinite(row)][-1] for row in loss]))

@@ -105,7 +105,7 @@ def training_curves(records, decompositions, rank, stem):
     for axis, method in zip(axes[0], methods):
         loss = records[method].loss[0]
         loss = loss[np.isfinite(loss)]
-        steps = np.arange(1, loss.size + 1)
+        steps = np.arange(1, loss.size + 1) * records[method].loss_every
         axis.plot(
             steps, loss, color=METHOD_STYLE[method]["color"], label=f"{method} loss"
         )

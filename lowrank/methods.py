@@ -11,8 +11,6 @@ import numpy as np
 from lowrank.metrics import svd_stored_numbers
 from lowrank.records import Record
 
-METHODS = ("svd", "nn-paper", "nn-exact")
-
 
 def network_method(regime_name):
     """The method name of a training regime: ``exact`` -> ``nn-exact``."""

@@ -15,10 +15,12 @@ Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
 
 Record  ``schema = "lowrank.record/1"``, one per (input, rank, method)
-    /approximation (c, m, n); /loss (c, steps): loss per step and channel, NaN
-    after a channel converged (no steps for non-trained methods);
+    /approximation (c, m, n); /loss (c, steps // loss_every): loss after every
+    ``loss_every``-th step per channel, NaN after a channel converged (no steps
+    for non-trained methods);
     /metrics: one attribute per metric (present once evaluated);
     attrs ``input``, ``rank``, ``method``, ``seed``, ``seconds``, ``steps``,
+    ``loss_every``,
     ``converged``, ``stored_numbers``, ``created`` (ISO 8601 UTC),
     ``settings`` and ``versions`` (JSON objects).
 """
@@ -66,6 +68,7 @@ class Record:
     seed: int = 0
     seconds: float = 0.0
     steps: int = 0
+    loss_every: int = 1
     converged: bool = True
     stored_numbers: int = 0
     loss: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
@@ -166,6 +169,7 @@ def write_record(path, record):
         handle.attrs["seed"] = int(record.seed)
         handle.attrs["seconds"] = float(record.seconds)
         handle.attrs["steps"] = int(record.steps)
+        handle.attrs["loss_every"] = int(record.loss_every)
         handle.attrs["converged"] = bool(record.converged)
         handle.attrs["stored_numbers"] = int(record.stored_numbers)
         handle.attrs["created"] = record.created or _now()
@@ -185,8 +189,8 @@ def read_record(path):
             name: _plain(value) for name, value in handle["metrics"].attrs.items()
         }
         names = (
-            "input", "rank", "method", "seed", "seconds", "steps", "converged",
-            "stored_numbers", "created", "settings", "versions",
+            "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
+            "converged", "stored_numbers", "created", "settings", "versions",
         )  # fmt: skip
         attrs = _attrs(handle, path, names)
     try:
@@ -194,10 +198,11 @@ def read_record(path):
         attrs["versions"] = json.loads(attrs["versions"])
     except json.JSONDecodeError as error:
         raise RecordError(f"{path}: settings or versions are not JSON") from error
-    if attrs["steps"] != loss.shape[1] or loss.shape[0] != approximation.shape[0]:
+    points = attrs["steps"] // max(attrs["loss_every"], 1)
+    if loss.shape != (approximation.shape[0], points):
         raise RecordError(
             f"{path}: loss has shape {loss.shape}, expected "
-            f"({approximation.shape[0]}, steps = {attrs['steps']})"
+            f"({approximation.shape[0]}, steps // loss_every = {points})"
         )
     return Record(approximation=approximation, loss=loss, metrics=metrics, **attrs)
 

@@ -42,6 +42,7 @@ from lowrank.records import Record
 from lowrank.svd import check_rank as check_rank_range
 
 REGIMES = ("paper", "exact")
+MAX_LOSS_POINTS = 500
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,19 @@ class TrainingResult:
         Maps x to B x (+ bias for ``paper``).
     matrix : ndarray (m, n)
         The learned B, from :func:`lowrank.network.learned_matrix`.
-    loss : ndarray (steps,)
-        ``paper``: after each optimizer step, the expected MSE over
+    loss : ndarray (steps // loss_every,)
+        ``paper``: after every ``loss_every``-th optimizer step, the expected MSE over
         x ~ N(0, I) of the affine net f(x) = B x + c, (||A - B||_F^2 + ||c||^2) / m
         (the quantity Keras estimates per batch, without sampling noise).
         ``exact``: relative squared Frobenius error ||A - B||_F^2 / ||A||_F^2 after
         each sweep.
     numerical_rank : int
+    steps : int
+        Optimizer steps (``paper``) or Gauss-Newton sweeps (``exact``).
+    loss_every : int
+        Steps between two loss entries (1 for ``exact``; ``paper`` keeps at
+        most :data:`MAX_LOSS_POINTS` entries, since each costs a pass over the
+        weights).
     seconds : float
         Wall time of training, compilation included.
     converged : bool
@@ -110,13 +117,11 @@ class TrainingResult:
     matrix: np.ndarray
     loss: np.ndarray
     numerical_rank: int
+    steps: int
+    loss_every: int
     seconds: float
     converged: bool
     settings: dict
-
-    @property
-    def steps(self):
-        return int(self.loss.size)
 
 
 def regime_from_settings(name, settings):
@@ -166,16 +171,19 @@ def train(a, rank, regime):
     keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
     if isinstance(regime, PaperRegime):
-        model, loss, converged = _train_paper(a, rank, regime)
+        model, loss, steps, loss_every, converged = _train_paper(a, rank, regime)
     elif isinstance(regime, ExactRegime):
         model, loss, converged = _train_exact(a, rank, regime)
+        steps, loss_every = loss.size, 1
     else:
         raise TypeError(f"unknown regime {regime!r}")
     seconds = time.perf_counter() - start
     matrix = learned_matrix(model)
     found = check_rank(matrix, rank, dtype=regime.dtype)
     settings = {"regime": type(regime).__name__, **asdict(regime)}
-    return TrainingResult(model, matrix, loss, found, seconds, converged, settings)
+    return TrainingResult(
+        model, matrix, loss, found, steps, loss_every, seconds, converged, settings
+    )
 
 
 def train_record(item, rank, regime_name, settings):
@@ -193,9 +201,9 @@ def train_record(item, rank, regime_name, settings):
     regime = regime_from_settings(regime_name, settings)
     results = [train(channel, rank, regime) for channel in item.matrix]
     steps = max(result.steps for result in results)
-    loss = np.full((len(results), steps), np.nan)
+    loss = np.full((len(results), max(r.loss.size for r in results)), np.nan)
     for row, result in zip(loss, results):
-        row[: result.steps] = result.loss
+        row[: result.loss.size] = result.loss
     return Record(
         approximation=np.stack([result.matrix for result in results]),
         input=item.input,
@@ -204,6 +212,7 @@ def train_record(item, rank, regime_name, settings):
         seed=regime.seed,
         seconds=sum(result.seconds for result in results),
         steps=steps,
+        loss_every=results[0].loss_every,
         converged=all(result.converged for result in results),
         stored_numbers=sum(result.model.count_params() for result in results),
         loss=loss,
@@ -235,7 +244,9 @@ def _train_paper(a, rank, regime):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=regime.learning_rate), loss="mse"
     )
-    recorder = _ExpectedLoss(a)
+    steps = regime.epochs * -(-regime.samples // regime.batch_size)
+    loss_every = max(1, -(-steps // MAX_LOSS_POINTS))
+    recorder = _ExpectedLoss(a, loss_every)
     model.fit(
         x,
         y,
@@ -246,17 +257,20 @@ def _train_paper(a, rank, regime):
     )
     loss = np.asarray(recorder.losses, dtype=np.float64)
     _check_finite(loss, "learning_rate")
-    return model, loss, True
+    return model, loss, steps, loss_every, True
 
 
 class _ExpectedLoss(keras.callbacks.Callback):
-    """Record (||A - B||_F^2 + ||c||^2) / m after every training step."""
+    """Record (||A - B||_F^2 + ||c||^2) / m after every ``every``-th step."""
 
-    def __init__(self, a):
+    def __init__(self, a, every):
         super().__init__()
-        self.a, self.losses = a, []
+        self.a, self.every, self.steps, self.losses = a, every, 0, []
 
     def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if self.steps % self.every:
+            return
         matrix, offset = affine_map(self.model)
         error = np.sum((self.a - matrix) ** 2) + np.sum(offset**2)
         self.losses.append(error / self.a.shape[0])
