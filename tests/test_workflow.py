@@ -182,6 +182,7 @@ def test_lint_and_format_are_clean():
     "key, value, message",
     [
         ("ranks", [0], "ranks"),
+        ("ranks", [-3], "ranks"),
         ("ranks", [1.5], "ranks"),
         ("rnaks", [1], "rnaks"),
         ("regimes", {"exact": {"max_steps": "ten"}}, "max_steps"),
