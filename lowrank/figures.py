@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from lowrank.svd import svd_errors  # noqa: E402
+
 METHOD_ORDER = ("svd", "nn-paper", "nn-exact")
 METHOD_STYLE = {
     "svd": {"color": "black", "marker": "o"},
@@ -129,17 +131,10 @@ def error_versus_rank(table, decompositions, stem):
     every rank from its singular values.
     """
     figure, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
-    top = max(d.s[0] for d in decompositions)
-    total = np.sqrt(sum(np.sum(d.s**2) for d in decompositions))
     ranks = np.arange(1, decompositions[0].s.size)
-    if top > 0:
-        svd_2 = [max(d.error_2(k) for d in decompositions) / top for k in ranks]
-        svd_fro = [
-            np.sqrt(sum(d.error_fro(k) ** 2 for d in decompositions)) / total
-            for k in ranks
-        ]
-        axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
-        axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
+    svd_2, svd_fro = zip(*(svd_errors(decompositions, k) for k in ranks))
+    axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
+    axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
     for method, rows in table.groupby("method"):
         if method in METHOD_STYLE and not method.startswith(("svd-", "jpeg")):
             style = {**METHOD_STYLE[method], "ls": "none"}

@@ -97,8 +97,7 @@ def affine_map(model):
     linear Dense stacks; used to monitor training.
     """
     matrix, offset = None, None
-    for layer in model.layers:
-        kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float64)
+    for layer, kernel in zip(model.layers, kernels(model)):
         matrix = kernel if matrix is None else matrix @ kernel
         offset = None if offset is None else offset @ kernel
         if layer.use_bias:

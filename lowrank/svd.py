@@ -5,6 +5,7 @@ approximation of A in the spectral and the Frobenius norm, with
 ||A - A_k||_2 = s_{k+1} and ||A - A_k||_F^2 = sum_{j>k} s_j^2.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +101,21 @@ def randomized_svd(a, rank, oversample=10, power_iterations=4, seed=0):
         basis, _ = np.linalg.qr(a @ basis)
     u_small, s, vt = np.linalg.svd(basis.T @ a, full_matrices=False)
     return SVD((basis @ u_small)[:, :rank], s[:rank], vt[:rank])
+
+
+def svd_errors(decompositions, rank):
+    """Relative 2-norm and Frobenius errors of the rank-k SVD of a channel stack.
+
+    Both follow from the singular values alone (Eckart-Young-Mirsky); the
+    stack is read as a block-diagonal matrix. NaN for a zero input.
+    """
+    top = max(d.s[0] for d in decompositions)
+    total = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+    if top == 0.0:
+        return math.nan, math.nan
+    error_2 = max(d.error_2(rank) for d in decompositions)
+    error_fro = math.sqrt(sum(d.error_fro(rank) ** 2 for d in decompositions))
+    return error_2 / top, error_fro / total
 
 
 def _as_matrix(a):
