@@ -1,13 +1,18 @@
 """Time building the DAG (a dry run) for growing numbers of inputs.
 
     python bench/dag_scale.py [--inputs 100 1000 10000] [--timeout 900]
+    python bench/dag_scale.py --inputs 100 --profile 30
 
 Each study has N synthetic 12x12 matrices x 10 ranks x 2 regimes in a
 temporary copy of the workflow; the dry run's wall time is printed with the
-number of jobs and the time per job, so growth is visible.
+number of jobs and the time per job, so growth is visible. ``--profile K``
+runs each dry run under cProfile instead and prints its K most expensive
+calls (cumulative time), to see where Snakemake spends it.
 """
 
 import argparse
+import io
+import pstats
 import re
 import shutil
 import subprocess
@@ -45,11 +50,12 @@ def study(workdir, inputs):
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
 
 
-def dry_run(workdir, timeout):
+def dry_run(workdir, timeout, profile_path=None):
+    profiler = ["-m", "cProfile", "-o", str(profile_path)] if profile_path else []
     start = time.perf_counter()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1"],
+            [sys.executable, *profiler, "-m", "snakemake", "--dry-run", "--cores", "1"],
             cwd=workdir,
             capture_output=True,
             text=True,
@@ -64,16 +70,26 @@ def dry_run(workdir, timeout):
     return seconds, int(total.group(1))
 
 
+def hottest_calls(path, count):
+    text = io.StringIO()
+    pstats.Stats(str(path), stream=text).sort_stats("cumulative").print_stats(count)
+    return text.getvalue()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--profile", type=int, metavar="K", default=0)
     args = parser.parse_args()
     print("| inputs | jobs | dry run s | ms per job |\n| ---: | ---: | ---: | ---: |")
     for inputs in args.inputs:
         with tempfile.TemporaryDirectory() as folder:
             study(Path(folder), inputs)
-            seconds, jobs = dry_run(Path(folder), args.timeout)
+            profile_path = Path(folder, "dry_run.prof") if args.profile else None
+            seconds, jobs = dry_run(Path(folder), args.timeout, profile_path)
+            if profile_path and profile_path.exists():
+                print(hottest_calls(profile_path, args.profile))
         if seconds is None:
             print(f"| {inputs} | - | > {args.timeout:.0f} (stopped) | - |", flush=True)
             break

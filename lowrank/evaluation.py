@@ -1,11 +1,34 @@
-"""Metrics of one record against its input and the input's SVD."""
+"""Metrics of every approximation of one input against the input and its SVD."""
 
 import math
 
 import numpy as np
 
 from lowrank import metrics
+from lowrank.methods import svd_record
+from lowrank.records import read_record
+from lowrank.summary import summary_row
 from lowrank.svd import svd_errors
+
+
+def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
+    """Summary rows of the truncated SVD at each of ``ranks`` and of every
+    network record in ``network_paths``.
+
+    Records are read one at a time, so only one approximation is in memory
+    besides the input and its SVD. Each row names the file it came from
+    (``svd_path`` for the truncations).
+    """
+    rows = []
+    for rank in ranks:
+        record = svd_record(item, decompositions, rank)
+        record.metrics = evaluate(item, decompositions, record)
+        rows.append(summary_row(item, record, svd_path))
+    for path in network_paths:
+        record = read_record(path)
+        record.metrics = evaluate(item, decompositions, record)
+        rows.append(summary_row(item, record, path))
+    return rows
 
 
 def evaluate(item, decompositions, record):

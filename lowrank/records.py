@@ -14,11 +14,9 @@ Input matrix  ``schema = "lowrank.matrix/1"``
 Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
 
-Record  ``schema = "lowrank.record/1"``, one per (input, rank, method)
+Record  ``schema = "lowrank.record/2"``, one per trained (input, rank, method)
     /approximation (c, m, n); /loss (c, steps // loss_every): loss after every
-    ``loss_every``-th step per channel, NaN after a channel converged (no steps
-    for non-trained methods);
-    /metrics: one attribute per metric (present once evaluated);
+    ``loss_every``-th step per channel, NaN after a channel converged;
     attrs ``input``, ``rank``, ``method``, ``seed``, ``seconds``, ``steps``,
     ``loss_every``,
     ``converged``, ``stored_numbers``, ``created`` (ISO 8601 UTC),
@@ -42,7 +40,7 @@ from lowrank.errors import RecordError
 
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
-RECORD_SCHEMA = "lowrank.record/1"
+RECORD_SCHEMA = "lowrank.record/2"
 
 
 @dataclass
@@ -75,7 +73,7 @@ class Record:
     settings: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     created: str = ""
-    metrics: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)  # filled by evaluation, not stored
 
 
 def library_versions():
@@ -160,9 +158,6 @@ def write_record(path, record):
             "approximation", data=_stack(record.approximation, path), compression="gzip"
         )
         handle.create_dataset("loss", data=np.asarray(record.loss, dtype=np.float64))
-        metrics = handle.create_group("metrics")
-        for name, value in record.metrics.items():
-            metrics.attrs[name] = value
         handle.attrs["input"] = record.input
         handle.attrs["rank"] = int(record.rank)
         handle.attrs["method"] = record.method
@@ -183,11 +178,6 @@ def read_record(path):
     with _open(path, RECORD_SCHEMA) as handle:
         approximation = _dataset(handle, path, "approximation", ndim=3)
         loss = _dataset(handle, path, "loss", ndim=2)
-        if "metrics" not in handle:
-            raise RecordError(f"{path}: missing group 'metrics'")
-        metrics = {
-            name: _plain(value) for name, value in handle["metrics"].attrs.items()
-        }
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
             "converged", "stored_numbers", "created", "settings", "versions",
@@ -204,7 +194,7 @@ def read_record(path):
             f"{path}: loss has shape {loss.shape}, expected "
             f"({approximation.shape[0]}, steps // loss_every = {points})"
         )
-    return Record(approximation=approximation, loss=loss, metrics=metrics, **attrs)
+    return Record(approximation=approximation, loss=loss, **attrs)
 
 
 def _now():

@@ -70,6 +70,21 @@ def rate_distortion_summary_rows(item, table, path):
     ]
 
 
+# Columns read back as text even when every value looks like a number.
+TEXT_COLUMNS = ("input", "kind", "method", "record")
+
+
+def read_table(path):
+    """Read a table that :func:`summary_table` wrote as CSV (one input's
+    evaluation, or the summary); fail naming ``path`` if its columns differ."""
+    table = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+    if tuple(table.columns) != COLUMNS:
+        raise ValueError(
+            f"{path}: not a lowrank summary table (columns {list(table.columns)})"
+        )
+    return table
+
+
 def summary_table(rows):
     """A DataFrame with :data:`COLUMNS`, sorted by input, member, rank, method."""
     table = pd.DataFrame(list(rows), columns=list(COLUMNS))

@@ -28,7 +28,6 @@ def make_record():
         stored_numbers=9,
         loss=np.array([[0.5, 0.25]]),
         settings={"dtype": "float64"},
-        metrics={"rel_err_2": 0.1},
     )
 
 
@@ -37,9 +36,7 @@ def test_record_round_trip(tmp_path):
     write_record(path, make_record())
     record = read_record(path)
     np.testing.assert_array_equal(record.approximation, make_record().approximation)
-    assert record.settings == {"dtype": "float64"} and record.metrics == {
-        "rel_err_2": 0.1
-    }
+    assert record.settings == {"dtype": "float64"}
     assert record.versions["numpy"] == np.__version__ and record.created
     assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
 

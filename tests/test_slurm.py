@@ -20,17 +20,19 @@ def cluster(tmp_path_factory):
     reason = unavailable_reason()
     if reason:
         pytest.skip(reason)
-    with single_node_cluster(tmp_path_factory.mktemp("slurm")) as environ:
-        yield environ
+    state = tmp_path_factory.mktemp("slurm")
+    with single_node_cluster(state) as environ:
+        yield environ, state
 
 
 def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
+    environ, state = cluster
     local = make_study(tmp_path / "local", TINY_CONFIG)
     snakemake(local)
     remote = make_study(tmp_path / "slurm", TINY_CONFIG)
     environ = {
-        **cluster,
-        "PATH": f"{Path(SNAKEMAKE[0]).parent}{os.pathsep}{cluster['PATH']}",
+        **environ,
+        "PATH": f"{Path(SNAKEMAKE[0]).parent}{os.pathsep}{environ['PATH']}",
     }
     command = [
         *SNAKEMAKE, "--profile", "profiles/slurm",
@@ -54,3 +56,9 @@ def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
     pd.testing.assert_frame_equal(ours, theirs)
     train_log = next((remote / "results" / "logs" / "train").rglob("exact.log"))
     assert "GPU: 0" in train_log.read_text()
+    # 14 of the tiny study's jobs run on the cluster. Each input's matrix and
+    # SVD go out as one group job, its evaluation and figures as another, the
+    # six trainings as one job array (two when the inputs' trainings become
+    # ready at different times), and rate_distortion alone.
+    submissions = (state / "slurmctld.log").read_text().count("submit_batch_job")
+    assert 6 <= submissions <= 7

@@ -23,7 +23,6 @@ wildcard_constraints:
     input=r"[^/]+",
     rank=r"[0-9]+",
     regime=r"paper|exact",
-    method=r"svd|nn-paper|nn-exact",
 
 
 def print_warning(message, category):
@@ -40,7 +39,7 @@ STUDY = {
 }
 
 SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
-METHODS = ["svd"] + [
+NETWORK_METHODS = [
     f"nn-{regime}" for regime in config.get("methods", ["paper", "exact"])
 ]
 
@@ -50,9 +49,15 @@ def script_digest(name):
     return source_digest(SCRIPT_DIR / name)
 
 
-def memory_from_input(wildcards, input, attempt):
-    """MB for a job that holds a few copies of its inputs; more on each retry."""
-    return max(500, int(20 * input.size_mb) + 300) * attempt
+def memory_from_shape(wildcards, attempt):
+    """MB for a job that holds about 16 float64 copies of its input matrix.
+
+    Planned from the shape, not from input.size_mb: that stats files through
+    asyncio for every job and was a third of the dry run's time at 1,000 inputs.
+    Doubles on each retry.
+    """
+    rows, cols = STUDY[wildcards.input].shape
+    return (300 + max(200, 16 * 8 * rows * cols // 1_000_000)) * attempt
 
 
 def get_final_outputs():
@@ -83,21 +88,16 @@ def get_regime_settings(wildcards):
     return settings
 
 
-def get_records():
-    return [
-        f"results/records/{name}/rank{rank}/{method}.h5"
-        for name, item in STUDY.items()
-        for rank in item.ranks
-        for method in METHODS
-    ]
-
-
-def get_record_inputs():
-    return [input_matrix_path(name) for name in STUDY]
+def get_evaluations():
+    return [f"results/evaluations/{name}.csv" for name in STUDY]
 
 
 def image_inputs():
     return [name for name, item in STUDY.items() if item.kind == "image"]
+
+
+def get_image_matrices():
+    return [input_matrix_path(name) for name in image_inputs()]
 
 
 def get_rate_distortion_tables():
@@ -108,18 +108,11 @@ def get_input_ranks(wildcards):
     return list(STUDY[wildcards.input].ranks)
 
 
-def get_rank_records(wildcards):
-    return {
-        method: f"results/records/{wildcards.input}/rank{wildcards.rank}/{method}.h5"
-        for method in METHODS
-    }
-
-
-def get_input_records(wildcards):
+def get_input_approximations(wildcards):
     return [
-        f"results/records/{wildcards.input}/rank{rank}/{method}.h5"
+        f"results/approximations/{wildcards.input}/rank{rank}/{method}.h5"
         for rank in STUDY[wildcards.input].ranks
-        for method in METHODS
+        for method in NETWORK_METHODS
     ]
 
 
@@ -142,8 +135,8 @@ def report_sections():
                 "ranks": [
                     [
                         rank,
-                        f"{figures}/rank{rank}/panels.png",
-                        f"{figures}/rank{rank}/training.png",
+                        f"{figures}/panels/rank{rank}.png",
+                        f"{figures}/training/rank{rank}.png",
                     ]
                     for rank in item.ranks
                 ],
@@ -153,11 +146,11 @@ def report_sections():
 
 
 def get_report_figures():
+    """Figure files and the folders of per-rank figures the report shows."""
     paths = []
     for section in report_sections():
-        paths.append(section["errors"])
+        figures = f"results/figures/{section['name']}"
+        paths += [section["errors"], f"{figures}/panels", f"{figures}/training"]
         if section["rate_distortion"]:
-            paths.append(f"results/figures/{section['name']}/rate_distortion.png")
-        for _, panels, training in section["ranks"]:
-            paths += [panels, training]
+            paths.append(f"{figures}/rate_distortion.png")
     return paths

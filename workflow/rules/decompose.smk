@@ -10,24 +10,8 @@ rule svd:
     conda:
         "../envs/lowrank.yaml"
     resources:
-        mem_mb=memory_from_input,
+        mem_mb=memory_from_shape,
     params:
         code=script_digest("svd.py"),
     script:
         "../scripts/svd.py"
-
-
-rule truncate:
-    input:
-        matrix=get_input_matrix,
-        svd="results/svd/{input}.h5",
-    output:
-        "results/approximations/{input}/rank{rank}/svd.h5",
-    log:
-        "results/logs/truncate/{input}/rank{rank}.log",
-    conda:
-        "../envs/lowrank.yaml"
-    params:
-        code=script_digest("truncate.py"),
-    script:
-        "../scripts/truncate.py"

@@ -2,16 +2,17 @@ rule evaluate:
     input:
         matrix=get_input_matrix,
         svd="results/svd/{input}.h5",
-        approximation="results/approximations/{input}/rank{rank}/{method}.h5",
+        networks=get_input_approximations,
     output:
-        "results/records/{input}/rank{rank}/{method}.h5",
+        "results/evaluations/{input}.csv",
     log:
-        "results/logs/evaluate/{input}/rank{rank}/{method}.log",
+        "results/logs/evaluate/{input}.log",
     conda:
         "../envs/lowrank.yaml"
     resources:
-        mem_mb=memory_from_input,
+        mem_mb=memory_from_shape,
     params:
+        ranks=get_input_ranks,
         code=script_digest("evaluate.py"),
     script:
         "../scripts/evaluate.py"
@@ -19,8 +20,8 @@ rule evaluate:
 
 rule summary:
     input:
-        records=get_records(),
-        matrices=get_record_inputs(),
+        evaluations=get_evaluations(),
+        images=get_image_matrices(),
         rate_distortion=get_rate_distortion_tables(),
     output:
         csv="results/summary.csv",

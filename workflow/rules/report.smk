@@ -23,57 +23,45 @@ rule rate_distortion:
         "../scripts/rate_distortion.py"
 
 
-rule figures_rank:
+rule figures:
     input:
-        unpack(get_rank_records),
+        evaluation="results/evaluations/{input}.csv",
+        networks=get_input_approximations,
         matrix=get_input_matrix,
-        decomposition="results/svd/{input}.h5",
-    output:
-        panels=report(
-            "results/figures/{input}/rank{rank}/panels.png",
-            caption="../report/panels.rst",
-            category="Approximations",
-            labels={"input": "{input}", "rank": "{rank}"},
-        ),
-        panels_svg="results/figures/{input}/rank{rank}/panels.svg",
-        training=report(
-            "results/figures/{input}/rank{rank}/training.png",
-            caption="../report/training.rst",
-            category="Training curves",
-            labels={"input": "{input}", "rank": "{rank}"},
-        ),
-        training_svg="results/figures/{input}/rank{rank}/training.svg",
-    log:
-        "results/logs/figures_rank/{input}/rank{rank}.log",
-    conda:
-        "../envs/lowrank.yaml"
-    params:
-        methods=METHODS,
-        code=script_digest("figures_rank.py"),
-    script:
-        "../scripts/figures_rank.py"
-
-
-rule figures_input:
-    input:
-        records=get_input_records,
         svd="results/svd/{input}.h5",
     output:
-        png=report(
+        errors=report(
             "results/figures/{input}/errors.png",
             caption="../report/errors.rst",
             category="Error against rank",
             labels={"input": "{input}"},
         ),
-        svg="results/figures/{input}/errors.svg",
+        errors_svg="results/figures/{input}/errors.svg",
+        panels=report(
+            directory("results/figures/{input}/panels"),
+            patterns=["rank{rank}.png"],
+            caption="../report/panels.rst",
+            category="Approximations",
+            labels={"input": "{input}", "rank": "{rank}"},
+        ),
+        training=report(
+            directory("results/figures/{input}/training"),
+            patterns=["rank{rank}.png"],
+            caption="../report/training.rst",
+            category="Training curves",
+            labels={"input": "{input}", "rank": "{rank}"},
+        ),
     log:
-        "results/logs/figures_input/{input}.log",
+        "results/logs/figures/{input}.log",
     conda:
         "../envs/lowrank.yaml"
+    resources:
+        mem_mb=memory_from_shape,
     params:
-        code=script_digest("figures_input.py"),
+        ranks=get_input_ranks,
+        code=script_digest("figures.py"),
     script:
-        "../scripts/figures_input.py"
+        "../scripts/figures.py"
 
 
 rule paper_tables:

@@ -1,15 +1,20 @@
-"""Attach metrics to one (input, rank, method) approximation."""
+"""Score the truncated SVD and every trained network of one input at each
+rank; one summary row per (rank, method)."""
 
 import sys
 import warnings
 
-from lowrank.evaluation import evaluate
-from lowrank.records import read_matrix, read_record, read_svd, write_record
+from lowrank.evaluation import evaluation_rows
+from lowrank.records import read_matrix, read_svd
+from lowrank.summary import summary_table
 
 sys.stderr = open(snakemake.log[0], "w")
 warnings.simplefilter("always")
-record = read_record(snakemake.input.approximation)
-record.metrics = evaluate(
-    read_matrix(snakemake.input.matrix), read_svd(snakemake.input.svd), record
+rows = evaluation_rows(
+    read_matrix(snakemake.input.matrix),
+    read_svd(snakemake.input.svd),
+    snakemake.params.ranks,
+    snakemake.input.svd,
+    snakemake.input.networks,
 )
-write_record(snakemake.output[0], record)
+summary_table(rows).to_csv(snakemake.output[0], index=False)

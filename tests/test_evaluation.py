@@ -1,0 +1,71 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from lowrank.evaluation import evaluation_rows
+from lowrank.records import InputMatrix, Record, write_record
+from lowrank.summary import COLUMNS, read_table, summary_table
+from lowrank.svd import thin_svd
+
+
+def network_record(decomposition, rank, noise):
+    """A trained network's record: the truncation plus a perturbation."""
+    approximation = decomposition.truncate(rank) + noise
+    return Record(
+        approximation=approximation[np.newaxis],
+        input="007",
+        rank=rank,
+        method="nn-exact",
+        seconds=2.0,
+        steps=2,
+        stored_numbers=30,
+        loss=np.array([[1.0, 0.5]]),
+        settings={"dtype": "float64"},
+    )
+
+
+@pytest.fixture
+def evaluated(tmp_path):
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(1, 7, 5))
+    item = InputMatrix(matrix, "007", "uniform", "{}", "007")
+    decompositions = [thin_svd(matrix[0])]
+    paths = []
+    for rank, scale in ((1, 0.0), (3, 1e-3)):
+        paths.append(tmp_path / f"rank{rank}.h5")
+        noise = scale * rng.normal(size=(7, 5))
+        write_record(paths[-1], network_record(decompositions[0], rank, noise))
+    rows = evaluation_rows(item, decompositions, [1, 3], "svd.h5", paths)
+    return rows, paths
+
+
+def test_rows_cover_every_rank_and_method(evaluated):
+    rows, paths = evaluated
+    table = summary_table(rows)
+    assert list(zip(table["rank"], table["method"])) == [
+        (1, "nn-exact"), (1, "svd"), (3, "nn-exact"), (3, "svd"),
+    ]  # fmt: skip
+    by_key = table.set_index(["rank", "method"])
+    assert by_key.loc[(1, "svd"), "record"] == "svd.h5"
+    assert by_key.loc[(3, "nn-exact"), "record"] == str(paths[1])
+    assert abs(by_key.loc[(3, "svd"), "delta_rel_err_fro"]) < 1e-15
+    assert abs(by_key.loc[(1, "nn-exact"), "delta_rel_err_2"]) < 1e-12
+    assert by_key.loc[(3, "nn-exact"), "delta_rel_err_fro"] > 0
+    assert by_key.loc[(3, "nn-exact"), "train_seconds"] == 2.0
+
+
+def test_table_round_trips_through_csv_with_text_names(evaluated, tmp_path):
+    table = summary_table(evaluated[0])
+    path = tmp_path / "007.csv"
+    table.to_csv(path, index=False)
+    back = read_table(path)
+    assert back["input"].tolist() == ["007"] * 4
+    pd.testing.assert_frame_equal(back, table, check_dtype=False)
+    assert tuple(back.columns) == COLUMNS
+
+
+def test_other_csv_is_refused_by_name(tmp_path):
+    path = tmp_path / "foreign.csv"
+    pd.DataFrame({"input": ["a"], "rank": [1]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="foreign.csv"):
+        read_table(path)
