@@ -5,11 +5,13 @@ import sys
 import warnings
 
 from lowrank.evaluation import evaluation_rows
+from lowrank.metrics import UndefinedMetricWarning
 from lowrank.records import read_matrix, read_svd
 from lowrank.summary import summary_table
 
 sys.stderr = open(snakemake.log[0], "w")
-warnings.simplefilter("always")
+# Every undefined metric, not just the first per call site.
+warnings.simplefilter("always", UndefinedMetricWarning)
 rows = evaluation_rows(
     read_matrix(snakemake.input.matrix),
     read_svd(snakemake.input.svd),
