@@ -15,13 +15,11 @@ item = read_matrix(snakemake.input.matrix)
 decompositions = read_svd(snakemake.input.svd)
 table = read_table(snakemake.input.evaluation)
 ranks = snakemake.params.ranks
-networks = iter(snakemake.input.networks)  # rank-major, as many at each rank
+networks_per_rank = len(snakemake.input.networks) // len(ranks)
+networks = iter(snakemake.input.networks)  # rank-major
 for rank in ranks:
     records = [svd_record(item, decompositions, rank)]
-    records += [
-        read_record(next(networks))
-        for _ in range(len(snakemake.input.networks) // len(ranks))
-    ]
+    records += [read_record(next(networks)) for _ in range(networks_per_rank)]
     for record in records:
         row = table[(table["rank"] == rank) & (table["method"] == record.method)]
         record.metrics = row.iloc[0].to_dict()
