@@ -62,6 +62,28 @@ def build_members(name, spec):
     return [(draw + draw.T) / 2.0 for draw in draws]
 
 
+def gapped_spectrum_matrix(n, rank, ratio, seed=0):
+    """An n x n matrix U diag(s) V^T with a controlled gap at ``rank``.
+
+    U and V are random orthogonal (seeded); s_i = 0.97^i, except that
+    s_{rank+1} / s_rank = ``ratio`` (and the 3 % decay goes on after it), so
+    that the convergence rate of subspace-type methods at ``rank`` is known.
+
+    Returns
+    -------
+    matrix : ndarray (n, n)
+    singular_values : ndarray (n,), descending
+    """
+    if not 1 <= rank < n or not 0 < ratio <= 1:
+        raise ValueError(f"need 1 <= rank < n and 0 < ratio <= 1, got {rank}, {ratio}")
+    rng = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    v, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = 0.97 ** np.arange(n)
+    s[rank:] = s[rank - 1] * ratio * 0.97 ** np.arange(n - rank)
+    return (u * s) @ v.T, s
+
+
 def _positive(name, key, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise StudySpecError(

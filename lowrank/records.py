@@ -150,6 +150,20 @@ def read_svd(path):
     return [SVD(*parts) for parts in zip(u, s, vt)]
 
 
+def network_record_path(directory, rank):
+    """Where the record of one rank lies in a training job's output folder."""
+    return str(Path(directory) / f"rank{rank}.h5")
+
+
+def network_record_paths(directories, ranks):
+    """Record paths of every rank (outer) and training folder (inner)."""
+    return [
+        network_record_path(directory, rank)
+        for rank in ranks
+        for directory in directories
+    ]
+
+
 def write_record(path, record):
     """Write ``record`` atomically; fills ``created`` and ``versions`` if empty."""
     with atomic_h5(path) as handle:

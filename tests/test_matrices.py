@@ -44,3 +44,13 @@ def test_symmetric_members_are_symmetric():
 def test_bad_specs_name_the_key(spec, key):
     with pytest.raises(StudySpecError, match=key):
         build_members("bad", spec)
+
+
+def test_gapped_spectrum_has_the_asked_gap():
+    from lowrank.matrices import gapped_spectrum_matrix
+
+    matrix, s = gapped_spectrum_matrix(30, 5, 0.9, seed=1)
+    found = np.linalg.svd(matrix, compute_uv=False)
+    np.testing.assert_allclose(found, s, rtol=1e-10)
+    assert found[5] / found[4] == pytest.approx(0.9)
+    assert found[4] / found[3] == pytest.approx(0.97)

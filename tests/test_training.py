@@ -1,20 +1,25 @@
+import keras
 import numpy as np
 import pytest
 
+from lowrank import backprop
 from lowrank.errors import TrainingDivergedError
+from lowrank.exact_training import rotated_target, train_exact, trained_span
+from lowrank.matrices import gapped_spectrum_matrix
+from lowrank.network import build_bottleneck, kernels
+from lowrank.paper_training import adam_update, batch_order, mse_gradients
+from lowrank.regimes import Architecture, ExactRegime, PaperRegime, regime_from_settings
 from lowrank.svd import thin_svd
-from lowrank.training import (
-    Architecture,
-    ExactRegime,
-    PaperRegime,
-    regime_from_settings,
-    train,
-)
+from lowrank.training import train
 
 
 def delta_2(matrix, learned, rank):
     d = thin_svd(matrix)
     return np.linalg.norm(matrix - learned, 2) / d.s[0] - d.error_2(rank) / d.s[0]
+
+
+def spectrum_matrix(n, rank, ratio):
+    return gapped_spectrum_matrix(n, rank, ratio)[0]
 
 
 @pytest.mark.parametrize("design", ["paper", "minimal", "pyramid"])
@@ -32,12 +37,113 @@ def test_exact_regime_reaches_the_svd(design):
 
 def test_exact_loss_is_the_relative_squared_frobenius_error():
     matrix = np.random.default_rng(1).standard_normal((6, 6))
-    result = train(matrix, 2, ExactRegime())
+    result = train(matrix, 2, ExactRegime(init_gain=1.7))
     d = thin_svd(matrix)
     assert result.loss[-1] == pytest.approx(
         (d.error_fro(2) / np.linalg.norm(matrix)) ** 2
     )
-    assert np.all(np.diff(result.loss) <= 1e-12)  # block-exact steps never go uphill
+    assert np.all(np.diff(result.loss) <= 1e-12)  # restarts keep it monotone
+
+
+def test_momentum_beats_plain_sweeps_on_crowded_singular_values():
+    matrix = spectrum_matrix(60, 10, ratio=0.99)
+    plain = train(matrix, 10, ExactRegime(momentum=False, max_steps=5000))
+    fast = train(matrix, 10, ExactRegime())
+    assert fast.converged and abs(delta_2(matrix, fast.matrix, 10)) < 1e-10
+    assert fast.steps * 3 < plain.steps
+
+
+def test_exact_training_calls_no_decomposition(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the exact regime must not decompose A")
+
+    for module, name in [
+        (np.linalg, "svd"), (np.linalg, "eig"), (np.linalg, "eigh"),
+        (keras.ops, "svd"), (keras.ops, "eig"), (keras.ops, "eigh"),
+    ]:  # fmt: skip
+        monkeypatch.setattr(module, name, refuse)
+    matrix = spectrum_matrix(20, 4, ratio=0.9)
+    keras.utils.set_random_seed(0)
+    model = build_bottleneck(
+        20, 20, 4, use_bias=False, initializer="orthogonal", dtype="float64"
+    )
+    loss, converged, sweeps = train_exact(model, matrix, ExactRegime())
+    assert converged and sweeps >= loss.size
+    monkeypatch.undo()
+    product = np.linalg.multi_dot(kernels(model)).T
+    assert abs(delta_2(matrix, product, 4)) < 1e-10
+
+
+def test_square_end_layers_keep_their_initialisation():
+    widths = build_bottleneck(
+        6, 6, 2, design="custom", before=[6, 6], after=[6], use_bias=False,
+        initializer=keras.initializers.Orthogonal(seed=0), dtype="float64",
+    )  # fmt: skip
+    initial = kernels(widths)
+    assert trained_span(initial) == (2, 4)  # 6x6, 6x6 | 6x2, 2x6 | 6x6
+    matrix = np.random.default_rng(5).standard_normal((6, 6))
+    loss, converged, _ = train_exact(widths, matrix, ExactRegime())
+    trained = kernels(widths)
+    for index in (0, 1):
+        np.testing.assert_array_equal(trained[index], initial[index])
+    product = np.linalg.multi_dot(trained).T
+    np.testing.assert_allclose(product, thin_svd(matrix).truncate(2), atol=1e-9)
+
+
+def test_rotated_target_solves_the_same_problem():
+    rng = np.random.default_rng(6)
+    q = np.linalg.qr(rng.standard_normal((5, 5)))[0] * 2.0
+    middle = [rng.standard_normal((5, 2)), rng.standard_normal((2, 5))]
+    target = rng.standard_normal((5, 5))
+    rotated, factor = rotated_target([q, *middle], 1, 3, target)
+    whole = np.sum((q @ middle[0] @ middle[1] - target) ** 2)
+    part = np.sum((middle[0] @ middle[1] - rotated) ** 2)
+    assert whole == pytest.approx(factor * part) and factor == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_compiled_gradients_equal_the_matrix_form_oracle(use_bias):
+    rng = np.random.default_rng(7)
+    weights = [rng.standard_normal(shape) for shape in [(5, 5), (5, 2), (2, 4)]]
+    biases = [rng.standard_normal(w.shape[1]) for w in weights] if use_bias else None
+    x, y = rng.standard_normal((7, 5)), rng.standard_normal((7, 4))
+    zero_biases = [np.zeros(w.shape[1]) for w in weights]
+    ours = mse_gradients(weights, biases or zero_biases, x, y, np.full(7, 1 / 7))
+    oracle = backprop.mse_gradients(weights, biases, x, y)
+    for mine, theirs in zip(ours[0], oracle[0], strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(mine), theirs, rtol=1e-10)
+    if use_bias:
+        for mine, theirs in zip(ours[1], oracle[1], strict=True):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(mine), theirs, rtol=1e-10
+            )
+
+
+def test_adam_update_is_keras_adam():
+    rng = np.random.default_rng(8)
+    start = rng.standard_normal((3, 2)).astype("float32")
+    variable = keras.Variable(start, dtype="float32")
+    optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    ours = (keras.ops.convert_to_tensor(start),)
+    first, second = (keras.ops.zeros_like(ours[0]),), (keras.ops.zeros_like(ours[0]),)
+    for step in range(1, 6):
+        grad = keras.ops.convert_to_tensor(rng.standard_normal((3, 2)), "float32")
+        optimizer.apply([grad], [variable])
+        ours, first, second = adam_update(ours, (grad,), first, second, step, 0.01)
+    # The updates, not the values, so that float32 rounding of the values
+    # does not hide a wrong formula.
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(ours[0]) - start, variable.numpy() - start, rtol=1e-5
+    )
+
+
+def test_batch_order_covers_each_sample_once_per_epoch():
+    order, weight = batch_order(np.random.default_rng(0), samples=70, batch_size=32)
+    assert order.shape == weight.shape == (3, 32)
+    live = weight > 0
+    assert sorted(order[live]) == list(range(70))
+    np.testing.assert_allclose(weight.sum(axis=1), 1.0)  # each batch's mean
+    assert live.sum(axis=1).tolist() == [32, 32, 6]
 
 
 def test_exact_regime_is_deterministic_and_survives_a_zero_matrix():
@@ -51,8 +157,19 @@ def test_exact_regime_is_deterministic_and_survives_a_zero_matrix():
 def test_paper_regime_reproduces_its_gap():
     matrix = np.random.default_rng(3).uniform(size=(10, 10))
     regime = PaperRegime()
-    assert abs(delta_2(matrix, train(matrix, 1, regime).matrix, 1)) < 0.005
+    result = train(matrix, 1, regime)
+    assert abs(delta_2(matrix, result.matrix, 1)) < 0.005
+    assert result.steps == 3130 and result.loss.size == 3130 // 7
+    assert result.loss[-1] < 0.1 * result.loss[0]
     assert delta_2(matrix, train(matrix, 4, regime).matrix, 4) > 0.01
+
+
+def test_paper_regime_is_deterministic():
+    matrix = np.random.default_rng(9).uniform(size=(6, 6))
+    regime = PaperRegime(samples=200, epochs=2)
+    first, again = train(matrix, 2, regime), train(matrix, 2, regime)
+    np.testing.assert_array_equal(first.matrix, again.matrix)
+    np.testing.assert_array_equal(first.loss, again.loss)
 
 
 def test_divergence_is_reported_with_the_setting_to_change():

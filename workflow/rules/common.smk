@@ -4,6 +4,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from lowrank.gpu_lease import visible_devices
 from lowrank.provenance import source_digest
 from lowrank.study import plan_study
 
@@ -60,6 +61,22 @@ def memory_from_shape(wildcards, attempt):
     return (300 + max(200, 16 * 8 * rows * cols // 1_000_000)) * attempt
 
 
+def training_gpus():
+    """GPUs one training job asks for: 1 where GPUs are used, else 0.
+
+    ``training.device: auto`` uses a GPU when this machine sees one; on a
+    machine without, training jobs ask for no ``gpu`` and run side by side
+    as far as --cores allows, instead of one at a time under --resources gpu=1.
+    """
+    device = config["training"]["device"]
+    if device == "auto":
+        return 1 if visible_devices() else 0
+    return 1 if device == "gpu" else 0
+
+
+TRAINING_GPUS = training_gpus()
+
+
 def get_final_outputs():
     return ["results/summary.csv", "results/summary.h5", "results/report/index.html"]
 
@@ -108,10 +125,10 @@ def get_input_ranks(wildcards):
     return list(STUDY[wildcards.input].ranks)
 
 
-def get_input_approximations(wildcards):
+def get_input_networks(wildcards):
+    """The training folders of one input, one per regime."""
     return [
-        f"results/approximations/{wildcards.input}/rank{rank}/{method}.h5"
-        for rank in STUDY[wildcards.input].ranks
+        f"results/approximations/{wildcards.input}/{method}"
         for method in NETWORK_METHODS
     ]
 

@@ -2,7 +2,7 @@ rule evaluate:
     input:
         matrix=get_input_matrix,
         svd="results/svd/{input}.h5",
-        networks=get_input_approximations,
+        networks=get_input_networks,
     output:
         "results/evaluations/{input}.csv",
     log:

@@ -26,7 +26,7 @@ rule rate_distortion:
 rule figures:
     input:
         evaluation="results/evaluations/{input}.csv",
-        networks=get_input_approximations,
+        networks=get_input_networks,
         matrix=get_input_matrix,
         svd="results/svd/{input}.h5",
     output:

@@ -2,17 +2,18 @@ rule train:
     input:
         get_input_matrix,
     output:
-        "results/approximations/{input}/rank{rank}/nn-{regime}.h5",
+        directory("results/approximations/{input}/nn-{regime}"),
     log:
-        "results/logs/train/{input}/rank{rank}/{regime}.log",
+        "results/logs/train/{input}/{regime}.log",
     benchmark:
-        "results/benchmarks/train/{input}/rank{rank}/{regime}.tsv"
+        "results/benchmarks/train/{input}/{regime}.tsv"
     conda:
         "../envs/lowrank.yaml"
     threads: config["training"]["threads"]
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
+        ranks=get_input_ranks,
         settings=get_regime_settings,
         code=script_digest("train.py"),
     script:

@@ -6,7 +6,7 @@ import warnings
 
 from lowrank.evaluation import evaluation_rows
 from lowrank.metrics import UndefinedMetricWarning
-from lowrank.records import read_matrix, read_svd
+from lowrank.records import network_record_paths, read_matrix, read_svd
 from lowrank.summary import summary_table
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -17,6 +17,6 @@ rows = evaluation_rows(
     read_svd(snakemake.input.svd),
     snakemake.params.ranks,
     snakemake.input.svd,
-    snakemake.input.networks,
+    network_record_paths(snakemake.input.networks, snakemake.params.ranks),
 )
 summary_table(rows).to_csv(snakemake.output[0], index=False)

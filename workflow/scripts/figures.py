@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lowrank.figures import approximation_panels, error_versus_rank, training_curves
 from lowrank.methods import svd_record
-from lowrank.records import read_matrix, read_record, read_svd
+from lowrank.records import network_record_paths, read_matrix, read_record, read_svd
 from lowrank.summary import read_table
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -15,8 +15,8 @@ item = read_matrix(snakemake.input.matrix)
 decompositions = read_svd(snakemake.input.svd)
 table = read_table(snakemake.input.evaluation)
 ranks = snakemake.params.ranks
-networks_per_rank = len(snakemake.input.networks) // len(ranks)
-networks = iter(snakemake.input.networks)  # rank-major
+networks_per_rank = len(snakemake.input.networks)
+networks = iter(network_record_paths(snakemake.input.networks, ranks))
 for rank in ranks:
     records = [svd_record(item, decompositions, rank)]
     records += [read_record(next(networks)) for _ in range(networks_per_rank)]

@@ -1,0 +1,229 @@
+"""The paper regime: Adam on mini-batches of random vectors, one compiled call
+per epoch.
+
+The mathematics is that of ``model.fit(x, A x, batch_size, epochs,
+shuffle=True)`` with ``Adam(learning_rate)`` and the ``mse`` loss:
+Keras' Adam update (epsilon 1e-7, betas 0.9 and 0.999), the mean squared
+error of each mini-batch (the last one of an epoch may be shorter), and a new
+order of the samples every epoch. What differs is dispatch: ``fit`` returns
+to Python after every step (and did so twice more for the loss callback),
+while here a whole epoch of steps runs inside one ``tf.function`` or
+``jax.jit`` call. Gradients are the closed form of :mod:`lowrank.backprop`
+written in ``keras.ops``, so the loop is the same on every backend. The
+shuffle order comes from NumPy's generator seeded by ``seed`` rather than
+from ``tf.data``, so individual runs differ from ``fit``'s in the order of the
+batches, not in distribution.
+"""
+
+import functools
+import math
+
+import keras
+import numpy as np
+
+from lowrank.backend import compile_function, to_numpy
+
+MAX_LOSS_POINTS = 500
+ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
+
+
+def train_paper(model, a, regime):
+    """Train ``model`` (Dense layers, no activation) to map x to ``a`` x.
+
+    Parameters
+    ----------
+    model : keras.Sequential
+        Built by :func:`lowrank.network.build_bottleneck`; its weights are
+        replaced by the trained ones.
+    a : ndarray (m, n)
+    regime : lowrank.regimes.PaperRegime
+
+    Returns
+    -------
+    loss : ndarray (steps // loss_every,)
+        The expected MSE over x ~ N(0, I), (||A - B||_F^2 + ||c||^2) / m, of the
+        affine map f(x) = B x + c after every ``loss_every``-th step.
+    steps : int
+    loss_every : int
+    """
+    rng = np.random.default_rng(regime.seed)
+    x = rng.standard_normal((regime.samples, a.shape[1])).astype(regime.dtype)
+    y = (x @ a.T).astype(regime.dtype)
+    epochs = [
+        batch_order(rng, regime.samples, regime.batch_size)
+        for _ in range(regime.epochs)
+    ]
+    orders, weights = zip(*epochs)
+    order, weight = np.concatenate(orders), np.concatenate(weights)
+    steps = len(order)
+    loss_every = max(1, math.ceil(steps / MAX_LOSS_POINTS))
+    whole = steps // loss_every * loss_every
+    ops = keras.ops
+    run = compiled_training(regime.learning_rate, regime.use_bias)
+    state = run(
+        initial_state(model),
+        ops.convert_to_tensor(x),
+        ops.convert_to_tensor(y),
+        ops.convert_to_tensor(a.astype(regime.dtype)),
+        _blocks(order[:whole], loss_every, np.int32),
+        _blocks(weight[:whole], loss_every, regime.dtype),
+        ops.convert_to_tensor(order[whole:]),
+        ops.convert_to_tensor(weight[whole:].astype(regime.dtype)),
+    )
+    kernels, biases, _, _, losses = state
+    for layer, kernel, bias in zip(model.layers, kernels, biases):
+        layer.kernel.assign(kernel)
+        if layer.use_bias:
+            layer.bias.assign(bias)
+    return to_numpy(losses, np.float64), steps, loss_every
+
+
+def batch_order(rng, samples, batch_size):
+    """One epoch's shuffled sample indices as (batches, batch_size), and the
+    weight of each slot: 1 / (size of its batch), 0 for padding in a short
+    last batch."""
+    per_epoch = math.ceil(samples / batch_size)
+    order = np.zeros(per_epoch * batch_size, dtype=np.int32)
+    order[:samples] = rng.permutation(samples)
+    sizes = np.full(per_epoch, batch_size)
+    sizes[-1] = samples - (per_epoch - 1) * batch_size
+    slots = np.arange(batch_size)
+    weight = np.where(slots < sizes[:, None], 1.0 / sizes[:, None], 0.0)
+    return order.reshape(per_epoch, batch_size), weight
+
+
+def initial_state(model):
+    """(kernels, biases, Adam first and second moments, step count)."""
+    ops = keras.ops
+    # Plain tensors, not variables: the compiled loop carries them as values.
+    kernels = tuple(
+        ops.convert_to_tensor(to_numpy(layer.kernel)) for layer in model.layers
+    )
+    biases = tuple(
+        ops.convert_to_tensor(to_numpy(layer.bias))
+        if layer.use_bias
+        else ops.zeros((layer.units,), dtype=kernels[0].dtype)
+        for layer in model.layers
+    )
+    parameters = kernels + biases
+    first = tuple(ops.zeros_like(p) for p in parameters)
+    second = tuple(ops.zeros_like(p) for p in parameters)
+    return kernels, biases, first, second, ops.convert_to_tensor(0, "int32")
+
+
+def mse_gradients(kernels, biases, x, y, weight):
+    """Gradients of the weighted MSE sum_i weight_i ||f(x_i) - y_i||^2 / m.
+
+    With weight_i = 1 / N this is Keras' ``mse`` of a batch of N rows; the
+    closed form of :func:`lowrank.backprop.mse_gradients` in ``keras.ops``.
+    Returns (kernel gradients, bias gradients) as tuples.
+    """
+    ops = keras.ops
+    activations = [x]
+    for kernel, bias in zip(kernels, biases):
+        activations.append(ops.matmul(activations[-1], kernel) + bias)
+    output = activations[-1]
+    delta = 2.0 * (output - y) * ops.expand_dims(weight, 1) / output.shape[1]
+    kernel_grads, bias_grads = [], []
+    for kernel, h_prev in zip(reversed(kernels), reversed(activations[:-1])):
+        kernel_grads.append(ops.matmul(ops.transpose(h_prev), delta))
+        bias_grads.append(ops.sum(delta, axis=0))
+        delta = ops.matmul(delta, ops.transpose(kernel))
+    return tuple(reversed(kernel_grads)), tuple(reversed(bias_grads))
+
+
+def adam_update(parameters, grads, first, second, step, learning_rate):
+    """Keras 3's Adam update at 1-based ``step`` (``keras.optimizers.Adam``)."""
+    ops = keras.ops
+    step = ops.cast(step, parameters[0].dtype)
+    alpha = (
+        learning_rate * ops.sqrt(1.0 - ADAM_BETA_2**step) / (1.0 - ADAM_BETA_1**step)
+    )
+    first = tuple(m + (g - m) * (1 - ADAM_BETA_1) for m, g in zip(first, grads))
+    second = tuple(
+        v + (ops.square(g) - v) * (1 - ADAM_BETA_2) for v, g in zip(second, grads)
+    )
+    parameters = tuple(
+        p - m * alpha / (ops.sqrt(v) + ADAM_EPSILON)
+        for p, m, v in zip(parameters, first, second)
+    )
+    return parameters, first, second
+
+
+def expected_loss(kernels, biases, target):
+    """(||A - B||_F^2 + ||c||^2) / m of f(x) = B x + c: the MSE's expectation
+    over x ~ N(0, I)."""
+    ops = keras.ops
+    product, offset = kernels[0], biases[0]
+    for kernel, bias in zip(kernels[1:], biases[1:]):
+        product = ops.matmul(product, kernel)
+        offset = ops.matmul(ops.expand_dims(offset, 0), kernel)[0] + bias
+    error = ops.sum(ops.square(ops.transpose(target) - product))
+    return (error + ops.sum(ops.square(offset))) / target.shape[0]
+
+
+@functools.cache
+def compiled_training(learning_rate, use_bias):
+    """The compiled :func:`training_function`, one per process and settings:
+    a later training of the same shapes reuses its trace and compilation."""
+    return compile_function(training_function(learning_rate, use_bias))
+
+
+def training_function(learning_rate, use_bias):
+    """A pure function running every Adam step of a training, for compilation.
+
+    Its inputs are the initial state, the data, the target A, the sample
+    indices and batch weights of every step in blocks of ``loss_every`` steps
+    (blocks, loss_every, batch), and those of the steps after the last whole
+    block. It returns the final state and the expected loss after each block.
+    """
+    ops = keras.ops
+
+    def step(state, x, y, rows, weight):
+        kernels, biases, first, second, count = state
+        kernel_grads, bias_grads = mse_gradients(
+            kernels, biases, ops.take(x, rows, axis=0), ops.take(y, rows, axis=0),
+            weight,
+        )  # fmt: skip
+        if not use_bias:
+            bias_grads = tuple(ops.zeros_like(g) for g in bias_grads)
+        count = count + 1
+        parameters, first, second = adam_update(
+            kernels + biases, kernel_grads + bias_grads, first, second, count,
+            learning_rate,
+        )  # fmt: skip
+        layers = len(kernels)
+        return _plain((parameters[:layers], parameters[layers:], first, second, count))
+
+    def run(state, x, y, target, order, weight, rest_order, rest_weight):
+        def block(i, carry):
+            state, losses = carry
+            state = ops.fori_loop(
+                0,
+                order.shape[1],
+                lambda j, state: step(state, x, y, order[i, j], weight[i, j]),
+                state,
+            )
+            loss = expected_loss(state[0], state[1], target)
+            losses = ops.slice_update(losses, [i], ops.reshape(loss, (1,)))
+            return state, losses
+
+        losses = ops.zeros((order.shape[0],), dtype=target.dtype)
+        state, losses = ops.fori_loop(0, order.shape[0], block, (state, losses))
+        for j in range(rest_order.shape[0]):
+            state = step(_plain(state), x, y, rest_order[j], rest_weight[j])
+        return (*_plain(state)[:4], losses)
+
+    return run
+
+
+def _blocks(values, size, dtype):
+    """Per-step ``values`` as a tensor of blocks of ``size`` steps."""
+    blocks = values.reshape(-1, size, *values.shape[1:]).astype(dtype)
+    return keras.ops.convert_to_tensor(blocks)
+
+
+def _plain(state):
+    """The loop state with tuples as containers, as it entered the loop."""
+    kernels, biases, first, second, count = state
+    return tuple(kernels), tuple(biases), tuple(first), tuple(second), count
