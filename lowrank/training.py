@@ -19,7 +19,7 @@ from lowrank.exact_training import check_finite, train_exact
 from lowrank.methods import network_method
 from lowrank.network import build_bottleneck, check_rank, learned_matrix
 from lowrank.paper_training import train_paper
-from lowrank.records import Record
+from lowrank.records import Record, network_record_path, read_matrix, write_record
 from lowrank.regimes import ExactRegime, PaperRegime, regime_from_settings
 from lowrank.svd import check_rank as check_rank_range
 
@@ -135,6 +135,17 @@ def train_record(item, rank, regime_name, settings):
         loss=loss,
         settings=results[0].settings,
     )
+
+
+def train_ranks(matrix_path, ranks, regime_name, settings, folder):
+    """Train ``matrix_path`` at every rank and write one record per rank into
+    ``folder`` (:func:`lowrank.records.network_record_path`); yield a line
+    per rank as it is done."""
+    item = read_matrix(matrix_path)
+    for rank in ranks:
+        record = train_record(item, rank, regime_name, settings)
+        write_record(network_record_path(folder, rank), record)
+        yield f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s"
 
 
 def _build(a, rank, regime, use_bias, initializer):

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.workflow
 def slow_config():
     config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
     config["matrices"] = {}
-    config["ranks"] = [1]
+    config["ranks"] = [1, 2, 3, 4, 5]
     config["methods"] = ["paper"]
     config["regimes"]["paper"] = {"samples": 40_000, "epochs": 8}
     return config
@@ -50,10 +51,14 @@ def start_and_kill(workdir, whole_run):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    # Midway: the first of the five ranks is trained, the others are not.
+    log = workdir / "results" / "logs" / "train" / Path(TINY_IMAGE).stem / "paper.log"
     deadline = time.monotonic() + 120
-    while not training_processes(workdir) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    time.sleep(3)  # inside training, after TensorFlow started
+    while time.monotonic() < deadline and not (
+        log.is_file() and "rank 1:" in log.read_text()
+    ):
+        time.sleep(0.1)
+    assert training_processes(workdir), "the training job ended before the kill"
     if whole_run:
         os.killpg(runner.pid, signal.SIGKILL)
     else:
@@ -77,7 +82,7 @@ def test_killed_snakemake_needs_unlock_then_completes(tmp_path):
     snakemake(workdir, "--unlock")
     snakemake(workdir, "--rerun-incomplete")
     assert (workdir / "results" / "summary.csv").is_file()
-    assert not list(workdir.rglob("*.h5.tmp-*"))
+    assert not list(workdir.rglob("*.tmp-*"))
 
 
 def test_diverging_training_says_what_to_change_and_stores_nothing(tmp_path):

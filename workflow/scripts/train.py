@@ -1,7 +1,8 @@
 """Train the bottleneck networks of one (input, regime) at every rank.
 
-The only script that imports Keras/TensorFlow. One process trains all ranks,
-so the framework starts once per input and regime, not once per network.
+The only script that reaches Keras/TensorFlow, through a warm training server
+of this machine (lowrank.training_service) or, with training.warm_seconds 0
+and inside SLURM jobs, in this process.
 """
 
 import os
@@ -15,17 +16,23 @@ os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 GPU_LEASE = assign_device()  # held until the job ends
 
-from lowrank.backend import configure_threads  # noqa: E402
-from lowrank.records import network_record_path, read_matrix, write_record  # noqa: E402
-from lowrank.training import train_record  # noqa: E402
+from lowrank.training_service import run_training  # noqa: E402
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+# File descriptors, not only sys.stdout: TensorFlow's C++ start-up lines go to
+# the job's log, not the console.
+log = open(snakemake.log[0], "w", buffering=1)
+os.dup2(log.fileno(), 1)
+os.dup2(log.fileno(), 2)
+sys.stdout = sys.stderr = log
 print(f"GPU: {GPU_LEASE.device if GPU_LEASE.device is not None else 'none (CPU)'}")
-configure_threads(snakemake.threads)
-item = read_matrix(snakemake.input[0])
-for rank in snakemake.params.ranks:
-    record = train_record(
-        item, rank, snakemake.wildcards.regime, snakemake.params.settings
-    )
-    print(f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s", flush=True)
-    write_record(network_record_path(snakemake.output[0], rank), record)
+run_training(
+    {
+        "matrix_path": snakemake.input[0],
+        "ranks": snakemake.params.ranks,
+        "regime_name": snakemake.wildcards.regime,
+        "settings": snakemake.params.settings,
+    },
+    snakemake.output[0],
+    threads=snakemake.threads,
+    idle_seconds=snakemake.config["training"]["warm_seconds"],
+)

@@ -1,0 +1,84 @@
+"""The warm training server: same records as training in-process, nothing left
+behind on failure, one server per concurrent job, gone when idle."""
+
+import time
+
+import numpy as np
+import pytest
+
+from lowrank import training_service
+from lowrank.records import InputMatrix, read_record, write_matrix
+from lowrank.training_service import ServiceError, run_training
+
+
+@pytest.fixture
+def service_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "service"
+    monkeypatch.setattr(training_service, "SERVICE_DIR", folder)
+    return folder
+
+
+@pytest.fixture
+def request_for(tmp_path):
+    path = tmp_path / "input.h5"
+    matrix = np.random.default_rng(0).uniform(size=(1, 7, 6))
+    write_matrix(path, InputMatrix(matrix, "input", "uniform", "test", "test"))
+
+    def make(regime="exact", settings=None):
+        return {
+            "matrix_path": str(path),
+            "ranks": [1, 3],
+            "regime_name": regime,
+            "settings": settings or {"max_steps": 200},
+        }
+
+    return make
+
+
+def test_warm_server_writes_the_records_of_an_in_process_run(
+    tmp_path, service_dir, request_for
+):
+    lines = []
+    served = tmp_path / "served"
+    run_training(request_for(), served, threads=1, idle_seconds=30, log=lines.append)
+    again = tmp_path / "again"
+    run_training(request_for(), again, threads=1, idle_seconds=30, log=lines.append)
+    here = tmp_path / "here"
+    run_training(request_for(), here, threads=1, idle_seconds=0, log=lines.append)
+    assert "started" in lines[0] and "warm" in lines[3]
+    assert sum(line.startswith("rank ") for line in lines) == 6
+    for rank in (1, 3):
+        records = [read_record(f / f"rank{rank}.h5") for f in (served, again, here)]
+        for record in records[1:]:
+            np.testing.assert_array_equal(
+                record.approximation, records[0].approximation
+            )
+    assert sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
+
+
+def test_failed_training_names_the_error_and_leaves_nothing(
+    tmp_path, service_dir, request_for
+):
+    failing = request_for("paper", {"samples": 64, "epochs": 2, "learning_rate": 1e30})
+    output = tmp_path / "out"
+    with pytest.raises(ServiceError, match="TrainingDivergedError.*learning_rate"):
+        run_training(failing, output, threads=1, idle_seconds=30)
+    assert not output.exists()
+    assert not list(tmp_path.glob("out.tmp-*"))
+
+
+def test_concurrent_jobs_lease_different_slots(service_dir):
+    with training_service._leased_slot("k") as first:
+        with training_service._leased_slot("k") as second:
+            assert first != second
+    with training_service._leased_slot("k") as reused:
+        assert reused == first
+
+
+def test_idle_server_exits_and_removes_its_socket(tmp_path, service_dir, request_for):
+    run_training(request_for(), tmp_path / "out", threads=1, idle_seconds=1)
+    sockets = list(service_dir.glob("*.sock"))
+    deadline = time.monotonic() + 30
+    while sockets and any(s.exists() for s in sockets):
+        assert time.monotonic() < deadline, "the idle server did not exit"
+        time.sleep(0.2)
