@@ -112,15 +112,14 @@ def learned_matrix(model):
     """The (m, n) matrix B the trained network applies to x.
 
     For an affine network f(x) = B x + c, B e_j = f(e_j) - f(0): the response to
-    each basis vector minus the response to zero, so biases cancel.
+    each basis vector minus the response to zero, so biases cancel. The model
+    is called eagerly: ``predict`` would trace a function for every new model.
     """
     n_in = model.inputs[0].shape[-1]
     dtype = model.inputs[0].dtype
-    basis = np.eye(n_in, dtype=dtype)
-    zero = np.zeros((1, n_in), dtype=dtype)
-    response = np.asarray(model.predict_on_batch(basis), dtype=np.float64)
-    offset = np.asarray(model.predict_on_batch(zero), dtype=np.float64)
-    return (response - offset).T
+    inputs = np.concatenate([np.eye(n_in), np.zeros((1, n_in))]).astype(dtype)
+    response = np.asarray(keras.ops.convert_to_numpy(model(inputs)), np.float64)
+    return (response[:-1] - response[-1]).T
 
 
 def check_rank(matrix, rank, dtype="float32"):

@@ -17,6 +17,8 @@ hands its work to a local server that has Keras loaded already:
   job renames the folder into place only when all ranks are done, so a
   killed job leaves no result (the server notices the closed socket at the
   next rank and deletes the folder).
+- Servers and jobs share XLA's compilations through a persistent cache in
+  the same folder (:func:`share_compilations`).
 - A server exits after ``idle_seconds`` without a request. Its output
   (TensorFlow's C++ start-up lines among it) goes to ``<key>-<slot>.log``,
   not to the console.
@@ -77,6 +79,7 @@ def run_training(request, output, threads, idle_seconds, log=print):
     """
     folder = Path(f"{output}.tmp-{os.getpid()}").absolute()
     shutil.rmtree(folder, ignore_errors=True)
+    share_compilations()
     if idle_seconds > 0 and "SLURM_JOB_ID" not in os.environ:
         # The server runs in another folder: absolute paths only.
         matrix_path = str(Path(request["matrix_path"]).absolute())
@@ -136,6 +139,20 @@ def _request(paths, request, threads, idle_seconds, log):
             f"the training server stopped during the request; see {paths['log']}"
         )
     return False
+
+
+def share_compilations(environ=os.environ):
+    """Let every training process of this machine reuse XLA's compilations.
+
+    TensorFlow keeps compiled loops in ``SERVICE_DIR/xla-cache`` (a few
+    hundred kB per shape and setting), so a server or job that meets a shape
+    another one compiled skips about a second of compiling. Call before
+    TensorFlow is imported; servers inherit it.
+    """
+    flag = f"--tf_xla_persistent_cache_directory={SERVICE_DIR / 'xla-cache'}"
+    flags = environ.get("TF_XLA_FLAGS", "")
+    if "tf_xla_persistent_cache_directory" not in flags:
+        environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
 
 
 @contextlib.contextmanager

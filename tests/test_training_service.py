@@ -82,3 +82,17 @@ def test_idle_server_exits_and_removes_its_socket(tmp_path, service_dir, request
     while sockets and any(s.exists() for s in sockets):
         assert time.monotonic() < deadline, "the idle server did not exit"
         time.sleep(0.2)
+
+
+def test_compilations_are_shared_through_one_cache_folder(service_dir):
+    environ = {"TF_XLA_FLAGS": "--tf_xla_enable_lazy_compilation=false"}
+    training_service.share_compilations(environ)
+    training_service.share_compilations(environ)  # idempotent
+    flags = environ["TF_XLA_FLAGS"].split()
+    assert flags == [
+        "--tf_xla_enable_lazy_compilation=false",
+        f"--tf_xla_persistent_cache_directory={service_dir / 'xla-cache'}",
+    ]
+    chosen = {"TF_XLA_FLAGS": "--tf_xla_persistent_cache_directory=/elsewhere"}
+    training_service.share_compilations(chosen)
+    assert chosen["TF_XLA_FLAGS"] == "--tf_xla_persistent_cache_directory=/elsewhere"
