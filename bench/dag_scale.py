@@ -7,7 +7,9 @@ Each study has N synthetic 12x12 matrices x 10 ranks x 2 regimes in a
 temporary copy of the workflow; the dry run's wall time is printed with the
 number of jobs and the time per job, so growth is visible. ``--profile K``
 runs each dry run under cProfile instead and prints its K most expensive
-calls (cumulative time), to see where Snakemake spends it.
+calls (cumulative time), to see where Snakemake spends it. ``--quiet``
+plans the same DAG without printing every job's description (Snakemake's
+``--quiet rules``: the table of job counts per rule only).
 """
 
 import argparse
@@ -50,12 +52,21 @@ def study(workdir, inputs):
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
 
 
-def dry_run(workdir, timeout, profile_path=None):
+def dry_run(workdir, timeout, profile_path=None, quiet=False):
     profiler = ["-m", "cProfile", "-o", str(profile_path)] if profile_path else []
     start = time.perf_counter()
     try:
         result = subprocess.run(
-            [sys.executable, *profiler, "-m", "snakemake", "--dry-run", "--cores", "1"],
+            [
+                sys.executable,
+                *profiler,
+                "-m",
+                "snakemake",
+                "--dry-run",
+                "--cores",
+                "1",
+                *(["--quiet", "rules"] if quiet else []),
+            ],  # fmt: skip
             cwd=workdir,
             capture_output=True,
             text=True,
@@ -81,13 +92,20 @@ def main():
     parser.add_argument("--inputs", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--profile", type=int, metavar="K", default=0)
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="plan without printing every job (snakemake --quiet rules)",
+    )
     args = parser.parse_args()
     print("| inputs | jobs | dry run s | ms per job |\n| ---: | ---: | ---: | ---: |")
     for inputs in args.inputs:
         with tempfile.TemporaryDirectory() as folder:
             study(Path(folder), inputs)
             profile_path = Path(folder, "dry_run.prof") if args.profile else None
-            seconds, jobs = dry_run(Path(folder), args.timeout, profile_path)
+            seconds, jobs = dry_run(
+                Path(folder), args.timeout, profile_path, args.quiet
+            )
             if profile_path and profile_path.exists():
                 print(hottest_calls(profile_path, args.profile))
         if seconds is None:

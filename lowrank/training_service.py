@@ -111,8 +111,13 @@ def _train_in_service(request, threads, idle_seconds, log):
         paths = _paths(key, slot)
         # A server that timed out just as we connected closes without a
         # word: then ask a new one, once.
-        if not _request(paths, request, threads, idle_seconds, log):
-            _request(paths, request, threads, idle_seconds, log)
+        for _ in range(2):
+            if _request(paths, request, threads, idle_seconds, log):
+                return
+    raise ServiceError(
+        f"the training server closed the connection twice without a reply; "
+        f"see {paths['log']}"
+    )
 
 
 def _request(paths, request, threads, idle_seconds, log):

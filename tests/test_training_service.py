@@ -1,6 +1,8 @@
 """The warm training server: same records as training in-process, nothing left
 behind on failure, one server per concurrent job, gone when idle."""
 
+import socket
+import threading
 import time
 
 import numpy as np
@@ -96,3 +98,28 @@ def test_compilations_are_shared_through_one_cache_folder(service_dir):
     chosen = {"TF_XLA_FLAGS": "--tf_xla_persistent_cache_directory=/elsewhere"}
     training_service.share_compilations(chosen)
     assert chosen["TF_XLA_FLAGS"] == "--tf_xla_persistent_cache_directory=/elsewhere"
+
+
+def test_a_server_closing_unasked_is_asked_again_then_named(service_dir):
+    service_dir.mkdir()
+    key = training_service.service_key(threads=1)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(service_dir / f"{key}-0.sock"))
+    listener.listen()
+    accepted = []
+
+    def close_unasked():
+        for _ in range(2):
+            connection, _ = listener.accept()
+            accepted.append(connection.recv(1 << 16))
+            connection.close()
+
+    thread = threading.Thread(target=close_unasked)
+    thread.start()
+    with pytest.raises(ServiceError, match=f"twice without a reply.*{key}-0.log"):
+        training_service._train_in_service(
+            {"ranks": [1]}, threads=1, idle_seconds=5, log=lambda line: None
+        )
+    thread.join(timeout=10)
+    listener.close()
+    assert len(accepted) == 2 and all(b'"ranks"' in data for data in accepted)
