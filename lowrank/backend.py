@@ -7,13 +7,18 @@ import keras
 def configure_threads(threads):
     """Limit the backend's CPU threads to the job's ``threads``.
 
-    Must run before the first operation; a no-op for backends without the knob.
+    Takes effect before the first operation; later, in a process where
+    TensorFlow already runs (a test session), the setting it started with
+    stays. A no-op for backends without the knob.
     """
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # "cannot be modified after initialization"
+            pass
 
 
 def prepare_backend(dtype):
