@@ -116,7 +116,9 @@ def training_curves(records, decompositions, rank, stem):
                 axis.axhline(level, color="gray", lw=0.6, ls="--")
                 axis.annotate(f"j={j}", (steps[-1], level), fontsize=6, color="gray")
         axis.set_yscale("log")
-        axis.set_xlabel("epoch" if method == "nn-paper" else "Gauss-Newton sweep")
+        axis.set_xlabel(
+            "Adam step" if method == "nn-paper" else "Gauss-Newton iteration"
+        )
         axis.set_ylabel(
             "MSE" if method == "nn-paper" else "relative squared Frobenius error"
         )
