@@ -44,7 +44,8 @@ import keras
 import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
-from lowrank.errors import TrainingDivergedError
+from lowrank.errors import check_finite
+from lowrank.network import kernels as network_kernels
 
 
 def train_exact(model, a, regime):
@@ -67,7 +68,7 @@ def train_exact(model, a, regime):
     sweeps : int
         Gauss-Newton sweeps done: one per iteration plus one per restart.
     """
-    kernels = [to_numpy(layer.kernel.value, np.float64) for layer in model.layers]
+    kernels = network_kernels(model)
     first, last = trained_span(kernels)
     scale = float(np.linalg.norm(a)) or 1.0
     target, loss_factor = rotated_target(kernels, first, last, a.T / scale)
@@ -151,17 +152,6 @@ def _squared_gain(kernel):
     if not np.allclose(gram, gain * np.eye(gram.shape[0]), atol=1e-6 * gain):
         raise ValueError("a fixed square layer must be a scaled orthogonal matrix")
     return gain
-
-
-def check_finite(loss, setting):
-    """Raise :class:`TrainingDivergedError` naming ``setting`` if ``loss`` is
-    not finite."""
-    if not np.all(np.isfinite(loss)):
-        step = int(np.argmin(np.isfinite(loss)))
-        raise TrainingDivergedError(
-            f"training diverged: the loss became {loss[step]} at step {step + 1}; "
-            f"lower the regime's {setting} setting or check the input for NaN"
-        )
 
 
 @functools.cache

@@ -90,24 +90,6 @@ def kernels(model):
     ]
 
 
-def affine_map(model):
-    """(B, c) with model(x) = B x + c, composed from the Dense weights in float64.
-
-    Cheaper than :func:`learned_matrix` (no forward passes) and exact for
-    linear Dense stacks; used to monitor training.
-    """
-    matrix, offset = None, None
-    for layer, kernel in zip(model.layers, kernels(model)):
-        matrix = kernel if matrix is None else matrix @ kernel
-        offset = None if offset is None else offset @ kernel
-        if layer.use_bias:
-            bias = np.asarray(keras.ops.convert_to_numpy(layer.bias), dtype=np.float64)
-            offset = bias if offset is None else offset + bias
-    if offset is None:
-        offset = np.zeros(matrix.shape[1])
-    return matrix.T, offset
-
-
 def learned_matrix(model):
     """The (m, n) matrix B the trained network applies to x.
 

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
+from lowrank.errors import check_finite
 
 MAX_LOSS_POINTS = 500
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
@@ -45,6 +46,9 @@ def train_paper(model, a, regime):
         affine map f(x) = B x + c after every ``loss_every``-th step.
     steps : int
     loss_every : int
+
+    Raises :class:`lowrank.errors.TrainingDivergedError` when the loss is
+    not finite.
     """
     rng = np.random.default_rng(regime.seed)
     x = rng.standard_normal((regime.samples, a.shape[1])).astype(regime.dtype)
@@ -75,7 +79,9 @@ def train_paper(model, a, regime):
         layer.kernel.assign(kernel)
         if layer.use_bias:
             layer.bias.assign(bias)
-    return to_numpy(losses, np.float64), steps, loss_every
+    losses = to_numpy(losses, np.float64)
+    check_finite(losses, "learning_rate")
+    return losses, steps, loss_every
 
 
 def batch_order(rng, samples, batch_size):
