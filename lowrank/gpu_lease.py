@@ -54,6 +54,19 @@ def visible_devices(environ=os.environ, probe=count_nvidia_gpus):
     return [d.strip() for d in value.split(",") if d.strip() and d.strip() != "-1"]
 
 
+def try_lock(path):
+    """The open file ``path`` with an exclusive ``flock`` on it, or None when
+    another process holds it. The lock lasts until the file is closed or the
+    process ends."""
+    handle = open(path, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
     """Hold one of ``devices`` exclusively among processes on this machine.
 
@@ -67,11 +80,8 @@ def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
     deadline = time.monotonic() + timeout
     while True:
         for device in devices:
-            handle = open(lease_dir / f"gpu-{device}.lock", "w")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
+            handle = try_lock(lease_dir / f"gpu-{device}.lock")
+            if handle is None:
                 continue
             handle.write(f"{os.getpid()}\n")
             handle.flush()

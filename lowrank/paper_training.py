@@ -1,5 +1,5 @@
 """The paper regime: Adam on mini-batches of random vectors, one compiled call
-per epoch.
+per training.
 
 The mathematics is that of ``model.fit(x, A x, batch_size, epochs,
 shuffle=True)`` with ``Adam(learning_rate)`` and the ``mse`` loss:
@@ -7,7 +7,7 @@ Keras' Adam update (epsilon 1e-7, betas 0.9 and 0.999), the mean squared
 error of each mini-batch (the last one of an epoch may be shorter), and a new
 order of the samples every epoch. What differs is dispatch: ``fit`` returns
 to Python after every step (and did so twice more for the loss callback),
-while here a whole epoch of steps runs inside one ``tf.function`` or
+while here every step of the training runs inside one ``tf.function`` or
 ``jax.jit`` call. Gradients are the closed form of :mod:`lowrank.backprop`
 written in ``keras.ops``, so the loop is the same on every backend. The
 shuffle order comes from NumPy's generator seeded by ``seed`` rather than

@@ -33,7 +33,6 @@ Messages are JSON lines. Request: the arguments of
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -46,6 +45,7 @@ import time
 import traceback
 from pathlib import Path
 
+from lowrank.gpu_lease import try_lock
 from lowrank.provenance import source_digest
 
 SERVICE_DIR = Path(tempfile.gettempdir()) / f"lowrank-training-{os.getuid()}"
@@ -164,19 +164,10 @@ def share_compilations(environ=os.environ):
 def _leased_slot(key):
     SERVICE_DIR.mkdir(parents=True, exist_ok=True)
     slot = 0
-    while True:
-        handle = open(SERVICE_DIR / f"{key}-{slot}.lock", "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            slot += 1
-            continue
-        try:
-            yield slot
-        finally:
-            handle.close()
-        return
+    while (handle := try_lock(SERVICE_DIR / f"{key}-{slot}.lock")) is None:
+        slot += 1
+    with handle:
+        yield slot
 
 
 def _paths(key, slot):
