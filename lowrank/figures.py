@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from lowrank.regimes import INPUT_DISTRIBUTIONS  # noqa: E402
 from lowrank.svd import svd_errors  # noqa: E402
 
 METHOD_ORDER = ("svd", "nn-paper", "nn-exact")
@@ -21,8 +22,6 @@ METHOD_STYLE = {
     "svd-q8": {"color": "tab:green"},
     "jpeg": {"color": "tab:orange"},
 }
-# Bleckel reports the paper regime's mean gap on random 10x10 matrices.
-PAPER_GAP_RANGE = (0.05, 0.155)  # at ranks 2-9
 
 
 def save(figure, stem):
@@ -76,13 +75,27 @@ def approximation_panels(item, records, stem):
     return save(figure, stem)
 
 
-def singular_levels(decomposition, rank, regime):
+def singular_levels(decomposition, rank, regime, distribution=(0.0, 1.0)):
     """Loss of the best rank-j map for j = 1..rank, on the regime's loss scale.
 
-    ``exact`` logs sum_{i>j} s_i^2 / ||A||_F^2; ``paper`` logs Keras' MSE over
-    x ~ N(0, I), whose expectation is (||A - B||_F^2 + ||c||^2) / m.
+    ``exact`` logs sum_{i>j} s_i^2 / ||A||_F^2. ``paper`` logs the MSE over
+    its training vectors, whose entries have ``distribution`` = (mean mu,
+    variance var): E ||(A - B) x||^2 / m = ||(A - B) M^(1/2)||_F^2 / m with
+    M = var I + mu^2 11^T, so its levels are the tail sums of the squared
+    singular values of A M^(1/2) = U S V^T M^(1/2).
     """
-    tail = np.cumsum((decomposition.s**2)[::-1])[::-1]
+    s = decomposition.s
+    if regime == "nn-paper":
+        mean, variance = distribution
+        n = decomposition.vt.shape[1]
+        sigma = np.sqrt(variance)
+        # M^(1/2) = sigma I + c 11^T, with (sigma + c n)^2 = var + mu^2 n.
+        c = (np.sqrt(variance + mean**2 * n) - sigma) / n
+        rows = s[:, None] * decomposition.vt
+        s = np.linalg.svd(
+            sigma * rows + c * rows.sum(axis=1, keepdims=True), compute_uv=False
+        )
+    tail = np.cumsum((s**2)[::-1])[::-1]
     levels = np.append(tail[1:], 0.0)[:rank]
     if regime == "nn-exact":
         return levels / tail[0] if tail[0] else levels
@@ -111,7 +124,11 @@ def training_curves(records, decompositions, rank, stem):
         axis.plot(
             steps, loss, color=METHOD_STYLE[method]["color"], label=f"{method} loss"
         )
-        for j, level in enumerate(singular_levels(decompositions[0], rank, method), 1):
+        distribution = INPUT_DISTRIBUTIONS.get(
+            records[method].settings.get("inputs"), (0.0, 1.0)
+        )
+        levels = singular_levels(decompositions[0], rank, method, distribution)
+        for j, level in enumerate(levels, 1):
             if level > 0:
                 axis.axhline(level, color="gray", lw=0.6, ls="--")
                 axis.annotate(f"j={j}", (steps[-1], level), fontsize=6, color="gray")
@@ -161,7 +178,8 @@ def error_versus_rank(table, decompositions, stem):
 
 
 def paper_gap_table(summary):
-    """Mean and max |delta rel. 2-norm error| per matrix set, rank and regime.
+    """Mean, spread and max |delta rel. 2-norm error| per matrix set, rank and
+    regime.
 
     Only sets with more than one member (the paper's random matrices) count.
     """
@@ -170,25 +188,40 @@ def paper_gap_table(summary):
     trained = trained[trained["input"].map(sizes) > 1]
     trained["abs_delta"] = trained["delta_rel_err_2"].abs()
     grouped = trained.groupby(["input", "kind", "method", "rank"])["abs_delta"]
-    table = grouped.agg(mean_abs_delta="mean", max_abs_delta="max", members="count")
+    table = grouped.agg(
+        mean_abs_delta="mean",
+        sd_abs_delta=lambda d: d.std(ddof=0),
+        max_abs_delta="max",
+        members="count",
+    )
     return table.reset_index()
 
 
-def paper_gap(table, stem):
-    """Mean |delta| per rank and set, with the paper's reported range shaded."""
+def paper_gap(table, published, stem):
+    """Mean |delta| per rank and set (bars: one standard deviation over the
+    members), with the paper's per-rank values where it reports them.
+
+    ``published`` is :func:`lowrank.paper.published_gaps`; a set is compared
+    with the published experiment of its name.
+    """
     sets = list(table["input"].unique()) or ["(no matrix sets)"]
     figure, axes = plt.subplots(
         1, len(sets), figsize=(5.5 * len(sets), 4), squeeze=False
     )
     for axis, name in zip(axes[0], sets):
         rows = table[table["input"] == name]
-        axis.axhspan(*PAPER_GAP_RANGE, xmin=0, xmax=1, color="tab:red", alpha=0.12,
-                     label="paper (Bleckel): 0.05-0.155 at ranks 2-9")  # fmt: skip
+        reported = published[published["experiment"] == name]
+        if not reported.empty:
+            axis.plot(reported["rank"], reported["value"], color="black",
+                      marker="x", linestyle="--",
+                      label=f"Bleckel ({reported['source'].iloc[0]})")  # fmt: skip
         for method, group in rows.groupby("method"):
-            axis.plot(
+            axis.errorbar(
                 group["rank"],
                 group["mean_abs_delta"],
+                yerr=group["sd_abs_delta"],
                 label=method,
+                capsize=2,
                 **METHOD_STYLE[method],
             )
         axis.set_yscale("symlog", linthresh=1e-6)

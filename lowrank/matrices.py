@@ -6,8 +6,11 @@ A specification is a mapping with a ``family`` key:
 - ``diag``: ``n`` -> diag(0, 1, ..., n-1), the paper's M_n.
 - ``uniform``: ``count``, ``shape`` [m, n], ``seed`` -> ``count`` matrices
   with entries drawn from U(0, 1).
-- ``symmetric``: ``count``, ``n``, ``seed`` -> ``count`` matrices (R + R^T) / 2
-  with R drawn as in ``uniform``.
+- ``symmetric``: ``count``, ``n``, ``seed`` -> ``count`` symmetric matrices
+  made from R drawn as in ``uniform``: its upper triangle mirrored
+  (``symmetrize: upper``, the default: every entry U(0, 1)) or (R + R^T) / 2
+  (``symmetrize: mean``). The paper does not say which it used; upper
+  reproduces its Figure 12 better (bench/paper_variants.md).
 
 Every family returns a list of members, so single matrices and random sets are
 handled alike.
@@ -18,6 +21,7 @@ import numpy as np
 from lowrank.errors import StudySpecError
 
 FAMILIES = ("identity", "diag", "uniform", "symmetric")
+SYMMETRIZE = ("upper", "mean")
 _REQUIRED = {
     "identity": ("n",),
     "diag": ("n",),
@@ -58,8 +62,16 @@ def build_members(name, spec):
         rows, cols = (_positive(name, "shape", size) for size in spec["shape"])
         return [rng.uniform(size=(rows, cols)) for _ in range(count)]
     n = _positive(name, "n", spec["n"])
-    draws = (rng.uniform(size=(n, n)) for _ in range(count))
-    return [(draw + draw.T) / 2.0 for draw in draws]
+    symmetrize = spec.get("symmetrize", "upper")
+    if symmetrize not in SYMMETRIZE:
+        raise StudySpecError(
+            f"matrices.{name}.symmetrize: expected one of {SYMMETRIZE}, "
+            f"got {symmetrize!r}"
+        )
+    draws = [rng.uniform(size=(n, n)) for _ in range(count)]
+    if symmetrize == "mean":
+        return [(draw + draw.T) / 2.0 for draw in draws]
+    return [np.triu(draw) + np.triu(draw, 1).T for draw in draws]
 
 
 def gapped_spectrum_matrix(n, rank, ratio, seed=0):

@@ -23,6 +23,7 @@ import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
 from lowrank.errors import check_finite
+from lowrank.regimes import INPUT_DISTRIBUTIONS
 
 MAX_LOSS_POINTS = 500
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
@@ -42,8 +43,9 @@ def train_paper(model, a, regime):
     Returns
     -------
     loss : ndarray (steps // loss_every,)
-        The expected MSE over x ~ N(0, I), (||A - B||_F^2 + ||c||^2) / m, of the
-        affine map f(x) = B x + c after every ``loss_every``-th step.
+        The expected MSE over the regime's input distribution
+        (:func:`expected_loss`) of the affine map f(x) = B x + c after every
+        ``loss_every``-th step.
     steps : int
     loss_every : int
 
@@ -51,7 +53,8 @@ def train_paper(model, a, regime):
     not finite.
     """
     rng = np.random.default_rng(regime.seed)
-    x = rng.standard_normal((regime.samples, a.shape[1])).astype(regime.dtype)
+    x = random_inputs(rng, regime.inputs, (regime.samples, a.shape[1]))
+    x = x.astype(regime.dtype)
     y = (x @ a.T).astype(regime.dtype)
     epochs = [
         batch_order(rng, regime.samples, regime.batch_size)
@@ -63,7 +66,9 @@ def train_paper(model, a, regime):
     loss_every = max(1, math.ceil(steps / MAX_LOSS_POINTS))
     whole = steps // loss_every * loss_every
     ops = keras.ops
-    run = compiled_training(regime.learning_rate, regime.use_bias)
+    run = compiled_training(
+        regime.learning_rate, regime.use_bias, INPUT_DISTRIBUTIONS[regime.inputs]
+    )
     state = run(
         initial_state(model),
         ops.convert_to_tensor(x),
@@ -82,6 +87,15 @@ def train_paper(model, a, regime):
     losses = to_numpy(losses, np.float64)
     check_finite(losses, "learning_rate")
     return losses, steps, loss_every
+
+
+def random_inputs(rng, distribution, shape):
+    """Training vectors (one per row) drawn from ``distribution``."""
+    if distribution == "gaussian":
+        return rng.standard_normal(shape)
+    if distribution == "uniform":
+        return rng.random(shape)
+    raise ValueError(f"unknown input distribution {distribution!r}")
 
 
 def batch_order(rng, samples, batch_size):
@@ -156,26 +170,33 @@ def adam_update(parameters, grads, first, second, step, learning_rate):
     return parameters, first, second
 
 
-def expected_loss(kernels, biases, target):
-    """(||A - B||_F^2 + ||c||^2) / m of f(x) = B x + c: the MSE's expectation
-    over x ~ N(0, I)."""
+def expected_loss(kernels, biases, target, distribution):
+    """The MSE's expectation over x of f(x) = B x + c against A x.
+
+    With ``distribution`` = (mu, var), entries of x independent with mean mu
+    and variance var: E ||(B - A) x + c||^2 / m
+    = (var ||B - A||_F^2 + ||mu (B - A) 1 + c||^2) / m.
+    """
     ops = keras.ops
+    mean, variance = distribution
     product, offset = kernels[0], biases[0]
     for kernel, bias in zip(kernels[1:], biases[1:]):
         product = ops.matmul(product, kernel)
         offset = ops.matmul(ops.expand_dims(offset, 0), kernel)[0] + bias
-    error = ops.sum(ops.square(ops.transpose(target) - product))
-    return (error + ops.sum(ops.square(offset))) / target.shape[0]
+    difference = product - ops.transpose(target)
+    shift = mean * ops.sum(difference, axis=0) + offset
+    error = variance * ops.sum(ops.square(difference)) + ops.sum(ops.square(shift))
+    return error / target.shape[0]
 
 
 @functools.cache
-def compiled_training(learning_rate, use_bias):
+def compiled_training(learning_rate, use_bias, distribution):
     """The compiled :func:`training_function`, one per process and settings:
     a later training of the same shapes reuses its trace and compilation."""
-    return compile_function(training_function(learning_rate, use_bias))
+    return compile_function(training_function(learning_rate, use_bias, distribution))
 
 
-def training_function(learning_rate, use_bias):
+def training_function(learning_rate, use_bias, distribution):
     """A pure function running every Adam step of a training, for compilation.
 
     Its inputs are the initial state, the data, the target A, the sample
@@ -210,7 +231,7 @@ def training_function(learning_rate, use_bias):
                 lambda j, state: step(state, x, y, order[i, j], weight[i, j]),
                 state,
             )
-            loss = expected_loss(state[0], state[1], target)
+            loss = expected_loss(state[0], state[1], target, distribution)
             losses = ops.slice_update(losses, [i], ops.reshape(loss, (1,)))
             return state, losses
 

@@ -7,6 +7,11 @@ A regime is a frozen dataclass built from a config section by
 from dataclasses import dataclass, field
 
 REGIMES = ("paper", "exact")
+INPUT_DISTRIBUTIONS = {
+    # name: (mean of every entry, variance of every entry); entries independent
+    "gaussian": (0.0, 1.0),  # x ~ N(0, I)
+    "uniform": (0.5, 1.0 / 12.0),  # x ~ U[0, 1)^n, NumPy's ``random``
+}
 
 
 @dataclass(frozen=True)
@@ -22,15 +27,20 @@ class Architecture:
 class PaperRegime:
     """Bleckel's training set-up, kept to reproduce the paper's numbers.
 
-    Adam on the mean squared error of mini-batches of random Gaussian vectors
-    x with targets A x, reshuffled every epoch (:mod:`lowrank.paper_training`).
+    Adam on the mean squared error of mini-batches of random vectors x with
+    targets A x, reshuffled every epoch (:mod:`lowrank.paper_training`).
+    ``inputs`` names the distribution of x (:data:`INPUT_DISTRIBUTIONS`).
+    The paper states the layer widths, he_normal, MSE and the sample and
+    epoch counts; ``inputs``, ``use_bias``, the optimizer, its learning rate
+    and the batch size are assumptions (README, "The paper regime").
     """
 
+    inputs: str = "uniform"
     samples: int = 10_000
     epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 1e-3
-    use_bias: bool = True
+    use_bias: bool = False
     initializer: str = "he_normal"
     dtype: str = "float32"
     seed: int = 0
@@ -70,4 +80,10 @@ def regime_from_settings(name, settings):
         before=tuple(architecture.get("before", ())),
         after=tuple(architecture.get("after", ())),
     )
-    return classes[name](architecture=architecture, **settings)
+    regime = classes[name](architecture=architecture, **settings)
+    if name == "paper" and regime.inputs not in INPUT_DISTRIBUTIONS:
+        raise ValueError(
+            f"regimes.paper.inputs must be one of {tuple(INPUT_DISTRIBUTIONS)}, "
+            f"got {regime.inputs!r}"
+        )
+    return regime

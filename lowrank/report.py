@@ -91,7 +91,7 @@ def _psnr_loss(table, method, reference="svd-f32"):
     return float((visible[reference] - visible[method]).max())
 
 
-def write_index(path, summary, paper_table, paper_figure, sections):
+def write_index(path, summary, paper_table, paper_comparison, paper_figure, sections):
     """Write the report page.
 
     Parameters
@@ -102,6 +102,8 @@ def write_index(path, summary, paper_table, paper_figure, sections):
         The study summary (``results/summary.csv``).
     paper_table : pandas.DataFrame
         From :func:`lowrank.figures.paper_gap_table`.
+    paper_comparison : pandas.DataFrame
+        From :func:`lowrank.paper.comparison_table`.
     paper_figure : Path
     sections : list of InputSection
     """
@@ -141,19 +143,48 @@ def write_index(path, summary, paper_table, paper_figure, sections):
     ]
     for section in sections:
         parts += _section_html(section, image)
-    parts += [
-        '<section id="paper"><h2>The paper\'s tables</h2>',
-        "<p>Mean |delta| per rank over the members of each random matrix set, for "
-        "both regimes. The shaded band is the range Bleckel reports for the paper's "
-        "training at ranks 2-9 on random 10x10 matrices (0.05-0.155); the paper "
-        "gives per-rank values only as figures. nn-exact lies on the floor of "
-        "rounding error.</p>",
-        image(paper_figure, "mean |delta| per rank"),
-        paper_table.to_html(index=False, float_format=_number),
-        "</section></body></html>",
-    ]
+    parts += _paper_html(paper_table, paper_comparison, paper_figure, sections, image)
+    parts.append("</body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _paper_html(paper_table, comparison, paper_figure, sections, image):
+    """The paper page: Bleckel's numbers beside ours, then the set tables."""
+    parts = [
+        '<section id="paper"><h2>The paper\'s numbers beside ours</h2>',
+        "<p>Every gap Bleckel reports (|delta|, the network's relative 2-norm "
+        "error minus the SVD's), with the figure or section it is read from, "
+        "beside this study's experiment of the same name: nn-paper's mean and "
+        "standard deviation over the set's members, nn-exact's largest |delta|, "
+        "and the errors behind them. Settings the paper does not state "
+        "(training vectors U[0, 1), no biases, Adam at 1e-3, batch 32, "
+        "symmetric matrices from a mirrored upper triangle) are our assumptions, "
+        "chosen by the variants in bench/paper_variants.md.</p>",
+    ]
+    if comparison.empty:
+        parts.append(
+            "<p>This study runs none of the paper's experiments under their names "
+            "(config/paper.yaml does).</p>"
+        )
+    else:
+        parts.append(comparison.to_html(index=False, float_format=_number, na_rep=""))
+    parts += [
+        "<p>Mean |delta| per rank over the members of each random matrix set, for "
+        "both regimes; bars are one standard deviation over the members, crosses "
+        "the paper's values. nn-exact lies on the floor of rounding error.</p>",
+        image(paper_figure, "mean |delta| per rank"),
+        paper_table.to_html(index=False, float_format=_number),
+    ]
+    reproduced = set(comparison["experiment"])
+    for section in sections:
+        if section.kind != "image" or section.name not in reproduced:
+            continue
+        parts.append(f"<h3>{html.escape(section.name)}: the paper's image</h3>")
+        for rank, panels, _ in section.ranks:
+            parts.append(image(panels, f"{section.name} at rank {rank}"))
+    parts.append("</section>")
+    return parts
 
 
 def _section_html(section, image):

@@ -167,6 +167,13 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
             f"nothing to study: no image files in {directory} (config key "
             "images.directory) and no entries under the config key matrices"
         )
+    unmatched = sorted(set(config.get("overrides", {})) - {item.set for item in plan})
+    if unmatched:
+        warn(
+            f"overrides: {unmatched} name no image stem in {directory} and no "
+            "matrix set, so they apply to nothing",
+            SkippedInputWarning,
+        )
     for item in plan:
         if not item.ranks:
             warn(f"{item.name}: no rank fits, so it is left out", SkippedInputWarning)

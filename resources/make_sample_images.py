@@ -1,4 +1,8 @@
-"""Regenerate the sample images in resources/images/ (run from the repo root)."""
+"""Regenerate the sample images (run from the repository root).
+
+resources/images/ holds the default study's inputs; resources/paper_images/
+holds the inputs of config/paper.yaml at the sizes of Bleckel's section 5.4.
+"""
 
 import colorsys
 import shutil
@@ -9,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 OUT = Path("resources/images")
+PAPER_OUT = Path("resources/paper_images")
 
 
 def colour_wheel(size=10):
@@ -34,6 +39,31 @@ def logo(width=64, height=48):
     return image
 
 
+def fruit_logo(size=256):
+    """A flat black fruit with a bite and a leaf on white, like the paper's
+    256x256 logo: a few large uniform regions with curved edges."""
+    image = Image.new("L", (size, size), 255)
+    draw = ImageDraw.Draw(image)
+    scale = size / 256
+    box = [round(v * scale) for v in (44, 70, 212, 236)]
+    draw.ellipse(box, fill=0)
+    bite = [round(v * scale) for v in (180, 100, 244, 164)]
+    draw.ellipse(bite, fill=255)
+    leaf = [round(v * scale) for v in (122, 18, 162, 66)]
+    draw.ellipse(leaf, fill=0)
+    return image
+
+
+def portrait(size=400):
+    """The Grace Hopper photo, cropped to its top square and resized to
+    ``size`` x ``size`` in gray: a stand-in for the paper's 400x400 photo."""
+    path = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    with Image.open(path) as photo:
+        side = min(photo.size)
+        square = photo.crop((0, 0, side, side)).convert("L")
+        return square.resize((size, size), Image.Resampling.LANCZOS)
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copy(
@@ -42,3 +72,7 @@ if __name__ == "__main__":
     )
     colour_wheel().save(OUT / "colour_wheel.png")
     logo().save(OUT / "logo.png")
+    PAPER_OUT.mkdir(parents=True, exist_ok=True)
+    portrait().save(PAPER_OUT / "photo400.png")
+    fruit_logo().save(PAPER_OUT / "logo256.png")
+    colour_wheel().save(PAPER_OUT / "colour_wheel.png")

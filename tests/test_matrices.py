@@ -26,10 +26,21 @@ def test_random_sets_are_seeded_and_shaped():
     assert not np.array_equal(first[0], first[1])
 
 
-def test_symmetric_members_are_symmetric():
-    members = build_members("s", {"family": "symmetric", "count": 2, "n": 6, "seed": 1})
+@pytest.mark.parametrize("symmetrize", ["upper", "mean"])
+def test_symmetric_members_are_symmetric(symmetrize):
+    spec = {"family": "symmetric", "count": 2, "n": 6, "seed": 1}
+    members = build_members("s", {**spec, "symmetrize": symmetrize})
+    draw = np.random.default_rng(1).uniform(size=(6, 6))
     for member in members:
         np.testing.assert_array_equal(member, member.T)
+    if symmetrize == "upper":  # the draw's own entries, each U(0, 1)
+        np.testing.assert_array_equal(np.triu(members[0]), np.triu(draw))
+    else:
+        np.testing.assert_allclose(members[0], (draw + draw.T) / 2)
+    assert (
+        build_members("s", spec)[0].tolist()
+        == build_members("s", {**spec, "symmetrize": "upper"})[0].tolist()
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,6 +49,10 @@ def test_symmetric_members_are_symmetric():
         ({"family": "circulant", "n": 3}, "matrices.bad.family"),
         ({"family": "identity"}, "missing"),
         ({"family": "diag", "n": 0}, "matrices.bad.n"),
+        (
+            {"family": "symmetric", "n": 3, "count": 1, "seed": 0, "symmetrize": "x"},
+            "matrices.bad.symmetrize",
+        ),
         ({"family": "uniform", "count": 2.5, "shape": [2, 2], "seed": 0}, "count"),
     ],
 )

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from lowrank import figures
 from lowrank.records import InputMatrix, Record
@@ -50,6 +51,15 @@ def test_singular_levels_match_the_losses_of_each_regime():
     np.testing.assert_allclose(
         figures.singular_levels(d, 2, "nn-paper"), [5 / 3, 1 / 3]
     )
+    a = np.random.default_rng(0).uniform(size=(4, 3))
+    mu, var = 0.5, 1 / 12
+    second_moment = var * np.eye(3) + mu**2 * np.ones((3, 3))
+    root = np.linalg.cholesky(second_moment)  # any R with R R^T = M
+    expected = np.linalg.svd(a @ root, compute_uv=False)
+    np.testing.assert_allclose(
+        figures.singular_levels(thin_svd(a), 1, "nn-paper", (mu, var)),
+        [(expected[1] ** 2 + expected[2] ** 2) / 4],
+    )
 
 
 def test_paper_gap_table_uses_sets_only():
@@ -65,7 +75,8 @@ def test_paper_gap_table_uses_sets_only():
     table = figures.paper_gap_table(summary)
     assert table.to_dict("records") == [
         {"input": "r", "kind": "uniform", "method": "nn-paper", "rank": 2,
-         "mean_abs_delta": 0.2, "max_abs_delta": 0.3, "members": 2}
+         "mean_abs_delta": 0.2, "sd_abs_delta": pytest.approx(0.1),
+         "max_abs_delta": 0.3, "members": 2}
     ]  # fmt: skip
 
 
@@ -104,7 +115,12 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     )  # fmt: skip
     page = tmp_path / "report" / "index.html"
     section = InputSection("a b", "image", (4, 5), figure)
-    write_index(page, summary, pd.DataFrame(), figure, [section])
+    comparison = pd.DataFrame(
+        [{"experiment": "a b", "rank": 1, "published_abs_delta": 0.0013}]
+    )
+    write_index(page, summary, pd.DataFrame(), comparison, figure, [section])
     text = page.read_text()
     assert 'src="../figures/a%20b/errors.png"' in text
     assert 'id="input-a-b"' in text
+    paper = text[text.index('id="paper"') :]
+    assert "0.0013" in paper and "a b: the paper" in paper

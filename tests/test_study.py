@@ -84,3 +84,13 @@ def test_name_collision_and_empty_study_are_errors(images, tmp_path):
         plan_study(config)
     with pytest.raises(StudySpecError, match="images.directory.*matrices"):
         plan_study({"images": {"directory": str(tmp_path / "empty")}, "ranks": [1]})
+
+
+def test_overrides_that_match_nothing_are_named(images):
+    config = {
+        "images": {"directory": str(images)},
+        "ranks": [1],
+        "overrides": {"wide one": {"mode": "rgb"}, "typo": {"mode": "rgb"}},
+    }
+    with pytest.warns(SkippedInputWarning, match=r"overrides: \['typo'\]"):
+        plan_study(config)

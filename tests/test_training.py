@@ -7,8 +7,20 @@ from lowrank.errors import TrainingDivergedError
 from lowrank.exact_training import rotated_target, train_exact, trained_span
 from lowrank.matrices import gapped_spectrum_matrix
 from lowrank.network import build_bottleneck, kernels
-from lowrank.paper_training import adam_update, batch_order, mse_gradients
-from lowrank.regimes import Architecture, ExactRegime, PaperRegime, regime_from_settings
+from lowrank.paper_training import (
+    adam_update,
+    batch_order,
+    expected_loss,
+    mse_gradients,
+    random_inputs,
+)
+from lowrank.regimes import (
+    INPUT_DISTRIBUTIONS,
+    Architecture,
+    ExactRegime,
+    PaperRegime,
+    regime_from_settings,
+)
 from lowrank.svd import thin_svd
 from lowrank.training import train
 
@@ -185,3 +197,34 @@ def test_regime_from_settings():
     assert regime.max_steps == 50 and regime.architecture.before == (4,)
     with pytest.raises(TypeError):
         regime_from_settings("paper", {"learning_rat": 1.0})
+
+
+@pytest.mark.parametrize("distribution", sorted(INPUT_DISTRIBUTIONS))
+def test_expected_loss_is_the_mean_squared_error_over_the_inputs(distribution):
+    rng = np.random.default_rng(11)
+    shapes = [(4, 4), (4, 2), (2, 3)]
+    kernels = [rng.standard_normal(shape) for shape in shapes]
+    biases = [rng.standard_normal(shape[1]) for shape in shapes]
+    target = rng.standard_normal((3, 4))
+    x = random_inputs(rng, distribution, (400_000, 4))
+    output = x
+    for kernel, bias in zip(kernels, biases):
+        output = output @ kernel + bias
+    sampled = np.mean((output - x @ target.T) ** 2)
+    expected = expected_loss(
+        [keras.ops.convert_to_tensor(k) for k in kernels],
+        [keras.ops.convert_to_tensor(b) for b in biases],
+        keras.ops.convert_to_tensor(target),
+        INPUT_DISTRIBUTIONS[distribution],
+    )
+    assert float(expected) == pytest.approx(sampled, rel=0.01)
+
+
+def test_uniform_inputs_train_and_unknown_ones_are_named():
+    matrix = np.random.default_rng(3).uniform(size=(6, 6))
+    uniform = train(matrix, 2, PaperRegime(inputs="uniform", samples=500, epochs=2))
+    gaussian = train(matrix, 2, PaperRegime(inputs="gaussian", samples=500, epochs=2))
+    assert not np.allclose(uniform.matrix, gaussian.matrix)
+    assert uniform.settings["inputs"] == "uniform"
+    with pytest.raises(ValueError, match="regimes.paper.inputs"):
+        regime_from_settings("paper", {"inputs": "cauchy"})

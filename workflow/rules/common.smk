@@ -6,6 +6,7 @@ from snakemake.utils import validate
 
 from lowrank.gpu_lease import visible_devices
 from lowrank.provenance import source_digest
+from lowrank.settings import image_mode, regime_settings
 from lowrank.study import plan_study
 
 # Jobs (local, conda or cluster) import lowrank from this checkout; an
@@ -100,9 +101,11 @@ def get_matrix_spec(wildcards):
 
 
 def get_regime_settings(wildcards):
-    settings = dict(config["regimes"].get(wildcards.regime) or {})
-    settings["architecture"] = config.get("architecture", {})
-    return settings
+    return regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
+
+
+def get_image_mode(wildcards):
+    return image_mode(config, wildcards.input)
 
 
 def get_evaluations():

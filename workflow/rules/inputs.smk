@@ -8,7 +8,7 @@ rule image_to_matrix:
     conda:
         "../envs/lowrank.yaml"
     params:
-        mode=config["images"]["mode"],
+        mode=get_image_mode,
         max_pixels=config["images"]["max_pixels"],
         code=script_digest("image_to_matrix.py"),
     script:

@@ -69,6 +69,7 @@ rule paper_tables:
         "results/summary.csv",
     output:
         table="results/paper_tables.csv",
+        comparison="results/paper_comparison.csv",
         png=report(
             "results/figures/paper_gap.png",
             caption="../report/paper_gap.rst",
@@ -89,6 +90,7 @@ rule report_page:
     input:
         summary="results/summary.csv",
         paper_table="results/paper_tables.csv",
+        paper_comparison="results/paper_comparison.csv",
         paper_figure="results/figures/paper_gap.png",
         figures=get_report_figures(),
         rate_distortion=get_rate_distortion_tables(),

@@ -32,6 +32,7 @@ write_index(
     snakemake.output[0],
     pd.read_csv(snakemake.input.summary),
     pd.read_csv(snakemake.input.paper_table),
+    pd.read_csv(snakemake.input.paper_comparison),
     Path(snakemake.input.paper_figure),
     sections,
 )
