@@ -205,10 +205,14 @@ def paper_gap(table, published, stem):
     with the published experiment of its name.
     """
     sets = list(table["input"].unique()) or ["(no matrix sets)"]
+    columns = min(3, len(sets))
+    rows = -(-len(sets) // columns)
     figure, axes = plt.subplots(
-        1, len(sets), figsize=(5.5 * len(sets), 4), squeeze=False
+        rows, columns, figsize=(5.5 * columns, 4 * rows), squeeze=False
     )
-    for axis, name in zip(axes[0], sets):
+    for axis in axes.flat[len(sets) :]:
+        axis.set_axis_off()
+    for axis, name in zip(axes.flat, sets):
         rows = table[table["input"] == name]
         reported = published[published["experiment"] == name]
         if not reported.empty:
