@@ -15,24 +15,28 @@ class StudySpecError(LowrankError, ValueError):
     """A study-matrix specification or rank request is invalid."""
 
 
-class RankCheckError(LowrankError):
-    """A learned matrix has a numerical rank above its bottleneck width."""
-
-
 class TrainingDivergedError(LowrankError):
-    """The training loss became NaN or infinite."""
+    """The training loss became NaN or infinite; ``loss`` holds it so far,
+    logged after every ``every``-th step."""
+
+    def __init__(self, message, loss=None, every=1):
+        super().__init__(message)
+        self.loss, self.every = loss, every
 
 
 class RecordError(LowrankError, ValueError):
     """A result file is missing fields, has the wrong shape, or cannot be read."""
 
 
-def check_finite(loss, setting):
-    """Raise :class:`TrainingDivergedError` naming ``setting`` if ``loss`` is
-    not finite."""
+def check_finite(loss, setting, every=1):
+    """Raise :class:`TrainingDivergedError` naming ``setting`` if ``loss``, logged
+    after every ``every``-th step, is not finite."""
     if not np.all(np.isfinite(loss)):
-        step = int(np.argmin(np.isfinite(loss)))
+        index = int(np.argmin(np.isfinite(loss)))
         raise TrainingDivergedError(
-            f"training diverged: the loss became {loss[step]} at step {step + 1}; "
-            f"lower the regime's {setting} setting or check the input for NaN"
+            f"training diverged: the loss became {loss[index]} at step "
+            f"{(index + 1) * every}; "
+            f"lower the regime's {setting} setting or check the input for NaN",
+            loss=np.asarray(loss, dtype=np.float64),
+            every=every,
         )

@@ -44,7 +44,10 @@ def evaluate(item, decompositions, record):
     -----
     ``delta_*`` is the method's error minus the SVD's: never negative beyond
     rounding, by Eckart-Young. ``psnr`` and ``ssim`` are NaN unless the input
-    is an image. ``principal_angle`` is the largest over channels.
+    is an image. ``principal_angle`` is the largest over channels. A record
+    whose approximation is not a rank-k approximation (status ``diverged`` or
+    ``rank-check-failed``) has NaN for every measure of its approximation;
+    the SVD's errors, its numerical rank, storage and loss are still given.
     """
     original, approximation = item.matrix, record.approximation
     if original.shape != approximation.shape:
@@ -54,29 +57,45 @@ def evaluate(item, decompositions, record):
         )
     channels, m, n = original.shape
     svd_2, svd_fro = svd_errors(decompositions, record.rank)
-    rel_2 = metrics.relative_error_2(original, approximation)
-    rel_fro = metrics.relative_error_fro(original, approximation)
-    is_image = item.kind == "image"
-    eps = np.finfo(record.settings.get("dtype", "float64")).eps
+    quality = (
+        _approximation_measures(item, decompositions, record)
+        if record.status in MEASURABLE
+        else dict.fromkeys(APPROXIMATION_MEASURES, math.nan)
+    )
     return {
-        "rel_err_2": rel_2,
-        "rel_err_fro": rel_fro,
+        **quality,
         "svd_rel_err_2": svd_2,
         "svd_rel_err_fro": svd_fro,
-        "delta_rel_err_2": rel_2 - svd_2,
-        "delta_rel_err_fro": rel_fro - svd_fro,
-        "numerical_rank": max(metrics.numerical_rank(b, eps) for b in approximation),
+        "delta_rel_err_2": quality["rel_err_2"] - svd_2,
+        "delta_rel_err_fro": quality["rel_err_fro"] - svd_fro,
+        "numerical_rank": record.numerical_rank,
+        "stored_numbers": record.stored_numbers,
+        "compression_ratio": metrics.compression_ratio(
+            channels * m, n, record.stored_numbers
+        ),
+        "final_loss": (
+            math.nan if record.status == "diverged" else _final_loss(record.loss)
+        ),
+    }
+
+
+# Statuses whose approximation is a rank-k matrix, so measuring it means something.
+MEASURABLE = ("ok", "not-converged")
+APPROXIMATION_MEASURES = ("rel_err_2", "rel_err_fro", "principal_angle", "psnr", "ssim")
+
+
+def _approximation_measures(item, decompositions, record):
+    original, approximation = item.matrix, record.approximation
+    is_image = item.kind == "image"
+    return {
+        "rel_err_2": metrics.relative_error_2(original, approximation),
+        "rel_err_fro": metrics.relative_error_fro(original, approximation),
         "principal_angle": max(
             metrics.largest_principal_angle(b, d.u, d.s, record.rank)
             for b, d in zip(approximation, decompositions)
         ),
         "psnr": metrics.psnr(original, approximation) if is_image else math.nan,
         "ssim": metrics.ssim(original, approximation) if is_image else math.nan,
-        "stored_numbers": record.stored_numbers,
-        "compression_ratio": metrics.compression_ratio(
-            channels * m, n, record.stored_numbers
-        ),
-        "final_loss": _final_loss(record.loss),
     }
 
 

@@ -93,7 +93,7 @@ def train_exact(model, a, regime):
         state, call_losses = run_call(state, target)
         call_losses = to_numpy(call_losses, np.float64)
         losses.append(call_losses)
-        check_finite(call_losses, "damping")
+        check_finite(loss_factor * np.concatenate(losses), "damping")
         current = call_losses[-1]
         if previous - current <= regime.tolerance * current:
             converged = True

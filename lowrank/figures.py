@@ -65,10 +65,12 @@ def approximation_panels(item, records, stem):
         record = records[method]
         axis.imshow(_shown(record.approximation, item.kind), cmap=cmap, **scale)
         metrics = record.metrics
-        axis.set_title(
-            f"{method}, rank {record.rank}\n"
+        outcome = (
             f"2-norm {metrics['rel_err_2']:.4g}, Frob. {metrics['rel_err_fro']:.4g}"
+            if record.status == "ok"
+            else record.status
         )
+        axis.set_title(f"{method}, rank {record.rank}\n{outcome}")
     for axis in axes:
         axis.set_xticks([])
         axis.set_yticks([])
@@ -128,10 +130,15 @@ def training_curves(records, decompositions, rank, stem):
             records[method].settings.get("inputs"), (0.0, 1.0)
         )
         levels = singular_levels(decompositions[0], rank, method, distribution)
+        right = steps[-1] if steps.size else records[method].steps
         for j, level in enumerate(levels, 1):
             if level > 0:
                 axis.axhline(level, color="gray", lw=0.6, ls="--")
-                axis.annotate(f"j={j}", (steps[-1], level), fontsize=6, color="gray")
+                axis.annotate(f"j={j}", (right, level), fontsize=6, color="gray")
+        if records[method].status != "ok":
+            note = f"{records[method].status}: see the report's failures"
+            axis.text(0.02, 0.02, note, transform=axis.transAxes, fontsize=7,
+                      color="tab:red")  # fmt: skip
         axis.set_yscale("log")
         axis.set_xlabel(
             "Adam step" if method == "nn-paper" else "Gauss-Newton iteration"

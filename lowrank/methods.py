@@ -8,7 +8,7 @@ treat all records alike.
 
 import numpy as np
 
-from lowrank.metrics import svd_stored_numbers
+from lowrank.metrics import numerical_rank, svd_stored_numbers
 from lowrank.records import Record
 
 
@@ -34,5 +34,6 @@ def svd_record(item, decompositions, rank):
         rank=rank,
         method="svd",
         stored_numbers=channels * svd_stored_numbers(m, n, rank),
+        numerical_rank=max(numerical_rank(channel) for channel in approximation),
         loss=np.zeros((channels, 0)),
     )

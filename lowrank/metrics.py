@@ -1,9 +1,12 @@
 """Error, rank, image-quality and storage measures of an approximation.
 
 Every function takes plain arrays. A quantity that is undefined for the
-given input (a relative error of a zero matrix, SSIM of an image thinner than
-3 pixels, a principal angle between tied singular values) is returned as NaN
-and announced with an :class:`UndefinedMetricWarning` that says why.
+given input (SSIM of an image thinner than 3 pixels, a principal angle
+between tied singular values) is returned as NaN and announced with an
+:class:`UndefinedMetricWarning` that says why. Relative errors of a zero
+matrix A are defined as the absolute error ||A - B|| (the denominator taken
+as 1), so that an exact approximation of a black image scores 0 and a network
+that leaves residue scores its size.
 """
 
 import math
@@ -22,7 +25,7 @@ def _undefined(reason):
 
 
 def relative_error_2(a, b):
-    """||A - B||_2 / ||A||_2 (spectral norm); NaN for a zero A.
+    """||A - B||_2 / ||A||_2 (spectral norm); ||B||_2 for a zero A.
 
     A (c, m, n) stack is read as the block-diagonal matrix of its channels, so
     its spectral norm is the largest over channels.
@@ -31,7 +34,8 @@ def relative_error_2(a, b):
 
 
 def relative_error_fro(a, b):
-    """||A - B||_F / ||A||_F over all entries (of all channels); NaN for a zero A."""
+    """||A - B||_F / ||A||_F over all entries (of all channels); ||B||_F for a
+    zero A."""
     return _relative(a, b, ord="fro")
 
 
@@ -39,9 +43,7 @@ def _relative(a, b, ord):
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: A {a.shape}, B {b.shape}")
-    scale = matrix_norm(a, ord)
-    if scale == 0.0:
-        return _undefined("relative error of a zero matrix is undefined")
+    scale = matrix_norm(a, ord) or 1.0
     return float(matrix_norm(a - b, ord) / scale)
 
 
@@ -58,16 +60,20 @@ def matrix_norm(a, ord):
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
-def numerical_rank(b, eps=_FLOAT64_EPS):
-    """Number of singular values above max(m, n) * eps * s_max (NumPy's rule).
+def numerical_rank(b, eps=_FLOAT64_EPS, scale=None):
+    """Number of singular values above max(m, n) * eps * scale (NumPy's rule).
 
     Pass the machine epsilon of the arithmetic that produced ``b`` (float32
-    for a float32 network), since rounding there leaves tiny singular values.
+    for a float32 network), since rounding there leaves tiny singular values,
+    and the ``scale`` that rounding was relative to when it exceeds ``b``'s
+    own largest singular value (the default): a network whose map is nearly
+    zero computes it from weights and biases of ordinary size.
     """
     s = np.linalg.svd(np.asarray(b, dtype=np.float64), compute_uv=False)
-    if s.size == 0 or s[0] == 0.0:
+    top = max(s[0] if s.size else 0.0, scale or 0.0)
+    if top == 0.0:
         return 0
-    return int(np.sum(s > max(np.shape(b)) * eps * s[0]))
+    return int(np.sum(s > max(np.shape(b)) * eps * top))
 
 
 def psnr(original, approximation, data_range=1.0):

@@ -8,7 +8,6 @@ computes has rank at most ``rank``.
 import keras
 import numpy as np
 
-from lowrank.errors import RankCheckError
 from lowrank.metrics import numerical_rank
 
 DESIGNS = ("paper", "minimal", "pyramid", "custom")
@@ -104,18 +103,36 @@ def learned_matrix(model):
     return (response[:-1] - response[-1]).T
 
 
-def check_rank(matrix, rank, dtype="float32"):
-    """Return the numerical rank of ``matrix``; raise if it exceeds ``rank``.
+def rounding_scale(model):
+    """The size that float rounding in the network's map is relative to.
 
-    The paper's rank check (section 4.1): a k-wide bottleneck can only compute
-    a map of rank <= k, so a larger numerical rank means the extraction or the
-    network is wrong. The tolerance uses the epsilon of ``dtype``, the
-    precision the network computed in.
+    The larger of the product of the layers' spectral norms (the matrix
+    product's rounding) and sqrt(n) times the output at zero (the biases,
+    which :func:`learned_matrix` subtracts). A network trained towards the
+    zero map keeps weights of ordinary size, so its rounding residue must not
+    be measured against the residue's own largest singular value.
     """
-    found = numerical_rank(matrix, eps=np.finfo(dtype).eps)
-    if found > rank:
-        raise RankCheckError(
-            f"learned matrix has numerical rank {found}, above its bottleneck width "
-            f"{rank}: the network is not a rank-{rank} map"
-        )
-    return found
+    weights = kernels(model)
+    product = float(np.prod([np.linalg.norm(w, 2) for w in weights]))
+    n_in = weights[0].shape[0]
+    zero = np.zeros((1, n_in), dtype=model.inputs[0].dtype)
+    offset = np.asarray(keras.ops.convert_to_numpy(model(zero)), np.float64)
+    return max(product, float(np.sqrt(n_in) * np.linalg.norm(offset)))
+
+
+def rank_check(matrix, rank, dtype, scale):
+    """The paper's rank check (section 4.1): (numerical rank, failure message).
+
+    A k-wide bottleneck can only compute a map of rank <= k, so a larger
+    numerical rank means the extraction or the network is wrong; the message
+    is None when the check passes. The tolerance uses the epsilon of
+    ``dtype``, the precision the network computed in, and ``scale``
+    (:func:`rounding_scale`).
+    """
+    found = numerical_rank(matrix, eps=np.finfo(dtype).eps, scale=scale)
+    if found <= rank:
+        return found, None
+    return found, (
+        f"learned matrix has numerical rank {found}, above its bottleneck width "
+        f"{rank}: the network is not a rank-{rank} map"
+    )

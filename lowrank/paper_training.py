@@ -85,7 +85,7 @@ def train_paper(model, a, regime):
         if layer.use_bias:
             layer.bias.assign(bias)
     losses = to_numpy(losses, np.float64)
-    check_finite(losses, "learning_rate")
+    check_finite(losses, "learning_rate", every=loss_every)
     return losses, steps, loss_every
 
 

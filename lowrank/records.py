@@ -14,12 +14,14 @@ Input matrix  ``schema = "lowrank.matrix/1"``
 Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
 
-Record  ``schema = "lowrank.record/2"``, one per trained (input, rank, method)
-    /approximation (c, m, n); /loss (c, steps // loss_every): loss after every
-    ``loss_every``-th step per channel, NaN after a channel converged;
+Record  ``schema = "lowrank.record/3"``, one per trained (input, rank, method)
+    /approximation (c, m, n), NaN where training diverged; /loss
+    (c, steps // loss_every): loss after every ``loss_every``-th step per
+    channel, NaN after a channel converged (or the diverged values);
     attrs ``input``, ``rank``, ``method``, ``seed``, ``seconds``, ``steps``,
-    ``loss_every``,
-    ``converged``, ``stored_numbers``, ``created`` (ISO 8601 UTC),
+    ``loss_every``, ``converged``, ``stored_numbers``, ``numerical_rank``,
+    ``status`` (``ok``, ``not-converged``, ``rank-check-failed``,
+    ``diverged``), ``message`` (why, "" when ok), ``created`` (ISO 8601 UTC),
     ``settings`` and ``versions`` (JSON objects).
 """
 
@@ -40,7 +42,7 @@ from lowrank.errors import RecordError
 
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
-RECORD_SCHEMA = "lowrank.record/2"
+RECORD_SCHEMA = "lowrank.record/3"
 
 
 @dataclass
@@ -69,6 +71,9 @@ class Record:
     loss_every: int = 1
     converged: bool = True
     stored_numbers: int = 0
+    numerical_rank: int = 0
+    status: str = "ok"
+    message: str = ""
     loss: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     settings: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
@@ -181,6 +186,9 @@ def write_record(path, record):
         handle.attrs["loss_every"] = int(record.loss_every)
         handle.attrs["converged"] = bool(record.converged)
         handle.attrs["stored_numbers"] = int(record.stored_numbers)
+        handle.attrs["numerical_rank"] = int(record.numerical_rank)
+        handle.attrs["status"] = record.status
+        handle.attrs["message"] = record.message
         handle.attrs["created"] = record.created or _now()
         handle.attrs["settings"] = json.dumps(record.settings, sort_keys=True)
         handle.attrs["versions"] = json.dumps(
@@ -194,7 +202,8 @@ def read_record(path):
         loss = _dataset(handle, path, "loss", ndim=2)
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
-            "converged", "stored_numbers", "created", "settings", "versions",
+            "converged", "stored_numbers", "numerical_rank", "status", "message",
+            "created", "settings", "versions",
         )  # fmt: skip
         attrs = _attrs(handle, path, names)
     try:

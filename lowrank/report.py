@@ -91,7 +91,9 @@ def _psnr_loss(table, method, reference="svd-f32"):
     return float((visible[reference] - visible[method]).max())
 
 
-def write_index(path, summary, paper_table, paper_comparison, paper_figure, sections):
+def write_index(
+    path, summary, paper_table, paper_comparison, paper_figure, sections, notes=()
+):
     """Write the report page.
 
     Parameters
@@ -106,6 +108,9 @@ def write_index(path, summary, paper_table, paper_comparison, paper_figure, sect
         From :func:`lowrank.paper.comparison_table`.
     paper_figure : Path
     sections : list of InputSection
+    notes : sequence of (category, message)
+        What the study plan left out or ignored (unreadable images, ranks
+        that do not fit, files that are not images).
     """
     path = Path(path)
     here = path.parent
@@ -128,6 +133,7 @@ def write_index(path, summary, paper_table, paper_comparison, paper_figure, sect
             f'<a href="#{_anchor(s.name)}">{html.escape(s.name)}</a>' for s in sections
         )
         + '<a href="#paper">paper tables</a></nav>',
+        *_problems_html(summary, notes),
         '<section id="overview"><h2>Overview</h2>',
         "<p>One row per input, rank and method. <code>delta_rel_err_2</code> is the "
         "method's relative 2-norm error minus the SVD's, never negative beyond "
@@ -147,6 +153,36 @@ def write_index(path, summary, paper_table, paper_comparison, paper_figure, sect
     parts.append("</body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+PROBLEM_COLUMNS = ["input", "member", "rank", "method", "status", "message"]
+
+
+def _problems_html(summary, notes):
+    """Every failed (input, rank, method) and everything the plan left out, in
+    one place at the top of the page."""
+    failed = summary[summary["status"] != "ok"]
+    parts = ['<section id="problems"><h2>Failures and inputs left out</h2>']
+    if failed.empty:
+        parts.append("<p>Every approximation finished with status ok.</p>")
+    else:
+        parts += [
+            f"<p>{len(failed)} of {len(summary)} rows did not finish ok; their "
+            "measures of the approximation are empty where they mean nothing "
+            '(README, "What happens when").</p>',
+            failed[PROBLEM_COLUMNS].to_html(index=False, na_rep=""),
+        ]
+    if notes:
+        parts.append("<ul>")
+        parts += [
+            f"<li>{html.escape(category)}: {html.escape(message)}</li>"
+            for category, message in notes
+        ]
+        parts.append("</ul>")
+    else:
+        parts.append("<p>No input was left out or ignored.</p>")
+    parts.append("</section>")
+    return parts
 
 
 def _paper_html(paper_table, comparison, paper_figure, sections, image):

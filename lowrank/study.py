@@ -28,6 +28,10 @@ class SkippedInputWarning(UserWarning):
     """An image file cannot be read and was left out of the study."""
 
 
+class IgnoredFileWarning(UserWarning):
+    """A file in the image folder is not an image and is not an input."""
+
+
 @dataclass(frozen=True)
 class StudyInput:
     """One input of the study.
@@ -66,6 +70,18 @@ def discover_images(directory):
             )
         found[path.stem] = path
     return found
+
+
+def ignored_files(directory):
+    """Names of the visible files in ``directory`` that are not image files."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return [
+        path.name
+        for path in sorted(directory.iterdir())
+        if path.is_file() and not path.name.startswith(".") and not is_image_path(path)
+    ]
 
 
 def check_images(paths, max_pixels=None, cache_path=None):
@@ -139,6 +155,12 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
         warn(
             f"rank_overrides: no image with stem(s) {unknown} in {directory}",
             SkippedRankWarning,
+        )
+    ignored = ignored_files(directory)
+    if ignored:
+        warn(
+            f"ignored in {directory}: {', '.join(ignored)} (not image files)",
+            IgnoredFileWarning,
         )
     shapes, errors = check_images(images, max_pixels, cache_path)
     for message in errors.values():

@@ -11,7 +11,8 @@ import pandas as pd
 
 COLUMNS = (
     "input", "member", "kind", "rows", "cols", "channels", "rank", "method",
-    "rel_err_2", "rel_err_fro", "delta_rel_err_2", "delta_rel_err_fro",
+    "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
+    "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
     "psnr", "ssim", "bpp", "quality", "stored_numbers", "compression_ratio",
     "train_seconds", "steps", "converged", "final_loss", "record",
@@ -49,6 +50,8 @@ def summary_row(item, record, path):
         "train_seconds": record.seconds if trained else math.nan,
         "steps": record.steps,
         "converged": record.converged,
+        "status": record.status,
+        "message": record.message,
         "record": str(path),
     }
 
@@ -64,6 +67,8 @@ def rate_distortion_summary_rows(item, table, path):
             **point,
             "steps": 0,
             "converged": True,
+            "status": "ok",
+            "message": "",
             "record": str(path),
         }
         for point in table.to_dict("records")
@@ -71,7 +76,7 @@ def rate_distortion_summary_rows(item, table, path):
 
 
 # Columns read back as text even when every value looks like a number.
-TEXT_COLUMNS = ("input", "kind", "method", "record")
+TEXT_COLUMNS = ("input", "kind", "method", "status", "message", "record")
 
 
 def read_table(path):
@@ -82,6 +87,8 @@ def read_table(path):
         raise ValueError(
             f"{path}: not a lowrank summary table (columns {list(table.columns)})"
         )
+    # CSV cannot tell an empty text from a missing one: messages are text.
+    table["message"] = table["message"].fillna("")
     return table
 
 

@@ -107,12 +107,13 @@ def svd_errors(decompositions, rank):
     """Relative 2-norm and Frobenius errors of the rank-k SVD of a channel stack.
 
     Both follow from the singular values alone (Eckart-Young-Mirsky); the
-    stack is read as a block-diagonal matrix. NaN for a zero input.
+    stack is read as a block-diagonal matrix. A zero input is reproduced
+    exactly: 0 (see :mod:`lowrank.metrics` on relative errors of zero).
     """
     top = max(d.s[0] for d in decompositions)
     total = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
     if top == 0.0:
-        return math.nan, math.nan
+        return 0.0, 0.0
     error_2 = max(d.error_2(rank) for d in decompositions)
     error_fro = math.sqrt(sum(d.error_fro(rank) ** 2 for d in decompositions))
     return error_2 / top, error_fro / total

@@ -15,13 +15,21 @@ import keras
 import numpy as np
 
 from lowrank.backend import prepare_backend
+from lowrank.errors import TrainingDivergedError
 from lowrank.exact_training import train_exact
 from lowrank.methods import network_method
-from lowrank.network import build_bottleneck, check_rank, learned_matrix
+from lowrank.network import (
+    build_bottleneck,
+    learned_matrix,
+    rank_check,
+    rounding_scale,
+)
 from lowrank.paper_training import train_paper
 from lowrank.records import Record, network_record_path, read_matrix, write_record
 from lowrank.regimes import ExactRegime, PaperRegime, regime_from_settings
 from lowrank.svd import check_rank as check_rank_range
+
+STATUSES = ("ok", "not-converged", "rank-check-failed", "diverged")
 
 
 @dataclass
@@ -31,14 +39,17 @@ class TrainingResult:
     Attributes
     ----------
     model : keras.Model
-        Maps x to B x (+ bias for ``paper``).
+        Maps x to B x (+ bias for ``paper`` with ``use_bias``).
     matrix : ndarray (m, n)
-        The learned B, from :func:`lowrank.network.learned_matrix`.
+        The learned B, from :func:`lowrank.network.learned_matrix`; NaN when
+        the training diverged.
     loss : ndarray (steps // loss_every,)
         ``paper``: the expected MSE after every ``loss_every``-th optimizer step
         (:func:`lowrank.paper_training.train_paper`). ``exact``: relative squared
         Frobenius error ||A - B||_F^2 / ||A||_F^2 after each iteration.
     numerical_rank : int
+        Of B, relative to the network's rounding scale
+        (:func:`lowrank.network.rank_check`).
     steps : int
         Optimizer steps (``paper``) or accelerated iterations (``exact``).
     loss_every : int
@@ -48,6 +59,13 @@ class TrainingResult:
     converged : bool
         ``exact``: the tolerance was met within ``max_steps``; ``paper``: True.
     settings : dict
+    status : str
+        One of :data:`STATUSES`: ``ok``; ``not-converged`` (``exact`` ran out
+        of ``max_steps``; B is still its best iterate); ``rank-check-failed``
+        (B's numerical rank exceeds ``rank``); ``diverged`` (the loss became
+        NaN or infinite).
+    message : str
+        Why, for any status but ``ok``.
     """
 
     model: object
@@ -59,10 +77,16 @@ class TrainingResult:
     seconds: float
     converged: bool
     settings: dict
+    status: str = "ok"
+    message: str = ""
 
 
 def train(a, rank, regime):
     """Train a rank-``rank`` bottleneck network to act like ``a``.
+
+    Expected failures (divergence, a failed rank check, no convergence within
+    the step budget) are results: they come back as the result's ``status``
+    and ``message``, not as exceptions.
 
     Parameters
     ----------
@@ -80,26 +104,44 @@ def train(a, rank, regime):
     prepare_backend(regime.dtype)
     keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
-    if isinstance(regime, PaperRegime):
-        model = _build(a, rank, regime, regime.use_bias, regime.initializer)
-        loss, steps, loss_every = train_paper(model, a, regime)
-        converged = True
-    elif isinstance(regime, ExactRegime):
-        initializer = keras.initializers.Orthogonal(
-            gain=regime.init_gain, seed=regime.seed
-        )
-        model = _build(a, rank, regime, use_bias=False, initializer=initializer)
-        loss, converged, _ = train_exact(model, a, regime)
-        steps, loss_every = loss.size, 1
-    else:
-        raise TypeError(f"unknown regime {regime!r}")
+    status, message = "ok", ""
+    try:
+        if isinstance(regime, PaperRegime):
+            model = _build(a, rank, regime, regime.use_bias, regime.initializer)
+            loss, steps, loss_every = train_paper(model, a, regime)
+            converged = True
+        elif isinstance(regime, ExactRegime):
+            initializer = keras.initializers.Orthogonal(
+                gain=regime.init_gain, seed=regime.seed
+            )
+            model = _build(a, rank, regime, use_bias=False, initializer=initializer)
+            loss, converged, _ = train_exact(model, a, regime)
+            steps, loss_every = loss.size, 1
+        else:
+            raise TypeError(f"unknown regime {regime!r}")
+    except TrainingDivergedError as error:
+        loss, loss_every, converged = error.loss, error.every, False
+        steps = loss.size * loss_every
+        status, message = "diverged", str(error)
     seconds = time.perf_counter() - start
-    matrix = learned_matrix(model)
-    found = check_rank(matrix, rank, dtype=regime.dtype)
+    if status == "diverged":
+        matrix, found = np.full(a.shape, np.nan), 0
+    else:
+        matrix = learned_matrix(model)
+        found, failure = rank_check(matrix, rank, regime.dtype, rounding_scale(model))
+        if failure:
+            status, message = "rank-check-failed", failure
+        elif not converged:
+            status = "not-converged"
+            message = (
+                f"loss {loss[-1]:.3g} after {steps} iterations: the tolerance "
+                f"{regime.tolerance:g} was not met within max_steps {regime.max_steps}"
+            )
     settings = {"regime": type(regime).__name__, **asdict(regime)}
     return TrainingResult(
-        model, matrix, loss, found, steps, loss_every, seconds, converged, settings
-    )
+        model, matrix, loss, found, steps, loss_every, seconds, converged, settings,
+        status, message,
+    )  # fmt: skip
 
 
 def train_record(item, rank, regime_name, settings):
@@ -120,6 +162,10 @@ def train_record(item, rank, regime_name, settings):
     loss = np.full((len(results), max(r.loss.size for r in results)), np.nan)
     for row, result in zip(loss, results):
         row[: result.loss.size] = result.loss
+    worst = max(results, key=lambda result: STATUSES.index(result.status))
+    message = worst.message
+    if len(results) > 1 and worst.status != "ok":
+        message = f"channel {results.index(worst)}: {message}"
     return Record(
         approximation=np.stack([result.matrix for result in results]),
         input=item.input,
@@ -133,6 +179,9 @@ def train_record(item, rank, regime_name, settings):
         stored_numbers=sum(result.model.count_params() for result in results),
         loss=loss,
         settings=results[0].settings,
+        status=worst.status,
+        message=message,
+        numerical_rank=max(result.numerical_rank for result in results),
     )
 
 
@@ -144,7 +193,12 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder):
     for rank in ranks:
         record = train_record(item, rank, regime_name, settings)
         write_record(network_record_path(folder, rank), record)
-        yield f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s"
+        line = f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s"
+        yield (
+            line
+            if record.status == "ok"
+            else f"{line}, {record.status}: {record.message}"
+        )
 
 
 def _build(a, rank, regime, use_bias, initializer):

@@ -69,3 +69,22 @@ def test_other_csv_is_refused_by_name(tmp_path):
     pd.DataFrame({"input": ["a"], "rank": [1]}).to_csv(path, index=False)
     with pytest.raises(ValueError, match="foreign.csv"):
         read_table(path)
+
+
+@pytest.mark.parametrize("status", ["diverged", "rank-check-failed"])
+def test_failed_records_keep_their_row_with_empty_measures(tmp_path, status):
+    matrix = np.random.default_rng(1).normal(size=(1, 6, 5))
+    item = InputMatrix(matrix, "m", "uniform", "{}", "m")
+    decompositions = [thin_svd(matrix[0])]
+    record = network_record(decompositions[0], 2, np.nan)
+    record.input, record.status, record.message = "m", status, "why"
+    write_record(tmp_path / "rank2.h5", record)
+    rows = evaluation_rows(item, decompositions, [2], "svd.h5", [tmp_path / "rank2.h5"])
+    failed = summary_table(rows).set_index("method").loc["nn-exact"]
+    assert (failed["status"], failed["message"]) == (status, "why")
+    for column in ("rel_err_2", "delta_rel_err_2", "principal_angle", "psnr"):
+        assert np.isnan(failed[column])
+    assert failed["svd_rel_err_2"] == pytest.approx(
+        decompositions[0].s[2] / decompositions[0].s[0]
+    )
+    assert summary_table(rows).set_index("method").loc["svd", "status"] == "ok"

@@ -20,9 +20,13 @@ def test_channel_stack_is_block_diagonal():
     assert metrics.relative_error_2(a, b) == pytest.approx(0.5)
 
 
-def test_zero_matrix_gives_nan_with_a_warning():
-    with pytest.warns(metrics.UndefinedMetricWarning, match="zero matrix"):
-        assert math.isnan(metrics.relative_error_2(np.zeros((3, 3)), np.ones((3, 3))))
+def test_relative_errors_of_a_zero_matrix_are_absolute_errors():
+    zero, residue = np.zeros((3, 3)), np.diag([1e-6, 0.0, 0.0])
+    assert metrics.relative_error_2(zero, zero) == 0.0
+    assert metrics.relative_error_2(zero, residue) == pytest.approx(1e-6)
+    assert metrics.relative_error_fro(zero, residue) == pytest.approx(1e-6)
+    assert metrics.psnr(zero, zero) == math.inf
+    assert metrics.ssim(zero, zero) == pytest.approx(1.0)
 
 
 def test_numerical_rank_uses_the_given_precision():
@@ -30,6 +34,8 @@ def test_numerical_rank_uses_the_given_precision():
     assert metrics.numerical_rank(b) == 2
     assert metrics.numerical_rank(b, eps=np.finfo(np.float32).eps) == 1
     assert metrics.numerical_rank(np.zeros((2, 2))) == 0
+    # Measured against a scale above its own, the small part is rounding.
+    assert metrics.numerical_rank(b, scale=1e9) == 1
 
 
 def test_psnr_and_ssim():

@@ -1,8 +1,15 @@
+import keras
 import numpy as np
 import pytest
 
-from lowrank.errors import RankCheckError
-from lowrank.network import build_bottleneck, check_rank, layer_widths, learned_matrix
+from lowrank.metrics import numerical_rank
+from lowrank.network import (
+    build_bottleneck,
+    layer_widths,
+    learned_matrix,
+    rank_check,
+    rounding_scale,
+)
 
 
 @pytest.mark.parametrize(
@@ -30,9 +37,23 @@ def test_learned_matrix_cancels_the_bias():
         layer.bias.assign(rng.standard_normal(layer.bias.shape))
     w1, w2 = (layer.kernel.numpy() for layer in model.layers)
     np.testing.assert_allclose(learned_matrix(model), (w1 @ w2).T, atol=1e-12)
-    assert check_rank(learned_matrix(model), 2, dtype="float64") == 2
+    assert rank_check(learned_matrix(model), 2, "float64", 1.0) == (2, None)
 
 
-def test_rank_check_fails_loudly():
-    with pytest.raises(RankCheckError, match="rank 3.*width 2"):
-        check_rank(np.eye(3), 2)
+def test_rank_check_names_the_excess_rank():
+    found, message = rank_check(np.eye(3), 2, "float32", 1.0)
+    assert found == 3 and "rank 3, above its bottleneck width 2" in message
+
+
+def test_rank_of_a_vanishing_map_is_measured_at_the_network_scale():
+    # A network trained towards the zero map: ordinary weights, large biases,
+    # and a product that is only the rounding residue of f(e_j) - f(0).
+    keras.utils.set_random_seed(0)
+    model = build_bottleneck(8, 8, 2, use_bias=True, dtype="float32")
+    for layer in model.layers:
+        layer.kernel.assign(layer.kernel.numpy() * 0.1)
+        layer.bias.assign(np.full(layer.bias.shape, 50.0, dtype="float32"))
+    matrix = learned_matrix(model)
+    assert numerical_rank(matrix, np.finfo("float32").eps) > 2  # residue
+    found, message = rank_check(matrix, 2, "float32", rounding_scale(model))
+    assert found <= 2 and message is None

@@ -38,7 +38,13 @@ def test_record_round_trip(tmp_path):
     np.testing.assert_array_equal(record.approximation, make_record().approximation)
     assert record.settings == {"dtype": "float64"}
     assert record.versions["numpy"] == np.__version__ and record.created
+    assert (record.status, record.message) == ("ok", "")
     assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+    failed = make_record()
+    failed.status, failed.message, failed.numerical_rank = "diverged", "why", 2
+    write_record(path, failed)
+    back = read_record(path)
+    assert (back.status, back.message, back.numerical_rank) == ("diverged", "why", 2)
 
 
 def test_matrix_and_svd_round_trip(tmp_path):

@@ -111,15 +111,25 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     summary = pd.DataFrame(
         [{c: 0 for c in ("member", "rank", "rel_err_2", "delta_rel_err_2",
                          "rel_err_fro", "psnr", "ssim", "compression_ratio",
-                         "train_seconds", "steps")} | {"input": "a b", "method": "svd"}]
+                         "train_seconds", "steps")}
+         | {"input": "a b", "method": "svd", "status": "ok", "message": ""},
+         {c: 0 for c in ("member", "rel_err_2", "delta_rel_err_2", "rel_err_fro",
+                         "psnr", "ssim", "compression_ratio", "train_seconds",
+                         "steps")}
+         | {"input": "a b", "method": "nn-paper", "rank": 3, "status": "diverged",
+            "message": "the loss became nan"}]
     )  # fmt: skip
     page = tmp_path / "report" / "index.html"
     section = InputSection("a b", "image", (4, 5), figure)
     comparison = pd.DataFrame(
         [{"experiment": "a b", "rank": 1, "published_abs_delta": 0.0013}]
     )
-    write_index(page, summary, pd.DataFrame(), comparison, figure, [section])
+    notes = [("SkippedInputWarning", "skipped: empty.jpg: the file is empty")]
+    write_index(page, summary, pd.DataFrame(), comparison, figure, [section], notes)
     text = page.read_text()
+    problems = text[text.index('id="problems"') : text.index('id="overview"')]
+    assert "1 of 2 rows" in problems and "the loss became nan" in problems
+    assert "empty.jpg: the file is empty" in problems
     assert 'src="../figures/a%20b/errors.png"' in text
     assert 'id="input-a-b"' in text
     paper = text[text.index('id="paper"') :]

@@ -3,6 +3,7 @@ from PIL import Image
 
 from lowrank.errors import InputFileError, StudySpecError
 from lowrank.study import (
+    IgnoredFileWarning,
     SkippedInputWarning,
     SkippedRankWarning,
     discover_images,
@@ -22,6 +23,12 @@ def images(tmp_path):
 
 def test_discovery_ignores_hidden_and_other_files(images):
     assert list(discover_images(images)) == ["wide one"]
+    config = {"images": {"directory": str(images)}, "ranks": [1]}
+    with pytest.warns(IgnoredFileWarning) as caught:
+        plan_study(config)
+    ignored = [str(w.message) for w in caught if w.category is IgnoredFileWarning]
+    assert len(ignored) == 1 and "notes.txt (not image files)" in ignored[0]
+    assert ".DS_Store" not in ignored[0]
 
 
 def test_two_files_with_one_stem_are_named(images):

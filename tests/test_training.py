@@ -2,8 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from lowrank import backprop
-from lowrank.errors import TrainingDivergedError
+from lowrank import backprop, training
 from lowrank.exact_training import rotated_target, train_exact, trained_span
 from lowrank.matrices import gapped_spectrum_matrix
 from lowrank.network import build_bottleneck, kernels
@@ -184,10 +183,35 @@ def test_paper_regime_is_deterministic():
     np.testing.assert_array_equal(first.loss, again.loss)
 
 
-def test_divergence_is_reported_with_the_setting_to_change():
+def test_divergence_is_a_result_naming_the_setting_to_change():
     matrix = np.random.default_rng(4).uniform(size=(6, 6))
-    with pytest.raises(TrainingDivergedError, match="learning_rate"):
-        train(matrix * 1e30, 2, PaperRegime(samples=256, epochs=2, learning_rate=1e10))
+    regime = PaperRegime(samples=256, epochs=2, learning_rate=1e10)
+    result = train(matrix * 1e30, 2, regime)
+    assert result.status == "diverged" and "learning_rate" in result.message
+    assert np.isnan(result.matrix).all() and not np.all(np.isfinite(result.loss))
+    assert result.steps == result.loss.size * result.loss_every
+
+
+def test_exact_regime_out_of_steps_is_not_converged():
+    matrix, _ = gapped_spectrum_matrix(12, 3, 0.999)
+    result = train(matrix, 3, ExactRegime(max_steps=10, tolerance=0.0))
+    assert result.status == "not-converged" and "max_steps 10" in result.message
+    assert result.steps == 10 and np.isfinite(result.matrix).all()
+
+
+def test_zero_target_passes_the_rank_check_with_biases():
+    # Biases of ordinary size and a product near zero: the rounding of
+    # f(e_j) - f(0) once made this "rank 48" (issue 12).
+    regime = PaperRegime(inputs="gaussian", use_bias=True, samples=2000, epochs=2)
+    result = train(np.zeros((48, 64)), 10, regime)
+    assert result.status == "ok" and result.numerical_rank <= 10
+
+
+def test_failed_rank_check_is_a_result(monkeypatch):
+    monkeypatch.setattr(training, "learned_matrix", lambda model: np.eye(6))
+    result = train(np.eye(6), 2, ExactRegime())
+    assert result.status == "rank-check-failed" and result.numerical_rank == 6
+    assert "bottleneck width 2" in result.message
 
 
 def test_regime_from_settings():

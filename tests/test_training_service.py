@@ -61,9 +61,11 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
 def test_failed_training_names_the_error_and_leaves_nothing(
     tmp_path, service_dir, request_for
 ):
-    failing = request_for("paper", {"samples": 64, "epochs": 2, "learning_rate": 1e30})
+    # An unexpected error (here a setting the regime does not know), unlike a
+    # diverged training, fails the job.
+    failing = request_for("paper", {"samples": 64, "epochs": 2, "learning_rat": 1.0})
     output = tmp_path / "out"
-    with pytest.raises(ServiceError, match="TrainingDivergedError.*learning_rate"):
+    with pytest.raises(ServiceError, match="TypeError.*learning_rat"):
         run_training(failing, output, threads=1, idle_seconds=30)
     assert not output.exists()
     assert not list(tmp_path.glob("out.tmp-*"))

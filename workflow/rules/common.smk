@@ -27,10 +27,15 @@ wildcard_constraints:
     regime=r"paper|exact",
 
 
+# What the plan left out or ignored, for the report: (category, message).
+STUDY_NOTES = []
+
+
 def print_warning(message, category):
     # Snakemake 9's logger is silent while the Snakefile is parsed (#3558),
     # and it swallows Python warnings.
     print(f"lowrank {category.__name__}: {message}", file=sys.stderr)
+    STUDY_NOTES.append([category.__name__, message])
 
 
 STUDY = {

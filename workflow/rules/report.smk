@@ -102,6 +102,7 @@ rule report_page:
         "../envs/lowrank.yaml"
     params:
         sections=report_sections(),
+        notes=STUDY_NOTES,
         code=script_digest("report_page.py"),
     script:
         "../scripts/report_page.py"

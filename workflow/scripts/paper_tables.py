@@ -3,13 +3,12 @@ every published number beside the study's."""
 
 import sys
 
-import pandas as pd
-
 from lowrank.figures import paper_gap, paper_gap_table
 from lowrank.paper import comparison_table, published_gaps
+from lowrank.summary import read_table
 
 sys.stderr = open(snakemake.log[0], "w")
-summary = pd.read_csv(snakemake.input[0])
+summary = read_table(snakemake.input[0])
 table = paper_gap_table(summary)
 table.to_csv(snakemake.output.table, index=False)
 comparison_table(summary).to_csv(snakemake.output.comparison, index=False)

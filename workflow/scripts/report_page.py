@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from lowrank.report import InputSection, rate_distortion_facts, write_index
+from lowrank.summary import read_table
 
 sys.stderr = open(snakemake.log[0], "w")
 sections = []
@@ -30,9 +31,10 @@ for spec in snakemake.params.sections:
     )
 write_index(
     snakemake.output[0],
-    pd.read_csv(snakemake.input.summary),
+    read_table(snakemake.input.summary),
     pd.read_csv(snakemake.input.paper_table),
     pd.read_csv(snakemake.input.paper_comparison),
     Path(snakemake.input.paper_figure),
     sections,
+    notes=[tuple(note) for note in snakemake.params.notes],
 )
