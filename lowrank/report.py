@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 OVERVIEW_COLUMNS = [
-    "input", "member", "rank", "method", "rel_err_2", "delta_rel_err_2",
+    "input", "member", "rank", "method", "status", "rel_err_2", "delta_rel_err_2",
     "rel_err_fro", "psnr", "ssim", "compression_ratio", "train_seconds", "steps",
 ]  # fmt: skip
 
