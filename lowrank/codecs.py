@@ -1,4 +1,4 @@
-"""Rate-distortion of SVD factor storage formats and of JPEG.
+"""Rate-distortion of SVD factor storage formats and of JPEG, WebP and AVIF.
 
 Each codec turns an image stack (c, m, n) in [0, 1] into the reconstruction a
 decoder would produce and the number of bits it stores, so that quality is
@@ -12,8 +12,9 @@ SVD factor formats (per channel, rank k):
   8-bit codes on a uniform grid between its own minimum and maximum, which
   are stored as float32: 8 k (m + n) + 32 k + 4 * 32 k bits.
 
-JPEG goes through Pillow (baseline, 4:2:0 chroma subsampling for RGB) at the
-given quality; its bits are the file's bytes times 8.
+JPEG (baseline, 4:2:0 chroma subsampling for RGB), WebP (lossy) and AVIF go
+through Pillow at each quality; their bits are the encoded file's bytes times
+8, headers included.
 """
 
 import io
@@ -22,6 +23,8 @@ import numpy as np
 from PIL import Image
 
 SVD_FORMATS = ("f32", "f16", "q8")
+# Method name -> Pillow format of the image codecs compared with the SVD.
+IMAGE_CODECS = {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
 
 
 def svd_codec(decomposition, rank, fmt):
@@ -67,17 +70,19 @@ def _quantise(vectors, axis):
     return low + codes * step
 
 
-def jpeg_codec(stack, quality):
-    """Encode a (c, m, n) stack in [0, 1] as JPEG; return (decoded stack, bits)."""
+def image_codec(stack, codec, quality):
+    """Encode a (c, m, n) stack in [0, 1] with ``codec`` (a key of
+    :data:`IMAGE_CODECS`) at ``quality``; return (decoded stack, bits)."""
     stack = np.asarray(stack, dtype=np.float64)
     pixels = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
     image = Image.fromarray(
         pixels[0] if stack.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
     )
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=int(quality))
+    image.save(buffer, format=IMAGE_CODECS[codec], quality=int(quality))
     buffer.seek(0)
     with Image.open(buffer) as decoded:
+        decoded = decoded.convert(image.mode)
         values = np.asarray(decoded, dtype=np.float64) / 255.0
     values = values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
     return values, 8 * len(buffer.getvalue())
@@ -92,7 +97,7 @@ def rate_distortion_ranks(shape, configured=()):
 
 
 def rate_distortion_rows(stack, decompositions, ranks, qualities):
-    """Bits per pixel and quality of each SVD format and of JPEG.
+    """Bits per pixel and quality of each SVD format and image codec.
 
     Returns
     -------
@@ -119,7 +124,8 @@ def rate_distortion_rows(stack, decompositions, ranks, qualities):
             decoded = [svd_codec(d, rank, fmt) for d in decompositions]
             reconstruction = np.stack([r for r, _ in decoded])
             row(f"svd-{fmt}", rank, None, reconstruction, sum(b for _, b in decoded))
-    for quality in qualities:
-        reconstruction, bits = jpeg_codec(stack, quality)
-        row("jpeg", None, quality, reconstruction, bits)
+    for codec in IMAGE_CODECS:
+        for quality in qualities:
+            reconstruction, bits = image_codec(stack, codec, quality)
+            row(codec, None, quality, reconstruction, bits)
     return rows

@@ -21,7 +21,10 @@ METHOD_STYLE = {
     "svd-f16": {"color": "tab:gray"},
     "svd-q8": {"color": "tab:green"},
     "jpeg": {"color": "tab:orange"},
+    "webp": {"color": "tab:purple"},
+    "avif": {"color": "tab:brown"},
 }
+IMAGE_CODEC_METHODS = ("jpeg", "webp", "avif")
 
 
 def save(figure, stem):
@@ -162,7 +165,9 @@ def error_versus_rank(table, decompositions, stem):
     axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
     axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
     for method, rows in table.groupby("method"):
-        if method in METHOD_STYLE and not method.startswith(("svd-", "jpeg")):
+        if method in METHOD_STYLE and not method.startswith(
+            ("svd-", *IMAGE_CODEC_METHODS)
+        ):
             style = {**METHOD_STYLE[method], "ls": "none"}
             axes[0].plot(rows["rank"], rows["rel_err_2"], label=method, **style)
             axes[1].plot(rows["rank"], rows["rel_err_fro"], label=method, **style)

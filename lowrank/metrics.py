@@ -91,11 +91,13 @@ def psnr(original, approximation, data_range=1.0):
 
 
 def ssim(original, approximation, data_range=1.0):
-    """Structural similarity (scikit-image) of the clipped approximation.
+    """Structural similarity of the clipped approximation, as published.
 
-    ``original`` is (m, n) or a channel stack (c, m, n); channels are averaged.
-    The Gaussian-free 7-pixel window shrinks to the largest odd size that fits;
-    images thinner than 3 pixels give NaN.
+    Wang et al.'s SSIM (2004): an 11 x 11 Gaussian window with sigma 1.5 and
+    population covariances (scikit-image with ``gaussian_weights=True,
+    sigma=1.5, use_sample_covariance=False``). ``original`` is (m, n) or a
+    channel stack (c, m, n); channels are averaged. Images smaller than the
+    window (under 11 pixels on a side) give NaN.
     """
     from skimage.metrics import structural_similarity
 
@@ -103,14 +105,22 @@ def ssim(original, approximation, data_range=1.0):
     stack = original if original.ndim == 3 else original[np.newaxis]
     shown = np.clip(approximation, 0.0, data_range).reshape(stack.shape)
     side = min(stack.shape[1:])
-    if side < 3:
-        return _undefined(f"SSIM needs images at least 3 pixels wide, got {side}")
-    window = min(7, side if side % 2 else side - 1)
+    if side < SSIM_WINDOW:
+        return _undefined(
+            f"SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} window needs images at least "
+            f"{SSIM_WINDOW} pixels wide, got {side}"
+        )
     values = [
-        structural_similarity(o, s, data_range=data_range, win_size=window)
+        structural_similarity(
+            o, s, data_range=data_range, gaussian_weights=True, sigma=1.5,
+            use_sample_covariance=False,
+        )
         for o, s in zip(stack, shown)
-    ]
+    ]  # fmt: skip
     return float(np.mean(values))
+
+
+SSIM_WINDOW = 11  # 2 * round(3.5 sigma) + 1 for sigma 1.5, scikit-image's truncation
 
 
 def svd_stored_numbers(m, n, rank):

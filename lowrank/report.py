@@ -92,7 +92,14 @@ def _psnr_loss(table, method, reference="svd-f32"):
 
 
 def write_index(
-    path, summary, paper_table, paper_comparison, paper_figure, sections, notes=()
+    path,
+    summary,
+    paper_table,
+    paper_comparison,
+    paper_figure,
+    sections,
+    notes=(),
+    bd_rates=None,
 ):
     """Write the report page.
 
@@ -111,6 +118,8 @@ def write_index(
     notes : sequence of (category, message)
         What the study plan left out or ignored (unreadable images, ranks
         that do not fit, files that are not images).
+    bd_rates : pandas.DataFrame, optional
+        From :func:`lowrank.bdrate.bd_table`.
     """
     path = Path(path)
     here = path.parent
@@ -133,19 +142,21 @@ def write_index(
             f'<a href="#{_anchor(s.name)}">{html.escape(s.name)}</a>' for s in sections
         )
         + '<a href="#paper">paper tables</a></nav>',
+        *_findings_html(summary, bd_rates),
         *_problems_html(summary, notes),
-        '<section id="overview"><h2>Overview</h2>',
-        "<p>One row per input, rank and method. <code>delta_rel_err_2</code> is the "
-        "method's relative 2-norm error minus the SVD's, never negative beyond "
-        "rounding (Eckart-Young). "
+        *_bd_html(bd_rates),
+        '<section id="overview"><h2>Every result</h2>',
+        "<details><summary>One row per input, rank and method (click to open). "
+        "<code>delta_rel_err_2</code> is the method's relative 2-norm error minus "
+        "the SVD's, never negative beyond rounding (Eckart-Young). "
         + "; ".join(
             f"{html.escape(m)}: largest |delta| {_number(v)}" for m, v in gaps.items()
         )
-        + ".</p>",
+        + ".</summary>",
         overview[OVERVIEW_COLUMNS].to_html(
             index=False, float_format=_number, na_rep=""
         ),
-        "</section>",
+        "</details></section>",
     ]
     for section in sections:
         parts += _section_html(section, image)
@@ -153,6 +164,70 @@ def write_index(
     parts.append("</body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _findings_html(summary, bd_rates):
+    """What the study found, in a few sentences computed from its tables."""
+    items = []
+    trained = summary[summary["method"].str.startswith("nn-")]
+    for method, rows in trained.groupby("method"):
+        gaps = rows["delta_rel_err_2"].abs()
+        if gaps.notna().any():
+            worst = rows.loc[gaps.idxmax()]
+            items.append(
+                f"<b>{html.escape(method)}</b> came within {_number(gaps.max())} "
+                f"of the SVD's relative 2-norm error everywhere (median "
+                f"{_number(gaps.median())} over {gaps.notna().sum()} input-rank "
+                f"pairs); worst at {html.escape(str(worst['input']))} rank "
+                f"{int(worst['rank'])}; training took "
+                f"{rows['train_seconds'].sum():.0f} s in all."
+            )
+    failed = summary[summary["status"] != "ok"]
+    items.append(
+        "Every approximation finished with status ok."
+        if failed.empty
+        else f'<a href="#problems">{len(failed)} approximation'
+        f"{'' if len(failed) == 1 else 's'} did not finish ok</a>: "
+        + ", ".join(
+            f"{count} {html.escape(status)}"
+            for status, count in failed["status"].value_counts().items()
+        )
+        + "."
+    )
+    if bd_rates is not None and not bd_rates.empty:
+        means = bd_rates[(bd_rates["input"] == "mean") & (bd_rates["test"] == "svd-q8")]
+        if not means.empty:
+            items.append(
+                "As a codec, 8-bit SVD factors need "
+                + ", ".join(
+                    f"{row.bd_rate_percent:+.0f} % bits against "
+                    f"{html.escape(row.anchor.upper())}"
+                    for row in means.itertuples()
+                )
+                + ' for the same PSNR (<a href="#codecs">mean BD-rate over the '
+                "images</a>)."
+            )
+    return [
+        '<section id="findings"><h2>What this study found</h2><ul>',
+        *(f"<li>{item}</li>" for item in items),
+        "</ul></section>",
+    ]
+
+
+def _bd_html(bd_rates):
+    if bd_rates is None or bd_rates.empty:
+        return []
+    return [
+        '<section id="codecs"><h2>SVD factors against image codecs</h2>',
+        "<p>BD-rate: the average difference in bits for the same PSNR (negative: "
+        "the SVD format needs fewer bits than the codec), over the PSNR range "
+        "both curves cover (psnr_low to psnr_high); BD-PSNR: the average PSNR "
+        "difference at the same rate. Akima interpolation (the bjontegaard "
+        "package) on each curve's efficient points. A note marks curves that "
+        "share under 75 % of their joint PSNR range.</p>",
+        bd_rates.to_html(index=False, float_format=_number, na_rep=""),
+        "</section>",
+    ]
 
 
 PROBLEM_COLUMNS = ["input", "member", "rank", "method", "status", "message"]

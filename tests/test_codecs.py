@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from lowrank.codecs import (
-    jpeg_codec,
+    IMAGE_CODECS,
+    image_codec,
     rate_distortion_ranks,
     rate_distortion_rows,
     svd_codec,
@@ -34,12 +35,15 @@ def test_eight_bit_factors(image):
         svd_codec(d, 3, "q4")
 
 
-def test_jpeg_round_trip_counts_file_bytes(image):
-    decoded, bits = jpeg_codec(image[np.newaxis], 90)
-    assert decoded.shape == (1, 24, 32) and bits % 8 == 0 and bits > 8 * 100
+@pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))
+def test_image_codec_round_trip_counts_file_bytes(image, codec):
+    decoded, bits = image_codec(image[np.newaxis], codec, 90)
+    assert decoded.shape == (1, 24, 32) and bits % 8 == 0 and bits > 8 * 30
     assert np.abs(decoded - image).max() < 0.1
-    rgb, _ = jpeg_codec(np.stack([image] * 3), 50)
+    rgb, _ = image_codec(np.stack([image] * 3), codec, 50)
     assert rgb.shape == (3, 24, 32)
+    _, fewer = image_codec(image[np.newaxis], codec, 10)
+    assert fewer < bits
 
 
 def test_rate_distortion_rows_cover_formats_and_qualities(image):
@@ -48,7 +52,10 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     assert ranks[:10] == list(range(1, 11)) and ranks[-1] == 23 and 7 in ranks
     rows = rate_distortion_rows(stack, [thin_svd(image)], [1, 5], [10, 90])
     methods = [row["method"] for row in rows]
-    assert methods == ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2 + ["jpeg"] * 2
+    assert methods == (
+        ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2
+        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2
+    )  # fmt: skip
     psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
     assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
     assert psnr[("jpeg", None, 90)] > psnr[("jpeg", None, 10)]

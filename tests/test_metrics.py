@@ -26,7 +26,7 @@ def test_relative_errors_of_a_zero_matrix_are_absolute_errors():
     assert metrics.relative_error_2(zero, residue) == pytest.approx(1e-6)
     assert metrics.relative_error_fro(zero, residue) == pytest.approx(1e-6)
     assert metrics.psnr(zero, zero) == math.inf
-    assert metrics.ssim(zero, zero) == pytest.approx(1.0)
+    assert metrics.ssim(np.zeros((12, 12)), np.zeros((12, 12))) == pytest.approx(1.0)
 
 
 def test_numerical_rank_uses_the_given_precision():
@@ -46,7 +46,27 @@ def test_psnr_and_ssim():
     assert metrics.ssim(image, image) == pytest.approx(1.0)
     assert metrics.ssim(image, rng.uniform(size=(16, 16))) < 0.5
     with pytest.warns(metrics.UndefinedMetricWarning):
-        assert math.isnan(metrics.ssim(np.ones((1, 9)), np.ones((1, 9))))
+        assert math.isnan(metrics.ssim(np.ones((10, 40)), np.ones((10, 40))))
+
+
+def test_ssim_is_wang_et_al_with_an_11x11_gaussian_window():
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(size=(32, 40))
+    y = np.clip(x + 0.1 * rng.standard_normal(x.shape), 0, 1)
+
+    def blur(image):  # sigma 1.5 truncated at 3.5 sigma: the 11 x 11 window
+        return gaussian_filter(image, 1.5, truncate=3.5)
+
+    mx, my = blur(x), blur(y)
+    vx, vy, cxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
+    c1, c2 = (0.01) ** 2, (0.03) ** 2
+    index = ((2 * mx * my + c1) * (2 * cxy + c2)) / (
+        (mx**2 + my**2 + c1) * (vx + vy + c2)
+    )
+    expected = index[5:-5, 5:-5].mean()  # where the whole window lies inside
+    assert metrics.ssim(x, y) == pytest.approx(expected, rel=1e-6)
 
 
 def test_storage_counts():

@@ -127,6 +127,10 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     notes = [("SkippedInputWarning", "skipped: empty.jpg: the file is empty")]
     write_index(page, summary, pd.DataFrame(), comparison, figure, [section], notes)
     text = page.read_text()
+    # Findings first: what was found comes before every table.
+    assert text.index('id="findings"') < text.index("<table")
+    findings = text[text.index('id="findings"') : text.index('id="problems"')]
+    assert "1 approximation did not finish ok" in findings and "1 diverged" in findings
     problems = text[text.index('id="problems"') : text.index('id="overview"')]
     assert "1 of 2 rows" in problems and "the loss became nan" in problems
     assert "empty.jpg: the file is empty" in problems

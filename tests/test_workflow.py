@@ -101,8 +101,8 @@ def test_full_run_writes_the_summary(study):
     compared = table[table["method"].isin(["svd", "nn-paper", "nn-exact"])]
     assert len(compared) == 3 * 3  # (image r1, r2, diag6 r2) x 3 methods
     codecs = set(table["method"]) - set(compared["method"])
-    assert codecs == {"svd-f32", "svd-f16", "svd-q8", "jpeg"}
-    assert table.loc[table["method"] == "jpeg", "bpp"].gt(0).all()
+    assert codecs == {"svd-f32", "svd-f16", "svd-q8", "jpeg", "webp", "avif"}
+    assert table.loc[table["method"].isin(["jpeg", "webp", "avif"]), "bpp"].gt(0).all()
     exact = table[table["method"] == "nn-exact"]
     assert exact["delta_rel_err_2"].abs().max() < 1e-9
     image = table[table["input"] == "tiny one.v2.é"]

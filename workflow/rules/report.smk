@@ -17,10 +17,25 @@ rule rate_distortion:
         "../envs/lowrank.yaml"
     params:
         ranks=get_input_ranks,
-        qualities=config["report"]["jpeg_qualities"],
+        qualities=config["report"]["codec_qualities"],
         code=script_digest("rate_distortion.py"),
     script:
         "../scripts/rate_distortion.py"
+
+
+rule bd_rates:
+    input:
+        tables=get_rate_distortion_tables(),
+    output:
+        "results/bd_rates.csv",
+    log:
+        "results/logs/bd_rates.log",
+    conda:
+        "../envs/lowrank.yaml"
+    params:
+        code=script_digest("bd_rates.py"),
+    script:
+        "../scripts/bd_rates.py"
 
 
 rule figures:
@@ -91,6 +106,7 @@ rule report_page:
         summary="results/summary.csv",
         paper_table="results/paper_tables.csv",
         paper_comparison="results/paper_comparison.csv",
+        bd_rates="results/bd_rates.csv",
         paper_figure="results/figures/paper_gap.png",
         figures=get_report_figures(),
         rate_distortion=get_rate_distortion_tables(),

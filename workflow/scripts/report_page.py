@@ -37,4 +37,5 @@ write_index(
     Path(snakemake.input.paper_figure),
     sections,
     notes=[tuple(note) for note in snakemake.params.notes],
+    bd_rates=pd.read_csv(snakemake.input.bd_rates, keep_default_na=True),
 )

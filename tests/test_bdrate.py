@@ -1,0 +1,57 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lowrank.bdrate import bd_figures, bd_table, efficient_points
+
+
+def curve(method, bpp, psnr, name="img"):
+    return pd.DataFrame({"input": name, "method": method, "bpp": bpp, "psnr": psnr})
+
+
+def test_efficient_points_keep_rising_finite_psnr():
+    rows = curve(
+        "svd-q8", [0.5, 1.0, 2.0, 3.0, 4.0], [20.0, 25.0, 24.0, math.inf, 30.0]
+    )
+    bpp, psnr = efficient_points(rows)
+    assert bpp.tolist() == [0.5, 1.0, 4.0] and psnr.tolist() == [20.0, 25.0, 30.0]
+
+
+def test_half_the_bits_at_every_psnr_is_minus_fifty_percent():
+    bpp = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
+    psnr = np.array([22.0, 26.0, 30.0, 33.0, 35.0])
+    figures = bd_figures((bpp, psnr), (bpp / 2, psnr))
+    assert figures["bd_rate_percent"] == pytest.approx(-50.0, abs=1e-6)
+    assert figures["bd_psnr_db"] > 0 and figures["overlap"] == pytest.approx(1.0)
+    same = bd_figures((bpp, psnr), (bpp, psnr))
+    assert same["bd_rate_percent"] == pytest.approx(0.0, abs=1e-9)
+    assert same["note"] == ""
+
+
+def test_curves_without_common_psnr_get_no_figure_and_a_reason():
+    low = (np.array([0.1, 0.2, 0.4]), np.array([10.0, 12.0, 14.0]))
+    high = (np.array([1.0, 2.0, 4.0]), np.array([30.0, 32.0, 34.0]))
+    figures = bd_figures(low, high)
+    assert math.isnan(figures["bd_rate_percent"]) and "no PSNR range" in figures["note"]
+    partial = bd_figures(low, (np.array([0.3, 0.6, 1.0]), np.array([13.0, 20.0, 26.0])))
+    assert "read with care" in partial["note"]
+
+
+def test_table_has_every_pair_and_the_mean_over_images():
+    bpp = [0.25, 0.5, 1.0, 2.0]
+    psnr = [22.0, 26.0, 30.0, 33.0]
+    table = pd.concat(
+        [
+            curve(method, [b * cost for b in bpp], psnr, name)
+            for name, svd_cost in (("a", 2.0), ("b", 4.0))
+            for method, cost in (("jpeg", 1.0), ("svd-q8", svd_cost))
+        ]
+    )
+    result = bd_table(table).set_index(["input", "test", "anchor"])
+    assert result.loc[("a", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(100)
+    assert result.loc[("b", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(300)
+    assert result.loc[("mean", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(
+        200
+    )

@@ -1,0 +1,12 @@
+"""BD-rate and BD-PSNR of every SVD factor format against every image codec."""
+
+import sys
+
+import pandas as pd
+
+from lowrank.bdrate import bd_table
+
+sys.stderr = open(snakemake.log[0], "w")
+tables = [pd.read_csv(path) for path in snakemake.input.tables]
+table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+bd_table(table).to_csv(snakemake.output[0], index=False)
