@@ -30,10 +30,10 @@ COLUMNS = (
 def efficient_points(rows):
     """(bpp, psnr) arrays of ``rows`` with finite PSNR, sorted by rate, each
     point above the PSNR of every cheaper one."""
-    rows = rows[np.isfinite(rows["psnr"]) & (rows["bpp"] > 0)].sort_values("bpp")
-    kept = rows["psnr"] > rows["psnr"].cummax().shift(fill_value=-math.inf)
-    rows = rows[kept]
-    return rows["bpp"].to_numpy(float), rows["psnr"].to_numpy(float)
+    rows = rows[np.isfinite(rows["psnr"]) & (rows["bpp"] > 0)]
+    best = rows.groupby("bpp")["psnr"].max().sort_index()  # one point per rate
+    kept = best > best.cummax().shift(fill_value=-math.inf)
+    return best.index[kept].to_numpy(float), best[kept].to_numpy(float)
 
 
 def bd_figures(anchor, test):

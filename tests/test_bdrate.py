@@ -12,9 +12,8 @@ def curve(method, bpp, psnr, name="img"):
 
 
 def test_efficient_points_keep_rising_finite_psnr():
-    rows = curve(
-        "svd-q8", [0.5, 1.0, 2.0, 3.0, 4.0], [20.0, 25.0, 24.0, math.inf, 30.0]
-    )
+    rates = [0.5, 1.0, 1.0, 2.0, 3.0, 4.0]  # two qualities of one file size
+    rows = curve("jpeg", rates, [20.0, 24.0, 25.0, 24.5, math.inf, 30.0])
     bpp, psnr = efficient_points(rows)
     assert bpp.tolist() == [0.5, 1.0, 4.0] and psnr.tolist() == [20.0, 25.0, 30.0]
 
