@@ -126,7 +126,8 @@ def main():
             print(lines[-1], flush=True)
         print(f"({label}: {time.perf_counter() - start:.0f} s)", flush=True)
     if args.out:
-        args.out.write_text("\n".join(lines) + "\n")
+        title = f"# Paper-regime variants (`python bench/paper_variants.py --members {args.members}`)"
+        args.out.write_text("\n\n".join([title, "\n".join(lines)]) + "\n")
 
 
 if __name__ == "__main__":
