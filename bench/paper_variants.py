@@ -126,7 +126,8 @@ def main():
             print(lines[-1], flush=True)
         print(f"({label}: {time.perf_counter() - start:.0f} s)", flush=True)
     if args.out:
-        title = f"# Paper-regime variants (`python bench/paper_variants.py --members {args.members}`)"
+        command = f"python bench/paper_variants.py --members {args.members}"
+        title = f"# Paper-regime variants (`{command}`)"
         args.out.write_text("\n\n".join([title, "\n".join(lines)]) + "\n")
 
 
