@@ -41,12 +41,18 @@ def bd_figures(anchor, test):
     overlap behind them, each curve given as (bpp, psnr) arrays."""
     import bjontegaard
 
+    if min(anchor[0].size, test[0].size) < 2:
+        return {
+            "bd_rate_percent": math.nan, "bd_psnr_db": math.nan,
+            "psnr_low": math.nan, "psnr_high": math.nan, "overlap": 0.0,
+            "note": "a curve has fewer than two points of finite PSNR: no BD figure",
+        }  # fmt: skip
     low = max(anchor[1].min(), test[1].min())
     high = min(anchor[1].max(), test[1].max())
     joint = max(anchor[1].max(), test[1].max()) - min(anchor[1].min(), test[1].min())
     overlap = max(high - low, 0.0) / joint if joint > 0 else 0.0
     row = {"psnr_low": low, "psnr_high": high, "overlap": overlap, "note": ""}
-    if min(anchor[0].size, test[0].size) < 2 or high <= low:
+    if high <= low:
         return {
             **row,
             "bd_rate_percent": math.nan,

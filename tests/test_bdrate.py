@@ -54,3 +54,10 @@ def test_table_has_every_pair_and_the_mean_over_images():
     assert result.loc[("mean", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(
         200
     )
+
+
+def test_an_exact_curve_gets_no_figure_and_a_reason():
+    exact = efficient_points(curve("svd-q8", [1.0, 2.0], [math.inf, math.inf]))
+    figures = bd_figures((np.array([0.5, 1.0]), np.array([30.0, 40.0])), exact)
+    assert math.isnan(figures["bd_rate_percent"])
+    assert "fewer than two points" in figures["note"]

@@ -168,6 +168,7 @@ def test_new_image_runs_only_its_jobs_and_aggregates(study):
         "train": 2,
         "evaluate": 1,
         "rate_distortion": 1,
+        "bd_rates": 1,
         "figures": 1,
         "summary": 1,
         "paper_tables": 1,
