@@ -258,15 +258,25 @@ def test_report_renders_in_headless_chromium(study):
         options=options, service=webdriver.ChromeService(driver_path)
     )
     try:
+        browser.set_window_size(1280, 800)
         page = study / "results" / "report" / "index.html"
         browser.get(page.as_uri())
         images = browser.execute_script(
             "return Array.from(document.images)"
             ".map(i => [i.src, i.complete && i.naturalWidth > 0])"
         )
+        findings = browser.execute_script(
+            "const box = document.getElementById('findings')"
+            ".getBoundingClientRect(); return [box.top, box.bottom, innerHeight]"
+        )
+        # The first screen, kept beside the study for a reader of the test run.
+        browser.save_screenshot(str(study / "report-first-screen.png"))
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     finally:
         browser.quit()
+    top, bottom, height = findings
+    assert top < 200 and bottom <= height, "the findings must fill the first screen"
+    assert (study / "report-first-screen.png").stat().st_size > 0
     assert len(images) == 10
     assert all(loaded for _, loaded in images), [src for src, ok in images if not ok]
     assert errors == []
