@@ -4,13 +4,16 @@ Each codec turns an image stack (c, m, n) in [0, 1] into the reconstruction a
 decoder would produce and the number of bits it stores, so that quality is
 measured on what would actually be decoded.
 
-SVD factor formats (per channel, rank k):
+SVD factor formats (rank k), written as a real byte stream by
+:func:`encode_svd` and read back by :func:`decode_svd`, so that the rate is
+the stream's length and the quality that of what a decoder reads:
 
-- ``f32`` / ``f16``: U_k, s_k, V_k stored as float32 / float16:
-  k (m + n + 1) numbers of 32 / 16 bits.
-- ``q8``: s_k as float32; every column of U_k and row of V_k quantised to
-  8-bit codes on a uniform grid between its own minimum and maximum, which
-  are stored as float32: 8 k (m + n) + 32 k + 4 * 32 k bits.
+- a 20-byte header: magic ``LRSV``, version, format, channels, m, n, k;
+- per channel, ``f32`` / ``f16``: s_k, U_k, V_k^T as float32 / float16
+  (k (m + n + 1) numbers);
+- per channel, ``q8``: s_k as float32, then for U_k (per column) and V_k^T
+  (per row) the minimum and maximum as float32 and 8-bit codes on the uniform
+  grid between them: 8 k (m + n) + 32 k + 4 * 32 k bits.
 
 JPEG (baseline, 4:2:0 chroma subsampling for RGB), WebP (lossy) and AVIF go
 through Pillow at each quality; their bits are the encoded file's bytes times
@@ -18,6 +21,7 @@ through Pillow at each quality; their bits are the encoded file's bytes times
 """
 
 import io
+import struct
 
 import numpy as np
 from PIL import Image
@@ -27,47 +31,81 @@ SVD_FORMATS = ("f32", "f16", "q8")
 IMAGE_CODECS = {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
 
 
-def svd_codec(decomposition, rank, fmt):
-    """Decode rank-``rank`` factors stored in format ``fmt``.
+HEADER = struct.Struct("<4sBBHIII")  # magic, version, format, c, m, n, k
+MAGIC, VERSION = b"LRSV", 1
 
-    Parameters
-    ----------
-    decomposition : lowrank.svd.SVD
-    rank : int
-    fmt : {"f32", "f16", "q8"}
 
-    Returns
-    -------
-    reconstruction : ndarray (m, n), float64
-    bits : int
-    """
-    u, s, vt = (
-        decomposition.u[:, :rank],
-        decomposition.s[:rank],
-        decomposition.vt[:rank],
-    )
-    m, n = decomposition.shape
-    if fmt in ("f32", "f16"):
-        dtype = np.float32 if fmt == "f32" else np.float16
-        u, s, vt = (x.astype(dtype).astype(np.float64) for x in (u, s, vt))
-        bits = rank * (m + n + 1) * np.dtype(dtype).itemsize * 8
-    elif fmt == "q8":
-        u = _quantise(u, axis=0)
-        vt = _quantise(vt, axis=1)
-        s = s.astype(np.float32).astype(np.float64)
-        bits = 8 * rank * (m + n) + 32 * rank + 4 * 32 * rank
-    else:
+def encode_svd(decompositions, rank, fmt):
+    """The rank-``rank`` factors of every channel as a byte stream of format
+    ``fmt`` (one of :data:`SVD_FORMATS`)."""
+    if fmt not in SVD_FORMATS:
         raise ValueError(f"format must be one of {SVD_FORMATS}, got {fmt!r}")
-    return (u * s) @ vt, int(bits)
+    m, n = decompositions[0].shape
+    parts = [HEADER.pack(MAGIC, VERSION, SVD_FORMATS.index(fmt),
+                         len(decompositions), m, n, rank)]  # fmt: skip
+    for d in decompositions:
+        u, s, vt = d.u[:, :rank], d.s[:rank], d.vt[:rank]
+        if fmt == "q8":
+            parts.append(s.astype("<f4").tobytes())
+            parts += _quantised_bytes(u.T) + _quantised_bytes(vt)
+        else:
+            dtype = "<f4" if fmt == "f32" else "<f2"
+            parts += [x.astype(dtype).tobytes() for x in (s, u, vt)]
+    return b"".join(parts)
 
 
-def _quantise(vectors, axis):
-    """Round each vector along ``axis`` to 256 levels between its min and max."""
-    low = vectors.min(axis=axis, keepdims=True).astype(np.float32)
-    high = vectors.max(axis=axis, keepdims=True).astype(np.float32)
-    step = np.where(high > low, (high - low) / 255.0, 1.0).astype(np.float64)
-    codes = np.round((vectors - low) / step).clip(0, 255)
-    return low + codes * step
+def decode_svd(data):
+    """The (c, m, n) reconstruction a decoder reads from :func:`encode_svd`'s bytes."""
+    magic, version, code, channels, m, n, rank = HEADER.unpack_from(data)
+    if magic != MAGIC or version != VERSION:
+        raise ValueError(f"not a lowrank SVD stream (magic {magic!r}, v{version})")
+    fmt, reader = SVD_FORMATS[code], _Reader(data, HEADER.size)
+    stack = []
+    for _ in range(channels):
+        if fmt == "q8":
+            s = reader.array("<f4", rank)
+            u = _dequantised(reader, rank, m).T
+            vt = _dequantised(reader, rank, n)
+        else:
+            dtype = "<f4" if fmt == "f32" else "<f2"
+            s = reader.array(dtype, rank)
+            u = reader.array(dtype, m * rank).reshape(m, rank)
+            vt = reader.array(dtype, rank * n).reshape(rank, n)
+        stack.append((u * s) @ vt)
+    return np.stack(stack)
+
+
+def _quantised_bytes(rows):
+    """Each row's float32 minimum and maximum, then its 8-bit codes."""
+    low = rows.min(axis=1).astype("<f4")
+    high = rows.max(axis=1).astype("<f4")
+    step = _step(low, high)
+    codes = np.round((rows - low[:, None]) / step[:, None]).clip(0, 255)
+    return [low.tobytes(), high.tobytes(), codes.astype(np.uint8).tobytes()]
+
+
+def _dequantised(reader, count, length):
+    low, high = reader.array("<f4", count), reader.array("<f4", count)
+    codes = reader.array(np.uint8, count * length).reshape(count, length)
+    return low[:, None] + codes * _step(low, high)[:, None]
+
+
+def _step(low, high):
+    low, high = low.astype(np.float64), high.astype(np.float64)
+    return np.where(high > low, (high - low) / 255.0, 1.0)
+
+
+class _Reader:
+    """Consecutive arrays out of a byte string, as float64."""
+
+    def __init__(self, data, offset):
+        self.data, self.offset = data, offset
+
+    def array(self, dtype, count):
+        dtype = np.dtype(dtype)
+        values = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.offset)
+        self.offset += dtype.itemsize * count
+        return values.astype(np.float64)
 
 
 def image_codec(stack, codec, quality):
@@ -121,9 +159,8 @@ def rate_distortion_rows(stack, decompositions, ranks, qualities):
 
     for fmt in SVD_FORMATS:
         for rank in ranks:
-            decoded = [svd_codec(d, rank, fmt) for d in decompositions]
-            reconstruction = np.stack([r for r, _ in decoded])
-            row(f"svd-{fmt}", rank, None, reconstruction, sum(b for _, b in decoded))
+            data = encode_svd(decompositions, rank, fmt)
+            row(f"svd-{fmt}", rank, None, decode_svd(data), 8 * len(data))
     for codec in IMAGE_CODECS:
         for quality in qualities:
             reconstruction, bits = image_codec(stack, codec, quality)

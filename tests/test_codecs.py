@@ -2,12 +2,15 @@ import numpy as np
 import pytest
 
 from lowrank.codecs import (
+    HEADER,
     IMAGE_CODECS,
+    decode_svd,
+    encode_svd,
     image_codec,
     rate_distortion_ranks,
     rate_distortion_rows,
-    svd_codec,
 )
+from lowrank.metrics import psnr
 from lowrank.svd import thin_svd
 
 
@@ -21,18 +24,35 @@ def test_float_formats_count_bits_and_stay_close(image):
     d = thin_svd(image)
     exact = d.truncate(4)
     for fmt, bits_per_number, tolerance in (("f32", 32, 1e-6), ("f16", 16, 1e-2)):
-        decoded, bits = svd_codec(d, 4, fmt)
-        assert bits == 4 * (24 + 32 + 1) * bits_per_number
-        assert np.abs(decoded - exact).max() < tolerance
+        data = encode_svd([d], 4, fmt)
+        assert 8 * len(data) == 8 * HEADER.size + 4 * (24 + 32 + 1) * bits_per_number
+        assert np.abs(decode_svd(data)[0] - exact).max() < tolerance
 
 
 def test_eight_bit_factors(image):
     d = thin_svd(image)
-    decoded, bits = svd_codec(d, 3, "q8")
-    assert bits == 8 * 3 * (24 + 32) + 32 * 3 + 4 * 32 * 3
+    data = encode_svd([d, d], 3, "q8")  # two channels
+    per_channel = 8 * 3 * (24 + 32) + 32 * 3 + 4 * 32 * 3
+    assert 8 * len(data) == 8 * HEADER.size + 2 * per_channel
+    decoded = decode_svd(data)
+    assert decoded.shape == (2, 24, 32)
     assert np.abs(decoded - d.truncate(3)).max() < 0.02
     with pytest.raises(ValueError, match="format"):
-        svd_codec(d, 3, "q4")
+        encode_svd([d], 3, "q4")
+    with pytest.raises(ValueError, match="not a lowrank SVD stream"):
+        decode_svd(b"JFIF" + data[4:])
+
+
+def test_stream_on_disk_decodes_to_what_was_measured(image, tmp_path):
+    d = thin_svd(image)
+    rows = rate_distortion_rows(image[np.newaxis], [d], [5], [])
+    for fmt in ("f32", "f16", "q8"):
+        path = tmp_path / f"factors.{fmt}"
+        path.write_bytes(encode_svd([d], 5, fmt))
+        (row,) = [r for r in rows if r["method"] == f"svd-{fmt}"]
+        assert row["bits"] == 8 * path.stat().st_size
+        decoded = decode_svd(path.read_bytes())
+        assert psnr(image[np.newaxis], decoded) == pytest.approx(row["psnr"])
 
 
 @pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))
