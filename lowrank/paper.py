@@ -14,26 +14,26 @@ import pandas as pd
 PUBLISHED_CSV = files("lowrank") / "data" / "bleckel_published.csv"
 
 
-def published_values():
+def published_values(path=PUBLISHED_CSV):
     """Every reported number: experiment, rank, quantity, value, source, note.
 
     ``quantity`` is ``mean_abs_delta`` (mean over a set of |NN - SVD| of the
     relative 2-norm error), ``abs_delta``, ``nn_rel_err_2`` or
     ``svd_rel_err_2``; ``value`` is empty where the paper gives no number.
     """
-    with PUBLISHED_CSV.open() as handle:
+    with path.open() as handle:
         return pd.read_csv(handle)
 
 
-def published_gaps():
+def published_gaps(path=PUBLISHED_CSV):
     """The |delta| the paper reports per experiment and rank (mean over the
     set for Figures 10 and 12), as columns experiment, rank, value, source."""
-    values = published_values()
+    values = published_values(path)
     gaps = values[values["quantity"].isin(["mean_abs_delta", "abs_delta"])]
     return gaps[["experiment", "rank", "value", "source"]].reset_index(drop=True)
 
 
-def comparison_table(summary):
+def comparison_table(summary, published):
     """Each published gap beside the study's, for the experiments the study ran.
 
     ``summary`` is the study summary; an experiment is matched by its name
@@ -41,13 +41,13 @@ def comparison_table(summary):
     experiment and rank: the published |delta|, the mean and standard
     deviation over the set's members of |delta| of ``nn-paper``, the largest
     |delta| of ``nn-exact``, and the mean relative 2-norm errors (and, for
-    images, PSNRs) of the SVD and ``nn-paper``.
+    images, PSNRs) of the SVD and ``nn-paper``. ``published`` is
+    :func:`published_gaps`.
     """
     rows = []
-    for published in published_gaps().itertuples(index=False):
+    for gap in published.itertuples(index=False):
         found = summary[
-            (summary["input"] == published.experiment)
-            & (summary["rank"] == published.rank)
+            (summary["input"] == gap.experiment) & (summary["rank"] == gap.rank)
         ]
         if found.empty:
             continue
@@ -57,11 +57,11 @@ def comparison_table(summary):
         svd = by_method.get("svd", found.iloc[:0])
         rows.append(
             {
-                "experiment": published.experiment,
-                "source": published.source,
-                "rank": published.rank,
+                "experiment": gap.experiment,
+                "source": gap.source,
+                "rank": gap.rank,
                 "members": found["member"].nunique(),
-                "published_abs_delta": published.value,
+                "published_abs_delta": gap.value,
                 "paper_abs_delta_mean": paper["delta_rel_err_2"].abs().mean(),
                 "paper_abs_delta_sd": paper["delta_rel_err_2"].abs().std(ddof=0),
                 "exact_abs_delta_max": exact["delta_rel_err_2"].abs().max(),

@@ -268,10 +268,11 @@ def _paper_html(paper_table, comparison, paper_figure, sections, image):
         "error minus the SVD's), with the figure or section it is read from, "
         "beside this study's experiment of the same name: nn-paper's mean and "
         "standard deviation over the set's members, nn-exact's largest |delta|, "
-        "and the errors behind them. Settings the paper does not state "
-        "(training vectors U[0, 1), no biases, Adam at 1e-3, batch 32, "
+        "and the errors behind them. The defaults of what the paper does not "
+        "state (training vectors U[0, 1), no biases, Adam at 1e-3, batch 32, "
         "symmetric matrices from a mirrored upper triangle) are our assumptions, "
-        "chosen by the variants in bench/paper_variants.md.</p>",
+        "chosen by the variants in bench/paper_variants.md; the settings this "
+        "study used are in its config and in every record.</p>",
     ]
     if comparison.empty:
         parts.append(

@@ -37,7 +37,9 @@ def test_comparison_puts_the_study_beside_the_paper():
         + rows("photo400", "svd", 1, [0.0], psnr=31.0)
         + rows("elsewhere", "nn-paper", 3, [0.5])
     )
-    table = comparison_table(summary).set_index(["experiment", "rank"])
+    table = comparison_table(summary, published_gaps()).set_index(
+        ["experiment", "rank"]
+    )
     assert sorted(table.index) == [("photo400", 1), ("random10", 3), ("random10", 4)]
     random = table.loc[("random10", 3)]
     assert random["published_abs_delta"] == pytest.approx(0.0773)

@@ -46,6 +46,8 @@ STUDY = {
 }
 
 SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
+# Bleckel's numbers, an input of the paper tables: editing them reruns those.
+PUBLISHED_VALUES = str(REPO_ROOT / "lowrank" / "data" / "bleckel_published.csv")
 NETWORK_METHODS = [
     f"nn-{regime}" for regime in config.get("methods", ["paper", "exact"])
 ]

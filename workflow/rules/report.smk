@@ -81,7 +81,8 @@ rule figures:
 
 rule paper_tables:
     input:
-        "results/summary.csv",
+        summary="results/summary.csv",
+        published=PUBLISHED_VALUES,
     output:
         table="results/paper_tables.csv",
         comparison="results/paper_comparison.csv",

@@ -2,14 +2,16 @@
 every published number beside the study's."""
 
 import sys
+from pathlib import Path
 
 from lowrank.figures import paper_gap, paper_gap_table
 from lowrank.paper import comparison_table, published_gaps
 from lowrank.summary import read_table
 
 sys.stderr = open(snakemake.log[0], "w")
-summary = read_table(snakemake.input[0])
+summary = read_table(snakemake.input.summary)
+published = published_gaps(Path(snakemake.input.published))
 table = paper_gap_table(summary)
 table.to_csv(snakemake.output.table, index=False)
-comparison_table(summary).to_csv(snakemake.output.comparison, index=False)
-paper_gap(table, published_gaps(), snakemake.output.png.removesuffix(".png"))
+comparison_table(summary, published).to_csv(snakemake.output.comparison, index=False)
+paper_gap(table, published, snakemake.output.png.removesuffix(".png"))
