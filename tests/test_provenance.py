@@ -1,3 +1,6 @@
+import shutil
+
+from lowrank import provenance
 from lowrank.provenance import module_closure, source_digest
 
 
@@ -19,5 +22,19 @@ def test_digest_depends_on_the_script_imports(tmp_path):
     first, second = tmp_path / "a.py", tmp_path / "b.py"
     first.write_text("import lowrank.svd\n")
     second.write_text("import lowrank.images\n")
-    assert source_digest(first) == source_digest(first)
     assert source_digest(first) != source_digest(second)
+
+
+def test_digest_follows_edits_of_imported_modules_only(tmp_path, monkeypatch):
+    package = tmp_path / "lowrank"
+    shutil.copytree(provenance.PACKAGE_DIR, package)
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+    script = tmp_path / "step.py"
+    script.write_text("import lowrank.svd\n")
+    before = source_digest(script)
+    with (package / "images.py").open("a") as images:  # not imported by the step
+        images.write("\n# edited\n")
+    assert source_digest(script) == before
+    with (package / "svd.py").open("a") as svd:
+        svd.write("\n# edited\n")
+    assert source_digest(script) != before
