@@ -16,8 +16,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-ANCHORS = ("jpeg", "webp", "avif")
-TESTS = ("svd-f32", "svd-f16", "svd-q8")
+from lowrank.codecs import IMAGE_CODECS, SVD_FORMATS
+
+ANCHORS = tuple(IMAGE_CODECS)
+TESTS = tuple(f"svd-{fmt}" for fmt in SVD_FORMATS)
 # Below this share of the two curves' joint PSNR range in common, a BD figure
 # is an extrapolation more than a comparison: it is given with a note.
 MIN_OVERLAP = 0.75

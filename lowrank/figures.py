@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from lowrank.codecs import IMAGE_CODECS  # noqa: E402
 from lowrank.regimes import INPUT_DISTRIBUTIONS  # noqa: E402
 from lowrank.svd import svd_errors  # noqa: E402
 
@@ -24,7 +25,6 @@ METHOD_STYLE = {
     "webp": {"color": "tab:purple"},
     "avif": {"color": "tab:brown"},
 }
-IMAGE_CODEC_METHODS = ("jpeg", "webp", "avif")
 
 
 def save(figure, stem):
@@ -165,9 +165,7 @@ def error_versus_rank(table, decompositions, stem):
     axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
     axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
     for method, rows in table.groupby("method"):
-        if method in METHOD_STYLE and not method.startswith(
-            ("svd-", *IMAGE_CODEC_METHODS)
-        ):
+        if method in METHOD_STYLE and not method.startswith(("svd-", *IMAGE_CODECS)):
             style = {**METHOD_STYLE[method], "ls": "none"}
             axes[0].plot(rows["rank"], rows["rel_err_2"], label=method, **style)
             axes[1].plot(rows["rank"], rows["rel_err_fro"], label=method, **style)

@@ -1,7 +1,7 @@
 """Error, rank, image-quality and storage measures of an approximation.
 
 Every function takes plain arrays. A quantity that is undefined for the
-given input (SSIM of an image thinner than 3 pixels, a principal angle
+given input (SSIM of an image smaller than its 11 x 11 window, a principal angle
 between tied singular values) is returned as NaN and announced with an
 :class:`UndefinedMetricWarning` that says why. Relative errors of a zero
 matrix A are defined as the absolute error ||A - B|| (the denominator taken

@@ -85,6 +85,14 @@ def test_killed_snakemake_needs_unlock_then_completes(tmp_path):
     assert not list(workdir.rglob("*.tmp-*"))
 
 
+def add_unreadable_and_foreign_files(images):
+    """A truncated copy of the study's image, an empty JPEG and a text file."""
+    good = (images / TINY_IMAGE).read_bytes()
+    (images / "truncated.png").write_bytes(good[: len(good) // 2])
+    (images / "empty.jpg").write_bytes(b"")
+    (images / "notes.txt").write_text("not an image")
+
+
 def fault_matrix_config(faults):
     """The tiny study with two more study matrices; with ``faults``, one
     (input, rank) of each fails in its own way through an override."""
@@ -111,10 +119,7 @@ def test_fault_matrix_every_failure_is_a_listed_result(tmp_path):
     clean = make_study(tmp_path / "clean", fault_matrix_config(faults=False))
     faulty = make_study(tmp_path / "faulty", fault_matrix_config(faults=True))
     images = faulty / "resources" / "images"
-    good = (images / TINY_IMAGE).read_bytes()
-    (images / "truncated.png").write_bytes(good[: len(good) // 2])
-    (images / "empty.jpg").write_bytes(b"")
-    (images / "notes.txt").write_text("not an image")
+    add_unreadable_and_foreign_files(images)
     Image.new("L", (8, 6)).save(images / "black.png")
     snakemake(clean)
     result = snakemake(faulty)  # check=True: exit status 0
@@ -217,10 +222,7 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     config["matrices"] = {}
     workdir = make_study(tmp_path, config)
     images = workdir / "resources" / "images"
-    good = (images / TINY_IMAGE).read_bytes()
-    (images / "truncated.png").write_bytes(good[: len(good) // 2])
-    (images / "empty.jpg").write_bytes(b"")
-    (images / "notes.txt").write_text("not an image")
+    add_unreadable_and_foreign_files(images)
     Image.new("L", (5, 4)).save(images / "black.png")
     Image.new("L", (9, 1), 200).save(images / "line.png")
     Image.new("L", (200, 100)).save(images / "huge.png")  # over max_pixels=10000
