@@ -46,9 +46,10 @@ import numpy as np
 from lowrank.backend import compile_function, to_numpy
 from lowrank.errors import check_finite
 from lowrank.network import kernels as network_kernels
+from lowrank.network import padded_kernels
 
 
-def train_exact(model, a, regime):
+def train_exact(model, a, regime, widths=None):
     """Train ``model`` (Dense layers without biases) to compute ``a``.
 
     Parameters
@@ -58,6 +59,11 @@ def train_exact(model, a, regime):
         kernels are replaced by the trained ones.
     a : ndarray (m, n)
     regime : lowrank.regimes.ExactRegime
+    widths : list of int, optional
+        Layer widths to run the compiled iterations at, each at least the
+        model's (:func:`lowrank.network.padded_kernels`): the networks of
+        every rank of a job then share one compilation; the padding does not
+        change a step (:func:`_damped`).
 
     Returns
     -------
@@ -72,12 +78,11 @@ def train_exact(model, a, regime):
     first, last = trained_span(kernels)
     scale = float(np.linalg.norm(a)) or 1.0
     target, loss_factor = rotated_target(kernels, first, last, a.T / scale)
+    widths = [kernel.shape[1] for kernel in kernels] if widths is None else widths
+    padded = padded_kernels(kernels[first:last], widths[first:last])
     # Two distinct copies: TensorFlow traces a call again when aliasing changes.
     trained, before = (
-        tuple(
-            keras.ops.convert_to_tensor(kernel, dtype=regime.dtype)
-            for kernel in kernels[first:last]
-        )
+        tuple(keras.ops.convert_to_tensor(w, dtype=regime.dtype) for w in padded)
         for _ in range(2)
     )
     run_call = compiled_iterations(
@@ -99,7 +104,10 @@ def train_exact(model, a, regime):
             converged = True
             break
         previous = current
-    kernels[first:last] = [to_numpy(w, np.float64) for w in state[0]]
+    kernels[first:last] = [
+        to_numpy(w, np.float64)[: kernel.shape[0], : kernel.shape[1]]
+        for w, kernel in zip(state[0], kernels[first:last])
+    ]
     kernels[-1] = kernels[-1] * scale
     for layer, kernel in zip(model.layers, kernels):
         layer.kernel.assign(kernel)
@@ -232,8 +240,9 @@ def _chain(matrices):
 
 def _damped(gram, damping):
     ops = keras.ops
-    size = gram.shape[0]
-    # The floor of 1 keeps the shift positive when a layer has collapsed to zero
-    # (a zero input); targets are normalised, so 1 is on the scale of the data.
-    shift = damping * (ops.trace(gram) / size + 1.0)
-    return gram + shift * ops.eye(size, dtype=gram.dtype)
+    # Scaled by the largest diagonal entry, which zero-padded units do not
+    # change (a mean would). The floor of 1 keeps the shift positive when a
+    # layer has collapsed to zero (a zero input); targets are normalised, so
+    # 1 is on the scale of the data.
+    shift = damping * (ops.max(ops.diagonal(gram)) + 1.0)
+    return gram + shift * ops.eye(gram.shape[0], dtype=gram.dtype)

@@ -43,6 +43,44 @@ def layer_widths(n_in, n_out, rank, design="paper", before=(), after=()):
     raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
 
 
+def shared_widths(layouts):
+    """Widths that several networks of one job fit in, one list per layout.
+
+    Layouts with the same number of layers get their elementwise maximum, so
+    a compiled training loop traced for it serves each of them (zero-padded,
+    :func:`lowrank.paper_training.initial_state`).
+    """
+    widest = {}
+    for widths in layouts:
+        known = widest.get(len(widths), widths)
+        widest[len(widths)] = [max(a, b) for a, b in zip(known, widths)]
+    return [widest[len(widths)] for widths in layouts]
+
+
+def padded_kernels(kernels, widths):
+    """``kernels`` W_1 ... W_L zero-padded to the layer output ``widths``.
+
+    W_1 keeps its input width. The added units have no weight into or out
+    of them, so the product W_1 ... W_L is unchanged, and their gradients
+    (or Gauss-Newton steps) are zero: they stay zero while training.
+    Raises ValueError unless ``widths`` is at least as wide as every layer
+    and ends with the output width.
+    """
+    units = [kernel.shape[1] for kernel in kernels]
+    widths = list(widths)
+    if len(widths) != len(units) or widths[-1] != units[-1]:
+        raise ValueError(f"widths {widths} do not fit layers of widths {units}")
+    if any(width < unit for width, unit in zip(widths, units)):
+        raise ValueError(f"widths {widths} are narrower than the layers {units}")
+    padded = []
+    fan_ins = [kernels[0].shape[0], *widths[:-1]]
+    for kernel, fan_in, width in zip(kernels, fan_ins, widths):
+        block = np.zeros((fan_in, width), dtype=kernel.dtype)
+        block[: kernel.shape[0], : kernel.shape[1]] = kernel
+        padded.append(block)
+    return padded
+
+
 def _halvings(width, rank):
     widths, width = [], width // 2
     while width > rank:

@@ -23,13 +23,14 @@ import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
 from lowrank.errors import check_finite
+from lowrank.network import padded_kernels
 from lowrank.regimes import INPUT_DISTRIBUTIONS
 
 MAX_LOSS_POINTS = 500
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
 
 
-def train_paper(model, a, regime):
+def train_paper(model, a, regime, widths=None):
     """Train ``model`` (Dense layers, no activation) to map x to ``a`` x.
 
     Parameters
@@ -39,6 +40,12 @@ def train_paper(model, a, regime):
         replaced by the trained ones.
     a : ndarray (m, n)
     regime : lowrank.regimes.PaperRegime
+    widths : list of int, optional
+        Layer widths to run the compiled loop at, each at least the model's
+        (:func:`lowrank.network.shared_widths`): the networks of every rank
+        of a job then share one trace and compilation. The extra units start
+        at zero and stay there (their gradients are zero: no weight leads in
+        or out of them), so the training is the model's own.
 
     Returns
     -------
@@ -70,7 +77,7 @@ def train_paper(model, a, regime):
         regime.learning_rate, regime.use_bias, INPUT_DISTRIBUTIONS[regime.inputs]
     )
     state = run(
-        initial_state(model),
+        initial_state(model, widths),
         ops.convert_to_tensor(x),
         ops.convert_to_tensor(y),
         ops.convert_to_tensor(a.astype(regime.dtype)),
@@ -81,9 +88,10 @@ def train_paper(model, a, regime):
     )
     kernels, biases, _, _, losses = state
     for layer, kernel, bias in zip(model.layers, kernels, biases):
-        layer.kernel.assign(kernel)
+        rows, units = layer.kernel.shape
+        layer.kernel.assign(kernel[:rows, :units])
         if layer.use_bias:
-            layer.bias.assign(bias)
+            layer.bias.assign(bias[:units])
     losses = to_numpy(losses, np.float64)
     check_finite(losses, "learning_rate", every=loss_every)
     return losses, steps, loss_every
@@ -112,19 +120,21 @@ def batch_order(rng, samples, batch_size):
     return order.reshape(per_epoch, batch_size), weight
 
 
-def initial_state(model):
-    """(kernels, biases, Adam first and second moments, step count)."""
+def initial_state(model, widths=None):
+    """(kernels, biases, Adam first and second moments, step count), the
+    weights zero-padded to the layer ``widths`` (default: the model's;
+    :func:`lowrank.network.padded_kernels`)."""
     ops = keras.ops
+    layers = model.layers
+    widths = [layer.units for layer in layers] if widths is None else widths
+    kernels = padded_kernels([to_numpy(layer.kernel) for layer in layers], widths)
+    biases = [np.zeros(width, dtype=kernels[0].dtype) for width in widths]
+    for bias, layer in zip(biases, layers):
+        if layer.use_bias:
+            bias[: layer.units] = to_numpy(layer.bias)
     # Plain tensors, not variables: the compiled loop carries them as values.
-    kernels = tuple(
-        ops.convert_to_tensor(to_numpy(layer.kernel)) for layer in model.layers
-    )
-    biases = tuple(
-        ops.convert_to_tensor(to_numpy(layer.bias))
-        if layer.use_bias
-        else ops.zeros((layer.units,), dtype=kernels[0].dtype)
-        for layer in model.layers
-    )
+    kernels = tuple(ops.convert_to_tensor(kernel) for kernel in kernels)
+    biases = tuple(ops.convert_to_tensor(bias) for bias in biases)
     parameters = kernels + biases
     first = tuple(ops.zeros_like(p) for p in parameters)
     second = tuple(ops.zeros_like(p) for p in parameters)

@@ -20,9 +20,11 @@ from lowrank.exact_training import train_exact
 from lowrank.methods import network_method
 from lowrank.network import (
     build_bottleneck,
+    layer_widths,
     learned_matrix,
     rank_check,
     rounding_scale,
+    shared_widths,
 )
 from lowrank.paper_training import train_paper
 from lowrank.records import Record, network_record_path, read_matrix, write_record
@@ -81,7 +83,7 @@ class TrainingResult:
     message: str = ""
 
 
-def train(a, rank, regime):
+def train(a, rank, regime, widths=None):
     """Train a rank-``rank`` bottleneck network to act like ``a``.
 
     Expected failures (divergence, a failed rank check, no convergence within
@@ -93,6 +95,10 @@ def train(a, rank, regime):
     a : ndarray (m, n)
     rank : int
     regime : PaperRegime or ExactRegime
+    widths : list of int, optional
+        The layer widths the compiled training runs at, zero-padded
+        (:func:`lowrank.network.padded_kernels`), so that the ranks of a job
+        share one compilation; the network keeps its own widths.
 
     Returns
     -------
@@ -108,14 +114,14 @@ def train(a, rank, regime):
     try:
         if isinstance(regime, PaperRegime):
             model = _build(a, rank, regime, regime.use_bias, regime.initializer)
-            loss, steps, loss_every = train_paper(model, a, regime)
+            loss, steps, loss_every = train_paper(model, a, regime, widths)
             converged = True
         elif isinstance(regime, ExactRegime):
             initializer = keras.initializers.Orthogonal(
                 gain=regime.init_gain, seed=regime.seed
             )
             model = _build(a, rank, regime, use_bias=False, initializer=initializer)
-            loss, converged, _ = train_exact(model, a, regime)
+            loss, converged, _ = train_exact(model, a, regime, widths)
             steps, loss_every = loss.size, 1
         else:
             raise TypeError(f"unknown regime {regime!r}")
@@ -144,7 +150,7 @@ def train(a, rank, regime):
     )  # fmt: skip
 
 
-def train_record(item, rank, regime_name, settings):
+def train_record(item, rank, regime_name, settings, widths=None):
     """Train one network per channel of ``item`` and return their :class:`Record`.
 
     Parameters
@@ -155,10 +161,12 @@ def train_record(item, rank, regime_name, settings):
     settings : mapping
         The regime's settings, as accepted by
         :func:`lowrank.regimes.regime_from_settings`.
+    widths : list of int, optional
+        Passed to :func:`train`.
     """
     check_rank_range(rank, min(item.matrix.shape[1:]))
     regime = regime_from_settings(regime_name, settings)
-    results = [train(channel, rank, regime) for channel in item.matrix]
+    results = [train(channel, rank, regime, widths) for channel in item.matrix]
     loss = np.full((len(results), max(r.loss.size for r in results)), np.nan)
     for row, result in zip(loss, results):
         row[: result.loss.size] = result.loss
@@ -190,8 +198,17 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder):
     ``folder`` (:func:`lowrank.records.network_record_path`); yield a line
     per rank as it is done."""
     item = read_matrix(matrix_path)
-    for rank in ranks:
-        record = train_record(item, rank, regime_name, settings)
+    architecture = regime_from_settings(regime_name, settings).architecture
+    rows, columns = item.matrix.shape[1:]
+    layouts = [
+        layer_widths(
+            columns, rows, rank, architecture.design, architecture.before,
+            architecture.after,
+        )
+        for rank in ranks
+    ]  # fmt: skip
+    for rank, widths in zip(ranks, shared_widths(layouts)):
+        record = train_record(item, rank, regime_name, settings, widths)
         write_record(network_record_path(folder, rank), record)
         line = f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s"
         yield (

@@ -12,11 +12,13 @@ hands its work to a local server that has Keras loaded already:
   runs, the thread count and the visible GPU: a job never talks to a server
   with other code or another device.
 - The job connects to ``<key>-<slot>.sock``, starting the server first if
-  none answers. The server trains every rank, writes the records into a
-  temporary folder the job named, and streams one line per rank back; the
-  job renames the folder into place only when all ranks are done, so a
-  killed job leaves no result (the server notices the closed socket at the
-  next rank and deletes the folder).
+  none answers (under a lock per slot, so one server per socket). A server
+  listens before it loads Keras; requests wait while it loads, so a study
+  can start servers when it begins (:func:`prestart`). The server trains
+  every rank, writes the records into a temporary folder the job named, and
+  streams one line per rank back; the job renames the folder into place only
+  when all ranks are done, so a killed job leaves no result (the server
+  notices the closed socket at the next rank and deletes the folder).
 - Servers and jobs share XLA's compilations through a persistent cache in
   the same folder (:func:`share_compilations`).
 - A server exits after ``idle_seconds`` without a request. Its output
@@ -33,6 +35,7 @@ Messages are JSON lines. Request: the arguments of
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -80,7 +83,7 @@ def run_training(request, output, threads, idle_seconds, log=print):
     folder = Path(f"{output}.tmp-{os.getpid()}").absolute()
     shutil.rmtree(folder, ignore_errors=True)
     share_compilations()
-    if idle_seconds > 0 and "SLURM_JOB_ID" not in os.environ:
+    if servers_used(idle_seconds):
         # The server runs in another folder: absolute paths only.
         matrix_path = str(Path(request["matrix_path"]).absolute())
         request = {**request, "matrix_path": matrix_path, "folder": str(folder)}
@@ -89,6 +92,13 @@ def run_training(request, output, threads, idle_seconds, log=print):
         _train_here(request, folder, threads, log)
     shutil.rmtree(output, ignore_errors=True)
     os.replace(folder, output)
+
+
+def servers_used(idle_seconds, environ=os.environ):
+    """Whether training jobs here go to warm servers: not with
+    ``idle_seconds`` 0, nor inside a SLURM job (whose processes the cluster
+    ends with the job)."""
+    return idle_seconds > 0 and "SLURM_JOB_ID" not in environ
 
 
 def _train_here(request, folder, threads, log):
@@ -172,24 +182,77 @@ def _leased_slot(key):
 
 def _paths(key, slot):
     stem = SERVICE_DIR / f"{key}-{slot}"
-    return {"socket": f"{stem}.sock", "log": f"{stem}.log"}
+    return {
+        "socket": f"{stem}.sock",
+        "log": f"{stem}.log",
+        "start_lock": f"{stem}.start",
+    }
 
 
 def _connect(paths, threads, idle_seconds, log):
-    """A connection to the slot's server, started here if none answers."""
-    connection = _try_connect(paths["socket"])
-    if connection is not None:
-        log(f"training server: warm ({paths['log']})")
-        return connection
+    """A connection to the slot's server, started here if none answers.
+
+    A server listens before it imports Keras, so the connection is made at
+    once and the request waits while a new (or prestarted) server loads.
+    """
+    with _starting(paths):
+        connection = _try_connect(paths["socket"])
+        if connection is not None:
+            log(f"training server: warm ({paths['log']})")
+            return connection
+        server = _start_server(paths, threads, idle_seconds)
+        log(f"training server: started, pid {server.pid} ({paths['log']})")
+        return _await_listening(paths, server)
+
+
+def prestart(threads, idle_seconds, count):
+    """Start the servers of slots 0 .. ``count`` - 1 that have none.
+
+    A study calls this when it begins, so that TensorFlow loads while the
+    first inputs are still being converted and decomposed; a training job
+    then finds its server warm, or loading. Returns the number started
+    (none where :func:`servers_used` is false).
+    """
+    if not servers_used(idle_seconds):
+        return 0
+    share_compilations()
+    key = service_key(threads)
+    started = 0
+    for slot in range(count):
+        paths = _paths(key, slot)
+        with _starting(paths):
+            connection = _try_connect(paths["socket"])
+            if connection is not None:
+                connection.close()
+                continue
+            server = _start_server(paths, threads, idle_seconds)
+            _await_listening(paths, server).close()
+            started += 1
+    return started
+
+
+@contextlib.contextmanager
+def _starting(paths):
+    """Only one process at a time checks for and starts a slot's server: two
+    servers on one socket path would leave one of them unreachable."""
+    SERVICE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(paths["start_lock"], "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _start_server(paths, threads, idle_seconds):
     with open(paths["log"], "ab") as output:
-        server = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "lowrank.training_service",
              "--socket", paths["socket"], "--threads", str(threads),
              "--idle-seconds", str(idle_seconds)],
             stdin=subprocess.DEVNULL, stdout=output, stderr=output,
             start_new_session=True, cwd=SERVICE_DIR,
         )  # fmt: skip
-    log(f"training server: started, pid {server.pid} ({paths['log']})")
+
+
+def _await_listening(paths, server):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         connection = _try_connect(paths["socket"])
@@ -197,7 +260,7 @@ def _connect(paths, threads, idle_seconds, log):
             return connection
         if server.poll() is not None:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise ServiceError(f"the training server did not start; see {paths['log']}")
 
 
@@ -212,18 +275,21 @@ def _try_connect(path):
 
 
 def serve(socket_path, threads, idle_seconds):
-    """Answer training requests on ``socket_path`` until idle for a while."""
-    from lowrank.backend import configure_threads
-    from lowrank.training import train_ranks  # imports Keras, once per server
+    """Answer training requests on ``socket_path`` until idle for a while.
 
-    configure_threads(threads)
+    Listens first and loads Keras after: requests queue while it loads.
+    """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(socket_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
     listener.listen()
-    listener.settimeout(idle_seconds)
     try:
+        from lowrank.backend import configure_threads
+        from lowrank.training import train_ranks  # imports Keras, once per server
+
+        configure_threads(threads)
+        listener.settimeout(idle_seconds)
         while True:
             try:
                 connection, _ = listener.accept()
@@ -243,7 +309,10 @@ def serve(socket_path, threads, idle_seconds):
 def _answer(stream, train_ranks):
     from lowrank.errors import LowrankError
 
-    request = json.loads(stream.readline())
+    line = stream.readline()
+    if not line:  # a check that the server listens (prestart)
+        return
+    request = json.loads(line)
     folder = Path(request.pop("folder"))
     try:
         folder.mkdir(parents=True)

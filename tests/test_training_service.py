@@ -58,6 +58,16 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
     assert sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
 
 
+def test_prestarted_servers_serve_the_first_jobs(tmp_path, service_dir, request_for):
+    assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 2
+    assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 0
+    assert len(list(service_dir.glob("*.sock"))) == 2
+    lines = []
+    run_training(request_for(), tmp_path / "out", 1, idle_seconds=30, log=lines.append)
+    assert "warm" in lines[0] and (tmp_path / "out" / "rank3.h5").exists()
+    assert training_service.prestart(threads=1, idle_seconds=0, count=2) == 0
+
+
 def test_failed_training_names_the_error_and_leaves_nothing(
     tmp_path, service_dir, request_for
 ):

@@ -1,5 +1,6 @@
 import os
 import sys
+import threading
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -8,6 +9,7 @@ from lowrank.gpu_lease import visible_devices
 from lowrank.provenance import source_digest
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import plan_study
+from lowrank.training_service import prestart
 
 # Jobs (local, conda or cluster) import lowrank from this checkout; an
 # existing PYTHONPATH is kept behind it.
@@ -83,6 +85,25 @@ def training_gpus():
 
 
 TRAINING_GPUS = training_gpus()
+
+
+def prestart_training_servers():
+    """Start this machine's training servers as the study begins: TensorFlow
+    then loads while the first inputs are converted, not in the first
+    training jobs. As many as training jobs can run at once; none for a
+    cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
+    (a server per leased device, known only to the job)."""
+    jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
+    if not jobs or not workflow.local_exec or TRAINING_GPUS:
+        return
+    threads = jobs[0].threads
+    count = min(len(jobs), max(1, workflow.cores // threads))
+    # Each start waits for its server to listen: off the scheduler's path.
+    threading.Thread(
+        target=prestart,
+        args=(threads, config["training"]["warm_seconds"], count),
+        daemon=True,
+    ).start()
 
 
 def get_final_outputs():

@@ -1,3 +1,7 @@
+onstart:
+    prestart_training_servers()
+
+
 rule train:
     input:
         get_input_matrix,
