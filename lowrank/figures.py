@@ -1,5 +1,6 @@
-"""The report's figures (matplotlib, Agg). Each function writes ``<stem>.png``
-and ``<stem>.svg`` and returns the two paths."""
+"""The report's figures (matplotlib, Agg). Each drawing function writes
+``<stem>.png`` and ``<stem>.svg`` and returns the two paths;
+:func:`input_figures` draws all of one input's."""
 
 from pathlib import Path
 
@@ -8,8 +9,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from lowrank.codecs import IMAGE_CODECS  # noqa: E402
+from lowrank.methods import svd_record  # noqa: E402
+from lowrank.records import read_record  # noqa: E402
 from lowrank.regimes import INPUT_DISTRIBUTIONS  # noqa: E402
 from lowrank.svd import svd_errors  # noqa: E402
 
@@ -25,6 +29,37 @@ METHOD_STYLE = {
     "webp": {"color": "tab:purple"},
     "avif": {"color": "tab:brown"},
 }
+
+
+def input_figures(item, decompositions, table, ranks, network_paths, folders):
+    """Draw every figure of one input; return the paths written.
+
+    Per rank, its approximation panels and training curves go to
+    ``folders["panels"]`` and ``folders["training"]`` as ``rank<k>``, and the
+    viewer's pictures to ``folders["views"]`` (:func:`approximation_views`);
+    error against rank goes to the stem ``folders["errors"]``. ``network_paths``
+    lists the network records rank by rank
+    (:func:`lowrank.records.network_record_paths`); they are read a rank at a
+    time, so only one rank's approximations are in memory. ``table`` holds
+    the input's evaluation rows, whose metrics the panels print.
+    """
+    per_rank = len(network_paths) // len(ranks)
+    paths = iter(network_paths)
+    written = []
+    for rank in ranks:
+        records = [svd_record(item, decompositions, rank)]
+        records += [read_record(next(paths)) for _ in range(per_rank)]
+        for record in records:
+            row = table[(table["rank"] == rank) & (table["method"] == record.method)]
+            record.metrics = row.iloc[0].to_dict()
+        by_method = {record.method: record for record in records}
+        stem = f"rank{rank}"
+        written += approximation_panels(item, by_method, Path(folders["panels"], stem))
+        written += approximation_views(item, by_method, folders["views"])
+        written += training_curves(
+            by_method, decompositions, rank, Path(folders["training"], stem)
+        )
+    return written + error_versus_rank(table, decompositions, folders["errors"])
 
 
 def save(figure, stem):
@@ -44,6 +79,38 @@ def _shown(stack, kind):
         stack = np.clip(stack, 0.0, 1.0)
         return np.moveaxis(stack, 0, -1) if stack.shape[0] == 3 else stack[0]
     return stack[0]
+
+
+def approximation_views(item, records, folder):
+    """Full-resolution PNGs for the report's viewer, pixel for pixel:
+    ``original.png`` and ``<method>-rank<k>.png`` per record. Images keep
+    their gray or RGB values; matrices are coloured on the original's scale,
+    as in :func:`approximation_panels`. ``records`` maps method -> record.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    low, high = float(np.min(item.matrix)), float(np.max(item.matrix))
+    stacks = {"original.png": item.matrix} | {
+        f"{method}-rank{record.rank}.png": record.approximation
+        for method, record in records.items()
+    }
+    written = []
+    for name, stack in stacks.items():
+        Image.fromarray(_view_pixels(stack, item.kind, low, high)).save(folder / name)
+        written.append(folder / name)
+    return written
+
+
+def _view_pixels(stack, kind, low, high):
+    """8-bit pixels of a (c, m, n) stack; NaN (a diverged network) is black."""
+    if kind == "image":
+        shown = _shown(np.nan_to_num(stack), kind)
+    else:
+        span = (high - low) or 1.0
+        shown = matplotlib.colormaps["viridis"](
+            np.clip((np.nan_to_num(stack[0], nan=low) - low) / span, 0.0, 1.0)
+        )[..., :3]
+    return np.round(255 * np.clip(shown, 0.0, 1.0)).astype(np.uint8)
 
 
 def approximation_panels(item, records, stem):

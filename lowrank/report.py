@@ -5,6 +5,7 @@ Figures are linked by paths relative to the page, so the page and
 """
 
 import html
+import json
 import math
 import os
 import urllib.parse
@@ -28,7 +29,62 @@ img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 table { border-collapse: collapse; font-size: 0.8em; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 nav a { margin-right: 1em; }
+.views { display: flex; flex-wrap: wrap; gap: 0.5em; }
+.views figure, .flip { margin: 0; }
+.views img { width: 256px; image-rendering: pixelated; }
+.flip img { min-width: 256px; image-rendering: pixelated; cursor: pointer; }
+figcaption { font-size: 0.8em; max-width: 256px; }
+.viewer:focus { outline: 1px dotted #888; }
 """
+
+# The viewer of each input (rank slider, errors, flip); static, no network.
+VIEWER_SCRIPT = """
+for (const viewer of document.querySelectorAll(".viewer")) {
+  const data = JSON.parse(viewer.querySelector("script").textContent);
+  const slider = viewer.querySelector("input[type=range]");
+  const flip = viewer.querySelector(".flip img");
+  const flipCaption = viewer.querySelector(".flip figcaption");
+  let compared = data.methods[data.methods.length - 1];
+  let showingOriginal = true;
+  const showFlip = () => {
+    const index = +slider.value;
+    flip.src = showingOriginal ? data.original : data.images[compared][index];
+    flipCaption.textContent = showingOriginal
+      ? "original (click or press F to flip)"
+      : data.captions[compared][index];
+  };
+  const show = () => {
+    const index = +slider.value;
+    viewer.querySelector("output").textContent = data.ranks[index];
+    for (const method of data.methods) {
+      const figure = viewer.querySelector(`figure[data-method="${method}"]`);
+      figure.querySelector("img").src = data.images[method][index];
+      figure.querySelector("figcaption").textContent = data.captions[method][index];
+    }
+    viewer.querySelector("img.training").src = data.training[index];
+    const marker = viewer.querySelector(".marker");
+    marker.setAttribute("x1", data.marker[index]);
+    marker.setAttribute("x2", data.marker[index]);
+    showFlip();
+  };
+  const toggle = () => { showingOriginal = !showingOriginal; showFlip(); };
+  slider.addEventListener("input", show);
+  flip.addEventListener("click", toggle);
+  viewer.addEventListener("keydown", (event) => {
+    if (event.key === "f" || event.key === "F") toggle();
+  });
+  for (const button of viewer.querySelectorAll("button[data-method]")) {
+    button.addEventListener("click", () => {
+      compared = button.dataset.method;
+      showingOriginal = false;
+      showFlip();
+    });
+  }
+}
+"""
+VIEWER_METHODS = ("svd", "nn-paper", "nn-exact")
+CURVE_COLOURS = {"svd": "#000000", "nn-paper": "#d62728", "nn-exact": "#1f77b4"}
+CURVE_WIDTH, CURVE_HEIGHT, CURVE_MARGIN = 360, 150, 30
 
 
 @dataclass
@@ -42,6 +98,8 @@ class InputSection:
     rate_distortion_figure: Path | None = None
     rate_distortion_text: str = ""
     ranks: list = field(default_factory=list)  # (rank, panels, training) paths
+    views: Path | None = None  # full-resolution pictures (figures.approximation_views)
+    evaluation: object = None  # the input's evaluation rows (a DataFrame)
 
 
 def rate_distortion_facts(table):
@@ -124,9 +182,12 @@ def write_index(
     path = Path(path)
     here = path.parent
 
+    def link(figure):
+        return urllib.parse.quote(os.path.relpath(figure, here))
+
     def image(figure, alt):
-        link = html.escape(urllib.parse.quote(os.path.relpath(figure, here)))
-        return f'<a href="{link}"><img src="{link}" alt="{html.escape(alt)}"></a>'
+        target = html.escape(link(figure))
+        return f'<a href="{target}"><img src="{target}" alt="{html.escape(alt)}"></a>'
 
     trained = summary[summary["method"].isin(["nn-paper", "nn-exact"])]
     gaps = trained.groupby("method")["delta_rel_err_2"].agg(lambda d: d.abs().max())
@@ -159,9 +220,9 @@ def write_index(
         "</details></section>",
     ]
     for section in sections:
-        parts += _section_html(section, image)
+        parts += _section_html(section, image, link)
     parts += _paper_html(paper_table, paper_comparison, paper_figure, sections, image)
-    parts.append("</body></html>")
+    parts.append(f"<script>{VIEWER_SCRIPT}</script></body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
 
@@ -299,7 +360,7 @@ def _paper_html(paper_table, comparison, paper_figure, sections, image):
     return parts
 
 
-def _section_html(section, image):
+def _section_html(section, image, link):
     rows, cols = section.shape
     parts = [
         f'<section id="{_anchor(section.name)}"><h2>{html.escape(section.name)} '
@@ -315,21 +376,148 @@ def _section_html(section, image):
             f"<p>{html.escape(section.rate_distortion_text)}</p>",
             image(section.rate_distortion_figure, f"rate-distortion of {section.name}"),
         ]
+    parts += [
+        "<h3>Approximations</h3>",
+        "<p>Original and approximations at the rank the slider picks, with each "
+        "one's relative errors; the curve marks that rank on each method's 2-norm "
+        "error. Below, the training loss per step: dashed lines are the losses of "
+        "the best rank-j approximations, j = 1..k. A linear bottleneck learns one "
+        "singular mode at a time (Saxe et al. 2014), so the loss rests on plateaus "
+        "at these levels and breaks through to the next; nn-exact passes them in a "
+        "few Gauss-Newton sweeps and stops on the rank-k line.</p>",
+        *_viewer_html(section, link),
+        "<details><summary>Every rank as a printable figure</summary>",
+    ]
     for rank, panels, training in section.ranks:
         parts += [
-            f"<h3>Rank {rank}</h3>",
-            "<p>Original and approximations on one colour scale, each with its "
-            "relative 2-norm and Frobenius error. Below, the training loss per step: "
-            "dashed lines are the losses of the best rank-j approximations, j = 1..k. "
-            "A linear bottleneck learns one singular mode at a time (Saxe et al. "
-            "2014), so the loss rests on plateaus at these levels and breaks through "
-            "to the next; nn-exact passes them in a few Gauss-Newton sweeps and stops "
-            "on the rank-k line.</p>",
+            f"<h4>Rank {rank}</h4>",
             image(panels, f"{section.name} rank {rank} approximations"),
             image(training, f"{section.name} rank {rank} training"),
         ]
-    parts.append("</section>")
+    parts.append("</details></section>")
     return parts
+
+
+def _viewer_html(section, link):
+    """A rank slider over the input's pictures, their errors, a flip view and
+    the error curve with the chosen rank marked (:data:`VIEWER_SCRIPT`)."""
+    table = section.evaluation
+    ranks = [rank for rank, _, _ in section.ranks]
+    methods = [m for m in VIEWER_METHODS if m in set(table["method"])]
+    rows = table.set_index(["method", "rank"])
+    views = Path(section.views)
+    data = {
+        "ranks": ranks,
+        "methods": methods,
+        "original": link(views / "original.png"),
+        "images": {
+            m: [link(views / f"{m}-rank{rank}.png") for rank in ranks] for m in methods
+        },
+        "captions": {
+            m: [_view_caption(rows.loc[(m, rank)], m, rank) for rank in ranks]
+            for m in methods
+        },
+        "training": [link(training) for _, _, training in section.ranks],
+    }
+    curve, data["marker"] = _error_curve(rows, methods, ranks)
+    shown = len(ranks) // 2
+    name = html.escape(section.name)
+    figures = "".join(
+        f'<figure data-method="{m}"><img src="{html.escape(data["images"][m][shown])}"'
+        f' alt="{name}, {m}"><figcaption>'
+        f"{html.escape(data['captions'][m][shown])}</figcaption></figure>"
+        for m in methods
+    )
+    buttons = "".join(f'<button data-method="{m}">{m}</button>' for m in methods)
+    original = html.escape(data["original"])
+    return [
+        f'<div class="viewer" tabindex="0" aria-label="viewer of {name}">',
+        f'<p><label>Rank <input type="range" min="0" max="{len(ranks) - 1}" '
+        f'step="1" value="{shown}"> <output>{ranks[shown]}</output></label> '
+        f"(ranks {', '.join(map(str, ranks))})</p>",
+        f'<div class="views"><figure data-method="original"><img src="{original}" '
+        f'alt="{name}, original"><figcaption>original</figcaption></figure>'
+        f"{figures}</div>",
+        curve,
+        f"<p>Flip between the original and {buttons} at full resolution: click "
+        "the picture or press F; differences show when flipping.</p>",
+        f'<figure class="flip"><img src="{original}" alt="{name}, flip view">'
+        "<figcaption>original (click or press F to flip)</figcaption></figure>",
+        f'<img class="training" src="{html.escape(data["training"][shown])}" '
+        f'alt="{name}, training curves">',
+        f'<script type="application/json">{_json_for_html(data)}</script>',
+        "</div>",
+    ]
+
+
+def _view_caption(row, method, rank):
+    if not np.isfinite(row["rel_err_2"]):
+        return f"{method}, rank {rank}: {row['status']}"
+    text = (
+        f"{method}, rank {rank}: 2-norm {row['rel_err_2']:.4g}, "
+        f"Frob. {row['rel_err_fro']:.4g}"
+    )
+    if np.isfinite(row.get("psnr", math.nan)):
+        text += f", PSNR {row['psnr']:.1f} dB"
+    return text if row["status"] == "ok" else f"{text} ({row['status']})"
+
+
+def _error_curve(rows, methods, ranks):
+    """An inline SVG of each method's 2-norm error (log scale) at the studied
+    ranks, and the x position of each rank for the marker."""
+    low, high = min(ranks), max(ranks)
+    width = CURVE_WIDTH - 2 * CURVE_MARGIN
+
+    def x(rank):
+        return CURVE_MARGIN + (
+            width * (rank - low) / (high - low) if high > low else width / 2
+        )
+
+    errors = {m: [float(rows.loc[(m, r), "rel_err_2"]) for r in ranks] for m in methods}
+    finite = [e for values in errors.values() for e in values if np.isfinite(e)]
+    logs = np.log10(np.clip(finite or [1.0], 1e-17, None))
+    bottom, top = float(logs.min()) - 0.1, float(logs.max()) + 0.1
+
+    def y(error):
+        level = math.log10(min(max(error, 1e-17), 1e300))
+        return CURVE_MARGIN / 2 + (CURVE_HEIGHT - 1.5 * CURVE_MARGIN) * (
+            top - level
+        ) / (top - bottom)
+
+    parts = [
+        f'<svg class="curve" width="{CURVE_WIDTH}" height="{CURVE_HEIGHT}" '
+        f'role="img" aria-label="relative 2-norm error against rank">'
+    ]
+    for method in methods:
+        points = [(x(r), y(e)) for r, e in zip(ranks, errors[method]) if np.isfinite(e)]
+        colour = CURVE_COLOURS[method]
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}"/>')
+        parts += [
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>'
+            for px, py in points
+        ]
+    for rank in ranks:
+        parts.append(
+            f'<text x="{x(rank):.1f}" y="{CURVE_HEIGHT - 4}" font-size="10" '
+            f'text-anchor="middle">{rank}</text>'
+        )
+    legend = ", ".join(methods)
+    parts.append(
+        f'<text x="4" y="10" font-size="10">2-norm error (log scale): {legend}</text>'
+    )
+    marker = [round(x(rank), 1) for rank in ranks]
+    shown = marker[len(ranks) // 2]
+    parts.append(
+        f'<line class="marker" x1="{shown}" x2="{shown}" y1="12" '
+        f'y2="{CURVE_HEIGHT - 14}" stroke="#888" stroke-dasharray="3"/></svg>'
+    )
+    return "".join(parts), marker
+
+
+def _json_for_html(data):
+    # "</" would end the script element early.
+    return json.dumps(data).replace("</", "<\\/")
 
 
 def _anchor(name):

@@ -1,3 +1,6 @@
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,6 +44,27 @@ def test_figures_write_png_and_svg(tmp_path):
         f"{n}.{e}" for n in ("panels", "training", "errors") for e in ("png", "svg")
     )
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
+    from PIL import Image
+
+    gray = np.random.default_rng(1).uniform(size=(1, 6, 5))
+    item = InputMatrix(gray, "g", "image", "g.png", "g")
+    records, _ = make_records(gray, 2)
+    records["nn-exact"].approximation = np.full_like(gray, np.nan)  # diverged
+    written = figures.approximation_views(item, records, tmp_path / "views")
+    assert [p.name for p in written] == [
+        "original.png",
+        "svd-rank2.png",
+        "nn-exact-rank2.png",
+    ]
+    original = np.asarray(Image.open(written[0]))
+    np.testing.assert_array_equal(original, np.round(255 * gray[0]).astype(np.uint8))
+    assert not np.asarray(Image.open(written[2])).any()
+    matrix = InputMatrix(gray * 7 - 3, "m", "uniform", "{}", "m")
+    coloured = figures.approximation_views(matrix, {}, tmp_path / "m")[0]
+    assert np.asarray(Image.open(coloured)).shape == (6, 5, 3)
 
 
 def test_singular_levels_match_the_losses_of_each_regime():
@@ -120,7 +144,14 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
             "message": "the loss became nan"}]
     )  # fmt: skip
     page = tmp_path / "report" / "index.html"
-    section = InputSection("a b", "image", (4, 5), figure)
+    summary.loc[0, "rank"] = 3
+    summary.loc[1, ["rel_err_2", "rel_err_fro", "psnr"]] = np.nan  # diverged
+    views, training = figure.with_name("views"), figure.with_name("training")
+    section = InputSection(
+        "a b", "image", (4, 5), figure,
+        ranks=[(3, figure.with_name("panels") / "rank3.png", training / "rank3.png")],
+        views=views, evaluation=summary,
+    )  # fmt: skip
     comparison = pd.DataFrame(
         [{"experiment": "a b", "rank": 1, "published_abs_delta": 0.0013}]
     )
@@ -136,5 +167,12 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     assert "empty.jpg: the file is empty" in problems
     assert 'src="../figures/a%20b/errors.png"' in text
     assert 'id="input-a-b"' in text
+    viewer = json.loads(
+        re.search(r'<script type="application/json">(.*?)</script>', text).group(1)
+    )
+    assert viewer["ranks"] == [3] and viewer["methods"] == ["svd", "nn-paper"]
+    assert viewer["images"]["nn-paper"] == ["../figures/a%20b/views/nn-paper-rank3.png"]
+    assert viewer["captions"]["nn-paper"] == ["nn-paper, rank 3: diverged"]
+    assert viewer["captions"]["svd"][0].startswith("svd, rank 3: 2-norm 0,")
     paper = text[text.index('id="paper"') :]
     assert "0.0013" in paper and "a b: the paper" in paper

@@ -56,8 +56,8 @@ def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
     pd.testing.assert_frame_equal(ours, theirs)
     train_log = next((remote / "results" / "logs" / "train").rglob("exact.log"))
     assert "GPU: 0" in train_log.read_text()
-    # 12 of the tiny study's jobs run on the cluster. Each input's matrix and
-    # SVD go out as one group job, its evaluation and figures as another, the
+    # 9 of the tiny study's jobs run on the cluster. Each input's matrix and
+    # SVD go out as one job (prepare), its evaluation and figures as another, the
     # four training jobs (one per input and regime) as one job array (two when
     # the inputs' trainings become ready at different times), and
     # rate_distortion alone.

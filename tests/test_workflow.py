@@ -31,9 +31,10 @@ TINY_CONFIG = {
 # A stem with a space, dots and a non-ASCII letter.
 TINY_IMAGE = "tiny one.v2.é.png"
 
-# What reruns after any record of the tiny study changes.
-FIGURES_AND_AGGREGATES = {
-    "figures": 2,
+# What reruns after any record of the tiny study changes: each input's
+# evaluation (with its figures) and the aggregates.
+EVALUATIONS_AND_AGGREGATES = {
+    "evaluate": 2,
     "summary": 1,
     "paper_tables": 1,
     "report_page": 1,
@@ -41,6 +42,20 @@ FIGURES_AND_AGGREGATES = {
 }
 
 pytestmark = pytest.mark.workflow
+
+# What a viewer shows: its rank, nn-exact's picture and caption, the marker's
+# position on the error curve and the flip view's picture.
+VIEWER_STATE = """
+const viewer = document.querySelector(arguments[0]);
+const exact = viewer.querySelector('figure[data-method="nn-exact"]');
+return {
+  rank: viewer.querySelector("output").textContent,
+  image: exact.querySelector("img").src,
+  caption: exact.querySelector("figcaption").textContent,
+  marker: viewer.querySelector(".marker").getAttribute("x1"),
+  flip: viewer.querySelector(".flip img").src,
+};
+"""
 
 
 def write_image(path, seed, shape=(8, 6)):
@@ -126,7 +141,7 @@ def test_changed_training_setting_reruns_training_and_evaluation_only(study):
     finally:
         config_path.write_text(yaml.safe_dump(TINY_CONFIG))
     # One training job per (input, regime): the exact regime of both inputs.
-    assert jobs == {"train": 2, "evaluate": 2, **FIGURES_AND_AGGREGATES}
+    assert jobs == {"train": 2, **EVALUATIONS_AND_AGGREGATES}
 
 
 def test_changed_rank_of_one_image_retrains_that_image_only(study):
@@ -152,7 +167,7 @@ def test_edited_module_reruns_only_its_dependants(study):
         jobs = planned_jobs(study)
     finally:
         module.write_text(original)
-    assert jobs == {"evaluate": 2, **FIGURES_AND_AGGREGATES}
+    assert jobs == EVALUATIONS_AND_AGGREGATES
 
 
 def test_new_image_runs_only_its_jobs_and_aggregates(study):
@@ -163,13 +178,11 @@ def test_new_image_runs_only_its_jobs_and_aggregates(study):
     finally:
         new_image.unlink()
     assert jobs == {
-        "image_to_matrix": 1,
-        "svd": 1,
+        "prepare": 1,
         "train": 2,
         "evaluate": 1,
         "rate_distortion": 1,
         "bd_rates": 1,
-        "figures": 1,
         "summary": 1,
         "paper_tables": 1,
         "report_page": 1,
@@ -224,8 +237,11 @@ def test_report_page_lists_every_input_and_figure(study):
     page = (study / "results" / "report" / "index.html").read_text(encoding="utf-8")
     for name in ("tiny one.v2.é", "diag6", "Rate and distortion", "paper tables"):
         assert name in page
-    figures = re.findall(r'<img src="([^"]+)"', page)
-    assert len(figures) == 1 + 2 + 2 * 3 + 1  # errors x2, rd, 3 ranks x 2, paper
+    figures = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    # Per input: errors, a viewer (original, 3 methods, flip, training) and
+    # each rank's printable panels and curves; the image's rate-distortion;
+    # the paper figure.
+    assert len(figures) == 2 * (1 + 6) + 2 * 3 + 1 + 1
     for link in figures:
         target = (study / "results" / "report" / urllib.parse.unquote(link)).resolve()
         assert target.is_file(), link
@@ -269,6 +285,21 @@ def test_report_renders_in_headless_chromium(study):
             "const box = document.getElementById('findings')"
             ".getBoundingClientRect(); return [box.top, box.bottom, innerHeight]"
         )
+        viewer = f'.viewer[aria-label="viewer of {TINY_IMAGE.removesuffix(".png")}"]'
+        before = browser.execute_script(VIEWER_STATE, viewer)
+        browser.execute_script(
+            "const s = document.querySelector(arguments[0] + ' input');"
+            "s.value = 0; s.dispatchEvent(new Event('input'));",
+            viewer,
+        )
+        after = browser.execute_script(VIEWER_STATE, viewer)
+        browser.execute_script(
+            "document.querySelector(arguments[0] + ' .flip img').click()", viewer
+        )
+        flipped = browser.execute_script(VIEWER_STATE, viewer)
+        requests = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
         # The first screen, kept beside the study for a reader of the test run.
         browser.save_screenshot(str(study / "report-first-screen.png"))
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -277,6 +308,18 @@ def test_report_renders_in_headless_chromium(study):
     top, bottom, height = findings
     assert top < 200 and bottom <= height, "the findings must fill the first screen"
     assert (study / "report-first-screen.png").stat().st_size > 0
-    assert len(images) == 10
+    assert len(images) == 22
     assert all(loaded for _, loaded in images), [src for src, ok in images if not ok]
     assert errors == []
+    assert all(url.startswith("file:") for url in requests), requests
+    # The slider moves every picture, caption and the curve's marker to rank 1.
+    evaluation = pd.read_csv(study / "results" / "evaluations" / "tiny one.v2.é.csv")
+    exact = evaluation.set_index(["method", "rank"]).loc[("nn-exact", 1)]
+    assert before["rank"] == "2" and after["rank"] == "1"
+    assert after["image"].endswith("nn-exact-rank1.png")
+    assert after["caption"].startswith(
+        f"nn-exact, rank 1: 2-norm {exact['rel_err_2']:.4g}, "
+    )
+    assert after["marker"] != before["marker"]
+    assert before["flip"].endswith("original.png")
+    assert flipped["flip"].endswith("nn-exact-rank1.png")

@@ -111,29 +111,32 @@ def get_final_outputs():
 
 
 def input_matrix_path(name):
-    folder = "images" if STUDY[name].kind == "image" else "matrices"
-    return f"results/inputs/{folder}/{name}.h5"
+    return f"results/inputs/{name}.h5"
 
 
-def get_input_matrix(wildcards):
-    return input_matrix_path(wildcards.input)
-
-
-def get_image_file(wildcards):
-    return str(STUDY[wildcards.input].path)
-
-
-def get_matrix_spec(wildcards):
+def get_source_files(wildcards):
+    """The image file an input is read from; none for a study matrix."""
     item = STUDY[wildcards.input]
-    return {"set": item.set, "member": item.member, **config["matrices"][item.set]}
+    return [str(item.path)] if item.kind == "image" else []
+
+
+def get_input_source(wildcards):
+    """How to build an input (:func:`lowrank.inputs.input_matrix`)."""
+    name = wildcards.input
+    item = STUDY[name]
+    if item.kind == "image":
+        image = {
+            "path": str(item.path),
+            "mode": image_mode(config, name),
+            "max_pixels": config["images"]["max_pixels"],
+        }
+        return {"image": image}
+    spec = {"set": item.set, "member": item.member, **config["matrices"][item.set]}
+    return {"matrix": spec}
 
 
 def get_regime_settings(wildcards):
     return regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
-
-
-def get_image_mode(wildcards):
-    return image_mode(config, wildcards.input)
 
 
 def get_evaluations():
@@ -175,6 +178,8 @@ def report_sections():
                 "kind": item.kind,
                 "shape": list(item.shape),
                 "errors": f"{figures}/errors.png",
+                "views": f"{figures}/views",
+                "evaluation": f"results/evaluations/{name}.csv",
                 "rate_distortion": (
                     f"results/rate_distortion/{name}.csv"
                     if item.kind == "image"
@@ -199,6 +204,7 @@ def get_report_figures():
     for section in report_sections():
         figures = f"results/figures/{section['name']}"
         paths += [section["errors"], f"{figures}/panels", f"{figures}/training"]
+        paths.append(f"{figures}/views")
         if section["rate_distortion"]:
             paths.append(f"{figures}/rate_distortion.png")
     return paths

@@ -1,10 +1,33 @@
 rule evaluate:
     input:
-        matrix=get_input_matrix,
+        matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
         networks=get_input_networks,
     output:
-        "results/evaluations/{input}.csv",
+        table="results/evaluations/{input}.csv",
+        errors=report(
+            "results/figures/{input}/errors.png",
+            caption="../report/errors.rst",
+            category="Error against rank",
+            labels={"input": "{input}"},
+        ),
+        errors_svg="results/figures/{input}/errors.svg",
+        panels=report(
+            directory("results/figures/{input}/panels"),
+            patterns=["rank{rank}.png"],
+            caption="../report/panels.rst",
+            category="Approximations",
+            labels={"input": "{input}", "rank": "{rank}"},
+        ),
+        training=report(
+            directory("results/figures/{input}/training"),
+            patterns=["rank{rank}.png"],
+            caption="../report/training.rst",
+            category="Training curves",
+            labels={"input": "{input}", "rank": "{rank}"},
+        ),
+        # Full-resolution pictures for the report page's viewer.
+        views=directory("results/figures/{input}/views"),
     log:
         "results/logs/evaluate/{input}.log",
     conda:

@@ -1,29 +1,19 @@
-rule image_to_matrix:
+rule prepare:
     input:
-        get_image_file,
+        get_source_files,
     output:
-        "results/inputs/images/{input}.h5",
+        matrix="results/inputs/{input}.h5",
+        svd="results/svd/{input}.h5",
     log:
-        "results/logs/image_to_matrix/{input}.log",
+        "results/logs/prepare/{input}.log",
+    benchmark:
+        "results/benchmarks/prepare/{input}.tsv"
     conda:
         "../envs/lowrank.yaml"
+    resources:
+        mem_mb=memory_from_shape,
     params:
-        mode=get_image_mode,
-        max_pixels=config["images"]["max_pixels"],
-        code=script_digest("image_to_matrix.py"),
+        source=get_input_source,
+        code=script_digest("prepare.py"),
     script:
-        "../scripts/image_to_matrix.py"
-
-
-rule study_matrix:
-    output:
-        "results/inputs/matrices/{input}.h5",
-    log:
-        "results/logs/study_matrix/{input}.log",
-    conda:
-        "../envs/lowrank.yaml"
-    params:
-        spec=get_matrix_spec,
-        code=script_digest("study_matrix.py"),
-    script:
-        "../scripts/study_matrix.py"
+        "../scripts/prepare.py"

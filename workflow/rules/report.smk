@@ -1,6 +1,6 @@
 rule rate_distortion:
     input:
-        matrix=get_input_matrix,
+        matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
     output:
         table="results/rate_distortion/{input}.csv",
@@ -38,47 +38,6 @@ rule bd_rates:
         "../scripts/bd_rates.py"
 
 
-rule figures:
-    input:
-        evaluation="results/evaluations/{input}.csv",
-        networks=get_input_networks,
-        matrix=get_input_matrix,
-        svd="results/svd/{input}.h5",
-    output:
-        errors=report(
-            "results/figures/{input}/errors.png",
-            caption="../report/errors.rst",
-            category="Error against rank",
-            labels={"input": "{input}"},
-        ),
-        errors_svg="results/figures/{input}/errors.svg",
-        panels=report(
-            directory("results/figures/{input}/panels"),
-            patterns=["rank{rank}.png"],
-            caption="../report/panels.rst",
-            category="Approximations",
-            labels={"input": "{input}", "rank": "{rank}"},
-        ),
-        training=report(
-            directory("results/figures/{input}/training"),
-            patterns=["rank{rank}.png"],
-            caption="../report/training.rst",
-            category="Training curves",
-            labels={"input": "{input}", "rank": "{rank}"},
-        ),
-    log:
-        "results/logs/figures/{input}.log",
-    conda:
-        "../envs/lowrank.yaml"
-    resources:
-        mem_mb=memory_from_shape,
-    params:
-        ranks=get_input_ranks,
-        code=script_digest("figures.py"),
-    script:
-        "../scripts/figures.py"
-
-
 rule paper_tables:
     input:
         summary="results/summary.csv",
@@ -110,6 +69,7 @@ rule report_page:
         bd_rates="results/bd_rates.csv",
         paper_figure="results/figures/paper_gap.png",
         figures=get_report_figures(),
+        evaluations=get_evaluations(),
         rate_distortion=get_rate_distortion_tables(),
     output:
         "results/report/index.html",

@@ -4,7 +4,7 @@ onstart:
 
 rule train:
     input:
-        get_input_matrix,
+        "results/inputs/{input}.h5",
     output:
         directory("results/approximations/{input}/nn-{regime}"),
     log:

@@ -1,22 +1,29 @@
 """Score the truncated SVD and every trained network of one input at each
-rank; one summary row per (rank, method)."""
+rank (one summary row per rank and method), and draw the input's figures."""
 
 import sys
 import warnings
 
 from lowrank.evaluation import evaluation_rows
+from lowrank.figures import input_figures
 from lowrank.metrics import UndefinedMetricWarning
 from lowrank.records import network_record_paths, read_matrix, read_svd
-from lowrank.summary import summary_table
+from lowrank.summary import read_table, summary_table
 
 sys.stderr = open(snakemake.log[0], "w")
 # Every undefined metric, not just the first per call site.
 warnings.simplefilter("always", UndefinedMetricWarning)
-rows = evaluation_rows(
-    read_matrix(snakemake.input.matrix),
-    read_svd(snakemake.input.svd),
-    snakemake.params.ranks,
-    snakemake.input.svd,
-    network_record_paths(snakemake.input.networks, snakemake.params.ranks),
-)
-summary_table(rows).to_csv(snakemake.output[0], index=False)
+item = read_matrix(snakemake.input.matrix)
+decompositions = read_svd(snakemake.input.svd)
+ranks = snakemake.params.ranks
+networks = network_record_paths(snakemake.input.networks, ranks)
+rows = evaluation_rows(item, decompositions, ranks, snakemake.input.svd, networks)
+summary_table(rows).to_csv(snakemake.output.table, index=False)
+folders = {
+    "panels": snakemake.output.panels,
+    "training": snakemake.output.training,
+    "views": snakemake.output.views,
+    "errors": snakemake.output.errors.removesuffix(".png"),
+}
+table = read_table(snakemake.output.table)
+input_figures(item, decompositions, table, ranks, networks, folders)

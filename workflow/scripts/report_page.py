@@ -27,6 +27,8 @@ for spec in snakemake.params.sections:
                 rate_distortion_facts(pd.read_csv(rd_table)) if rd_table else ""
             ),
             ranks=[(rank, Path(p), Path(t)) for rank, p, t in spec["ranks"]],
+            views=Path(spec["views"]),
+            evaluation=read_table(spec["evaluation"]),
         )
     )
 write_index(
