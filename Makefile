@@ -1,5 +1,6 @@
 # The two set-up commands of the README. Each creates .venv on first use
-# (and again when pyproject.toml changes), then does its job.
+# (and again when pyproject.toml or constraints.txt changes), installing the
+# locked versions of constraints.txt, then does its job.
 PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
@@ -12,8 +13,8 @@ study: $(INSTALLED)
 test: $(INSTALLED)
 	$(VENV)/bin/pytest
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[test]"
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@

@@ -12,6 +12,11 @@ Problems:
   s_51 / s_50 = ratio, at rank 50, for each ``--ratios`` value: iterations,
   sweeps, seconds and delta = rel. 2-norm error minus the SVD's.
 
+- ``job``: what a training job does, in a fresh process: ``train_ranks``
+  of the paper regime over ranks 1-9 of a uniform 10 x 10 matrix (the
+  seconds of each rank's record), so that compilations shared between the
+  ranks of a job show.
+
 Each revision runs in its own process (``--baseline REV`` checks REV out in a
 temporary git worktree), one after the other in one invocation, so that the
 two sets of figures come from the same machine state. Times are training wall
@@ -103,15 +108,42 @@ def measure(path):
     return results
 
 
-def run_revision(root, problems):
-    command = [sys.executable, __file__, "--measure", str(problems)]
-    environ = {**os.environ, "PYTHONPATH": str(root)}
-    result = subprocess.run(
-        command, cwd=root, env=environ, capture_output=True, text=True
+def measure_job(path):
+    """Seconds per rank of one paper-regime training job, ranks 1-9."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+
+    from lowrank.records import (
+        InputMatrix,
+        network_record_path,
+        read_record,
+        write_matrix,
     )
-    if result.returncode != 0:
-        raise SystemExit(f"{root}: measurement failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    from lowrank.training import train_ranks
+
+    folder = Path(path).parent / "job"
+    folder.mkdir(exist_ok=True)
+    matrix = dict(np.load(path))["twin"][None]
+    write_matrix(folder / "m.h5", InputMatrix(matrix, "m", "uniform", "bench", "m"))
+    ranks = list(range(1, 10))
+    for _ in train_ranks(folder / "m.h5", ranks, "paper", {}, folder):
+        pass
+    seconds = [read_record(network_record_path(folder, r)).seconds for r in ranks]
+    return {"paper_10x10_job": seconds}
+
+
+def run_revision(root, problems):
+    results = {}
+    for flag in ("--measure", "--measure-job"):
+        command = [sys.executable, __file__, flag, str(problems)]
+        environ = {**os.environ, "PYTHONPATH": str(root)}
+        result = subprocess.run(
+            command, cwd=root, env=environ, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"{root}: measurement failed:\n{result.stderr[-3000:]}")
+        results |= json.loads(result.stdout.strip().splitlines()[-1])
+    return results
 
 
 def print_table(rows):
@@ -126,6 +158,14 @@ def print_table(rows):
         (
             "paper 10x10 r5, another matrix of that shape, s",
             lambda r: f"{r['paper_10x10'][2]:.2f}",
+        ),
+        (
+            "paper 10x10 job, ranks 1-9: first rank / mean of the others / total, s",
+            lambda r: "{:.2f} / {:.2f} / {:.2f}".format(
+                r["paper_10x10_job"][0],
+                sum(r["paper_10x10_job"][1:]) / 8,
+                sum(r["paper_10x10_job"]),
+            ),
         ),
         ("paper 512x512 r50, s", lambda r: f"{r['paper_512_rank50'][0]:.2f}"),
         ("paper 512x512 r50, delta", lambda r: f"{r['paper_512_rank50'][1]:.4f}"),
@@ -155,9 +195,13 @@ def main():
         "--ratios", type=float, nargs="+", default=[0.5, 0.9, 0.99, 0.999]
     )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-job", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.measure_job:
+        print(json.dumps(measure_job(args.measure_job)))
         return
     rows = {}
     with tempfile.TemporaryDirectory() as folder:

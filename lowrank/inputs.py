@@ -5,7 +5,7 @@ module turns one into a :class:`lowrank.records.InputMatrix`."""
 import json
 
 from lowrank.images import load_image
-from lowrank.matrices import build_members
+from lowrank.matrices import build_member
 from lowrank.records import InputMatrix
 
 
@@ -15,7 +15,7 @@ def input_matrix(name, source):
     - ``{"image": {"path": ..., "mode": ..., "max_pixels": ...}}``: an image
       file read by :func:`lowrank.images.load_image`;
     - ``{"matrix": {"set": ..., "member": i, **spec}}``: member i of the
-      matrix set ``spec`` (:func:`lowrank.matrices.build_members`).
+      matrix set ``spec`` (:func:`lowrank.matrices.build_member`).
     """
     if "image" in source:
         image = source["image"]
@@ -28,7 +28,7 @@ def input_matrix(name, source):
     spec = dict(source["matrix"])
     set_name, member = spec.pop("set"), spec.pop("member")
     return InputMatrix(
-        build_members(set_name, spec)[member][None],
+        build_member(set_name, spec, member)[None],
         input=name,
         kind=spec["family"],
         source=json.dumps(spec, sort_keys=True),

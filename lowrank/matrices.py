@@ -44,6 +44,17 @@ def build_members(name, spec):
     -------
     list of ndarray, each (m, n) float64
     """
+    return _build(name, spec, None)
+
+
+def build_member(name, spec, member):
+    """Member ``member`` of :func:`build_members` ``(name, spec)``, the same
+    numbers, without drawing the members before it: the generator skips their
+    draws (one 64-bit output per uniform double)."""
+    return _build(name, spec, member)[0]
+
+
+def _build(name, spec, member):
     family = spec.get("family")
     if family not in FAMILIES:
         raise StudySpecError(
@@ -52,23 +63,30 @@ def build_members(name, spec):
     missing = [key for key in _REQUIRED[family] if key not in spec]
     if missing:
         raise StudySpecError(f"matrices.{name}: missing key(s) {missing} for {family}")
+    count = 1 if family in ("identity", "diag") else spec["count"]
+    count = _positive(name, "count", count)
+    if member is not None and not 0 <= member < count:
+        raise StudySpecError(f"matrices.{name}: no member {member} of {count}")
     if family == "identity":
         return [np.eye(_positive(name, "n", spec["n"]))]
     if family == "diag":
         return [np.diag(np.arange(_positive(name, "n", spec["n"]), dtype=np.float64))]
-    rng = np.random.default_rng(spec["seed"])
-    count = _positive(name, "count", spec["count"])
     if family == "uniform":
-        rows, cols = (_positive(name, "shape", size) for size in spec["shape"])
-        return [rng.uniform(size=(rows, cols)) for _ in range(count)]
-    n = _positive(name, "n", spec["n"])
+        shape = tuple(_positive(name, "shape", size) for size in spec["shape"])
+    else:
+        shape = (_positive(name, "n", spec["n"]),) * 2
+    rng = np.random.default_rng(spec["seed"])
+    if member is not None:
+        rng.bit_generator.advance(member * shape[0] * shape[1])
+    draws = [rng.uniform(size=shape) for _ in range(count if member is None else 1)]
+    if family == "uniform":
+        return draws
     symmetrize = spec.get("symmetrize", "upper")
     if symmetrize not in SYMMETRIZE:
         raise StudySpecError(
             f"matrices.{name}.symmetrize: expected one of {SYMMETRIZE}, "
             f"got {symmetrize!r}"
         )
-    draws = [rng.uniform(size=(n, n)) for _ in range(count)]
     if symmetrize == "mean":
         return [(draw + draw.T) / 2.0 for draw in draws]
     return [np.triu(draw) + np.triu(draw, 1).T for draw in draws]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lowrank.errors import StudySpecError
-from lowrank.matrices import build_members
+from lowrank.matrices import build_member, build_members
 from lowrank.svd import thin_svd
 
 
@@ -69,3 +69,20 @@ def test_gapped_spectrum_has_the_asked_gap():
     np.testing.assert_allclose(found, s, rtol=1e-10)
     assert found[5] / found[4] == pytest.approx(0.9)
     assert found[4] / found[3] == pytest.approx(0.97)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"family": "uniform", "count": 4, "shape": [3, 5], "seed": 7},
+        {"family": "symmetric", "count": 3, "n": 4, "seed": 2},
+        {"family": "symmetric", "count": 3, "n": 4, "seed": 2, "symmetrize": "mean"},
+        {"family": "diag", "n": 3},
+    ],
+)
+def test_one_member_is_that_member_of_the_set(spec):
+    members = build_members("s", spec)
+    for index, matrix in enumerate(members):
+        np.testing.assert_array_equal(build_member("s", spec, index), matrix)
+    with pytest.raises(StudySpecError, match=f"no member {len(members)}"):
+        build_member("s", spec, len(members))

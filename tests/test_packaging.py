@@ -28,3 +28,20 @@ def test_environment_matches_pyproject():
 def test_workflow_env_is_the_project_environment():
     env = REPO / "workflow" / "envs" / "lowrank.yaml"
     assert env.resolve() == (REPO / "environment.yml").resolve()
+
+
+def test_lock_pins_every_dependency_within_its_range():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    lines = (REPO / "constraints.txt").read_text().splitlines()
+    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
+    pins = {canonicalize_name(name): version for name, version in pins.items()}
+    for text in wanted:
+        dependency = Requirement(text)
+        version = pins.get(canonicalize_name(dependency.name))
+        assert version is not None, f"constraints.txt does not pin {dependency.name}"
+        assert dependency.specifier.contains(version), f"{dependency.name}=={version}"
+    assert "-c constraints.txt" in (REPO / "Makefile").read_text()
