@@ -2,6 +2,7 @@
 ``<stem>.png`` and ``<stem>.svg`` and returns the two paths;
 :func:`input_figures` draws all of one input's."""
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +19,7 @@ from lowrank.regimes import INPUT_DISTRIBUTIONS  # noqa: E402
 from lowrank.svd import svd_errors  # noqa: E402
 
 METHOD_ORDER = ("svd", "nn-paper", "nn-exact")
+LABELLED_LEVELS = 10
 METHOD_STYLE = {
     "svd": {"color": "black", "marker": "o"},
     "nn-paper": {"color": "tab:red", "marker": "s"},
@@ -201,10 +203,14 @@ def training_curves(records, decompositions, rank, stem):
         )
         levels = singular_levels(decompositions[0], rank, method, distribution)
         right = steps[-1] if steps.size else records[method].steps
-        for j, level in enumerate(levels, 1):
-            if level > 0:
-                axis.axhline(level, color="gray", lw=0.6, ls="--")
-                axis.annotate(f"j={j}", (right, level), fontsize=6, color="gray")
+        drawn = [(j, level) for j, level in enumerate(levels, 1) if level > 0]
+        if drawn:
+            axis.hlines([level for _, level in drawn], 0, 1, color="gray", lw=0.6,
+                        ls="--", transform=axis.get_yaxis_transform())  # fmt: skip
+        # Labels for at most LABELLED_LEVELS of them: text layout is the
+        # slowest part of the figure, and more labels would overlap anyway.
+        for j, level in drawn[:: max(1, math.ceil(len(drawn) / LABELLED_LEVELS))]:
+            axis.annotate(f"j={j}", (right, level), fontsize=6, color="gray")
         if records[method].status != "ok":
             note = f"{records[method].status}: see the report's failures"
             axis.text(0.02, 0.02, note, transform=axis.transAxes, fontsize=7,

@@ -1,3 +1,4 @@
+import math
 import os
 import sys
 import threading
@@ -69,6 +70,15 @@ def memory_from_shape(wildcards, attempt):
     """
     rows, cols = STUDY[wildcards.input].shape
     return (300 + max(200, 16 * 8 * rows * cols // 1_000_000)) * attempt
+
+
+def larger_first(wildcards):
+    """Scheduling priority: the larger an input and the more ranks it has,
+    the earlier its long jobs (training, codec sweeps) start, so that the
+    study does not end waiting for one big job started last."""
+    item = STUDY[wildcards.input]
+    rows, cols = item.shape
+    return int(math.log2(rows * cols * len(item.ranks)))
 
 
 def training_gpus():

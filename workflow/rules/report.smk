@@ -13,6 +13,7 @@ rule rate_distortion:
         svg="results/figures/{input}/rate_distortion.svg",
     log:
         "results/logs/rate_distortion/{input}.log",
+    priority: larger_first
     conda:
         "../envs/lowrank.yaml"
     params:
