@@ -45,8 +45,27 @@ import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
 from lowrank.errors import check_finite
+from lowrank.network import bottleneck_for, padded_kernels
 from lowrank.network import kernels as network_kernels
-from lowrank.network import padded_kernels
+from lowrank.regimes import Fit
+
+
+def exact_network(a, rank, regime):
+    """No biases, orthogonal kernels of gain ``init_gain``."""
+    initializer = keras.initializers.Orthogonal(gain=regime.init_gain, seed=regime.seed)
+    return bottleneck_for(a, rank, regime, use_bias=False, initializer=initializer)
+
+
+def fit_exact(model, a, regime, widths=None):
+    """The exact regime's trainer (:class:`lowrank.regimes.RegimeInfo`)."""
+    loss, converged, _ = train_exact(model, a, regime, widths)
+    note = (
+        ""
+        if converged
+        else f"the tolerance {regime.tolerance:g} was not met within max_steps "
+        f"{regime.max_steps}"
+    )
+    return Fit(loss, loss.size, 1, converged, note)
 
 
 def train_exact(model, a, regime, widths=None):

@@ -12,18 +12,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lowrank.codecs import IMAGE_CODECS  # noqa: E402
-from lowrank.methods import svd_record  # noqa: E402
+from lowrank.methods import (  # noqa: E402
+    compared_methods,
+    is_network,
+    method_style,
+    regime_of,
+    svd_record,
+)
 from lowrank.records import read_record  # noqa: E402
-from lowrank.regimes import INPUT_DISTRIBUTIONS  # noqa: E402
+from lowrank.regimes import INPUT_DISTRIBUTIONS, LOSS_SCALES  # noqa: E402
 from lowrank.svd import svd_errors  # noqa: E402
 
-METHOD_ORDER = ("svd", "nn-paper", "nn-exact")
 LABELLED_LEVELS = 10
-METHOD_STYLE = {
-    "svd": {"color": "black", "marker": "o"},
-    "nn-paper": {"color": "tab:red", "marker": "s"},
-    "nn-exact": {"color": "tab:blue", "marker": "^"},
+# The rate-distortion methods; svd and the networks: lowrank.methods.method_style.
+CODEC_STYLE = {
     "svd-f32": {"color": "black"},
     "svd-f16": {"color": "tab:gray"},
     "svd-q8": {"color": "tab:green"},
@@ -62,6 +64,13 @@ def input_figures(item, decompositions, table, ranks, network_paths, folders):
             by_method, decompositions, rank, Path(folders["training"], stem)
         )
     return written + error_versus_rank(table, decompositions, folders["errors"])
+
+
+def _style(method):
+    if method in CODEC_STYLE:
+        return CODEC_STYLE[method]
+    style = method_style(method)
+    return {"color": style["colour"], "marker": style["marker"]}
 
 
 def save(figure, stem):
@@ -120,7 +129,7 @@ def approximation_panels(item, records, stem):
 
     ``records`` maps method -> evaluated :class:`lowrank.records.Record`.
     """
-    methods = [m for m in METHOD_ORDER if m in records]
+    methods = [m for m in compared_methods() if m in records]
     figure, axes = plt.subplots(
         1, 1 + len(methods), figsize=(3.2 * (1 + len(methods)), 3.6)
     )
@@ -149,17 +158,19 @@ def approximation_panels(item, records, stem):
     return save(figure, stem)
 
 
-def singular_levels(decomposition, rank, regime, distribution=(0.0, 1.0)):
-    """Loss of the best rank-j map for j = 1..rank, on the regime's loss scale.
+def singular_levels(decomposition, rank, scale, distribution=(0.0, 1.0)):
+    """Loss of the best rank-j map for j = 1..rank, on a regime's loss
+    ``scale`` (:data:`lowrank.regimes.LOSS_SCALES`).
 
-    ``exact`` logs sum_{i>j} s_i^2 / ||A||_F^2. ``paper`` logs the MSE over
-    its training vectors, whose entries have ``distribution`` = (mean mu,
-    variance var): E ||(A - B) x||^2 / m = ||(A - B) M^(1/2)||_F^2 / m with
+    ``relative_frobenius`` (``exact``) is sum_{i>j} s_i^2 / ||A||_F^2. ``mse``
+    (``paper``) is the MSE over training vectors, whose entries have
+    ``distribution`` = (mean mu, variance var):
+    E ||(A - B) x||^2 / m = ||(A - B) M^(1/2)||_F^2 / m with
     M = var I + mu^2 11^T, so its levels are the tail sums of the squared
     singular values of A M^(1/2) = U S V^T M^(1/2).
     """
     s = decomposition.s
-    if regime == "nn-paper":
+    if scale == "mse":
         mean, variance = distribution
         n = decomposition.vt.shape[1]
         sigma = np.sqrt(variance)
@@ -171,7 +182,7 @@ def singular_levels(decomposition, rank, regime, distribution=(0.0, 1.0)):
         )
     tail = np.cumsum((s**2)[::-1])[::-1]
     levels = np.append(tail[1:], 0.0)[:rank]
-    if regime == "nn-exact":
+    if scale == "relative_frobenius":
         return levels / tail[0] if tail[0] else levels
     return levels / decomposition.shape[0]
 
@@ -182,7 +193,7 @@ def training_curves(records, decompositions, rank, stem):
     Plateaus sit on these levels: the network learns one singular mode at a
     time (Saxe et al. 2014). Multi-channel inputs show their first channel.
     """
-    methods = [m for m in METHOD_ORDER if m in records and m != "svd"]
+    methods = [m for m in compared_methods() if m in records and m != "svd"]
     if not methods:
         figure, axis = plt.subplots(figsize=(5, 2))
         axis.text(0.5, 0.5, "no trained regime in this study", ha="center")
@@ -195,13 +206,12 @@ def training_curves(records, decompositions, rank, stem):
         loss = records[method].loss[0]
         loss = loss[np.isfinite(loss)]
         steps = np.arange(1, loss.size + 1) * records[method].loss_every
-        axis.plot(
-            steps, loss, color=METHOD_STYLE[method]["color"], label=f"{method} loss"
-        )
+        axis.plot(steps, loss, color=_style(method)["color"], label=f"{method} loss")
+        regime = regime_of(method)
         distribution = INPUT_DISTRIBUTIONS.get(
             records[method].settings.get("inputs"), (0.0, 1.0)
         )
-        levels = singular_levels(decompositions[0], rank, method, distribution)
+        levels = singular_levels(decompositions[0], rank, regime.loss, distribution)
         right = steps[-1] if steps.size else records[method].steps
         drawn = [(j, level) for j, level in enumerate(levels, 1) if level > 0]
         if drawn:
@@ -216,12 +226,8 @@ def training_curves(records, decompositions, rank, stem):
             axis.text(0.02, 0.02, note, transform=axis.transAxes, fontsize=7,
                       color="tab:red")  # fmt: skip
         axis.set_yscale("log")
-        axis.set_xlabel(
-            "Adam step" if method == "nn-paper" else "Gauss-Newton iteration"
-        )
-        axis.set_ylabel(
-            "MSE" if method == "nn-paper" else "relative squared Frobenius error"
-        )
+        axis.set_xlabel(regime.step)
+        axis.set_ylabel(LOSS_SCALES[regime.loss])
         axis.set_title(f"{method}, rank {rank}: dashed = best rank-j loss")
     return save(figure, stem)
 
@@ -238,8 +244,8 @@ def error_versus_rank(table, decompositions, stem):
     axes[0].plot(ranks, svd_2, color="black", lw=1, label="svd (every rank)")
     axes[1].plot(ranks, svd_fro, color="black", lw=1, label="svd (every rank)")
     for method, rows in table.groupby("method"):
-        if method in METHOD_STYLE and not method.startswith(("svd-", *IMAGE_CODECS)):
-            style = {**METHOD_STYLE[method], "ls": "none"}
+        if method in compared_methods():
+            style = {**_style(method), "ls": "none"}
             axes[0].plot(rows["rank"], rows["rel_err_2"], label=method, **style)
             axes[1].plot(rows["rank"], rows["rel_err_fro"], label=method, **style)
     for axis, name in zip(
@@ -266,7 +272,7 @@ def paper_gap_table(summary):
 
     Only sets with more than one member (the paper's random matrices) count.
     """
-    trained = summary[summary["method"].str.startswith("nn-")].copy()
+    trained = summary[summary["method"].map(is_network)].copy()
     sizes = summary.groupby("input")["member"].nunique()
     trained = trained[trained["input"].map(sizes) > 1]
     trained["abs_delta"] = trained["delta_rel_err_2"].abs()
@@ -309,7 +315,7 @@ def paper_gap(table, published, stem):
                 yerr=group["sd_abs_delta"],
                 label=method,
                 capsize=2,
-                **METHOD_STYLE[method],
+                **_style(method),
             )
         axis.set_yscale("symlog", linthresh=1e-6)
         axis.set_xlabel("rank k")
@@ -330,7 +336,7 @@ def rate_distortion(table, title, stem):
             rows["psnr"][finite],
             marker=".",
             label=method,
-            **METHOD_STYLE[method],
+            **_style(method),
         )
     axis.set_xscale("log")
     axis.set_xlabel("bits per pixel")

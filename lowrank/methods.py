@@ -1,20 +1,48 @@
 """The methods compared: each turns an input and a rank into a :class:`Record`.
 
-``svd`` truncates the stored decomposition (here); ``nn-paper`` and ``nn-exact``
-train a bottleneck network per channel (:func:`lowrank.training.train_record`,
-kept apart so that only training imports Keras). Evaluation, storage and plots
-treat all records alike.
+``svd`` truncates the stored decomposition (here); ``nn-<regime>``, one per
+regime registered in :mod:`lowrank.regimes` (``nn-paper``, ``nn-exact``),
+trains a bottleneck network per channel
+(:func:`lowrank.training.train_record`, kept apart so that only training
+imports Keras). Evaluation, storage and plots treat all records alike.
 """
 
 import numpy as np
 
 from lowrank.metrics import numerical_rank, svd_stored_numbers
 from lowrank.records import Record
+from lowrank.regimes import REGIMES
+
+NETWORK_PREFIX = "nn-"
+SVD_STYLE = {"colour": "#000000", "marker": "o"}
 
 
 def network_method(regime_name):
     """The method name of a training regime: ``exact`` -> ``nn-exact``."""
-    return f"nn-{regime_name}"
+    return f"{NETWORK_PREFIX}{regime_name}"
+
+
+def regime_of(method):
+    """The registered regime a network method trains with, or None for any
+    other method (``svd``, the codecs)."""
+    if not method.startswith(NETWORK_PREFIX):
+        return None
+    return REGIMES.get(method.removeprefix(NETWORK_PREFIX))
+
+
+def is_network(method):
+    return regime_of(method) is not None
+
+
+def compared_methods():
+    """``svd`` and every registered network method, in the order shown."""
+    return ["svd", *(network_method(name) for name in REGIMES)]
+
+
+def method_style(method):
+    """Colour (hex) and marker of ``svd`` or a network method."""
+    info = regime_of(method)
+    return SVD_STYLE if info is None else {"colour": info.colour, "marker": info.marker}
 
 
 def svd_record(item, decompositions, rank):

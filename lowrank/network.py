@@ -119,6 +119,17 @@ def build_bottleneck(
     return keras.Sequential(layers)
 
 
+def bottleneck_for(a, rank, regime, use_bias, initializer):
+    """The rank-``rank`` network of ``regime``'s architecture and dtype for
+    the (m, n) matrix ``a``: n inputs, m outputs."""
+    layout = regime.architecture
+    m, n = a.shape
+    return build_bottleneck(
+        n, m, rank, design=layout.design, before=layout.before, after=layout.after,
+        use_bias=use_bias, initializer=initializer, dtype=regime.dtype,
+    )  # fmt: skip
+
+
 def kernels(model):
     """The Dense kernels W_1 ... W_L of ``model`` as float64 arrays."""
     return [

@@ -11,6 +11,8 @@ from importlib.resources import files
 
 import pandas as pd
 
+from lowrank.methods import network_method
+
 PUBLISHED_CSV = files("lowrank") / "data" / "bleckel_published.csv"
 
 
@@ -52,8 +54,8 @@ def comparison_table(summary, published):
         if found.empty:
             continue
         by_method = {method: group for method, group in found.groupby("method")}
-        paper = by_method.get("nn-paper", found.iloc[:0])
-        exact = by_method.get("nn-exact", found.iloc[:0])
+        paper = by_method.get(network_method("paper"), found.iloc[:0])
+        exact = by_method.get(network_method("exact"), found.iloc[:0])
         svd = by_method.get("svd", found.iloc[:0])
         rows.append(
             {

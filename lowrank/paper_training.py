@@ -23,11 +23,22 @@ import numpy as np
 
 from lowrank.backend import compile_function, to_numpy
 from lowrank.errors import check_finite
-from lowrank.network import padded_kernels
-from lowrank.regimes import INPUT_DISTRIBUTIONS
+from lowrank.network import bottleneck_for, padded_kernels
+from lowrank.regimes import INPUT_DISTRIBUTIONS, Fit
 
 MAX_LOSS_POINTS = 500
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
+
+
+def paper_network(a, rank, regime):
+    """The paper's network: its initializer (he_normal), biases as set."""
+    return bottleneck_for(a, rank, regime, regime.use_bias, regime.initializer)
+
+
+def fit_paper(model, a, regime, widths=None):
+    """The paper regime's trainer (:class:`lowrank.regimes.RegimeInfo`)."""
+    loss, steps, loss_every = train_paper(model, a, regime, widths)
+    return Fit(loss, steps, loss_every, converged=True)
 
 
 def train_paper(model, a, regime, widths=None):

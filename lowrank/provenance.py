@@ -3,15 +3,19 @@
 Snakemake reruns a job when its script changes but cannot see the modules the
 script imports. A step's ``params`` carry the digest of every lowrank module
 its script reaches through imports, so editing one module reruns exactly the
-steps that use it.
+steps that use it. A string constant ``"lowrank.module:function"`` (a
+function imported when first used, as :mod:`lowrank.regimes` names its
+trainers) counts as an import of that module.
 """
 
 import ast
 import hashlib
+import re
 from pathlib import Path
 
 PACKAGE = "lowrank"
 PACKAGE_DIR = Path(__file__).resolve().parent
+LAZY_REFERENCE = re.compile(rf"^({PACKAGE}(?:\.\w+)+):\w+$")
 
 
 def imported_modules(path):
@@ -19,7 +23,9 @@ def imported_modules(path):
     tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = LAZY_REFERENCE.findall(node.value)
+        elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]

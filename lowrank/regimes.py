@@ -1,12 +1,17 @@
-"""Training regimes and network layouts as plain settings (no Keras import).
+"""Training regimes and network layouts as plain settings (no Keras import),
+and the registry of regimes.
 
-A regime is a frozen dataclass built from a config section by
-:func:`regime_from_settings`; :mod:`lowrank.training` dispatches on its type.
+A regime is one registration (:func:`register_regime`): a frozen dataclass of
+settings, built from the config section ``regimes.<name>`` by
+:func:`regime_from_settings`, and a trainer that :mod:`lowrank.training`
+calls. The workflow's jobs, the method name ``nn-<name>``
+(:mod:`lowrank.methods`), the summary, the figures and the report take their
+regimes from :data:`REGIMES`; the config schema holds each one's settings.
 """
 
+import importlib
 from dataclasses import dataclass, field
 
-REGIMES = ("paper", "exact")
 INPUT_DISTRIBUTIONS = {
     # name: (mean of every entry, variance of every entry); entries independent
     "gaussian": (0.0, 1.0),  # x ~ N(0, I)
@@ -46,6 +51,13 @@ class PaperRegime:
     seed: int = 0
     architecture: Architecture = field(default_factory=Architecture)
 
+    def __post_init__(self):
+        if self.inputs not in INPUT_DISTRIBUTIONS:
+            raise ValueError(
+                f"regimes.paper.inputs must be one of {tuple(INPUT_DISTRIBUTIONS)}, "
+                f"got {self.inputs!r}"
+            )
+
 
 @dataclass(frozen=True)
 class ExactRegime:
@@ -64,15 +76,116 @@ class ExactRegime:
     architecture: Architecture = field(default_factory=Architecture)
 
 
+@dataclass(frozen=True)
+class Fit:
+    """What a trainer returns (see :class:`RegimeInfo`)."""
+
+    loss: object  # ndarray, one entry per ``loss_every`` steps
+    steps: int
+    loss_every: int
+    converged: bool
+    note: str = ""  # why not, when not converged
+
+
+LOSS_SCALES = {
+    # what a regime's loss measures: the figures draw the SVD's levels on it
+    "mse": "MSE over the regime's input distribution",
+    "relative_frobenius": "relative squared Frobenius error",
+}
+
+
+@dataclass(frozen=True)
+class RegimeInfo:
+    """A training regime, as the rest of the study sees it.
+
+    Attributes
+    ----------
+    settings : type
+        A frozen dataclass whose fields are the config keys of
+        ``regimes.<name>``; it has ``seed``, ``dtype`` and ``architecture``
+        (:class:`Architecture`) and validates its values on construction.
+    network : str or callable
+        ``"module:function"`` (imported when first used, so that only
+        training imports Keras) or the function itself:
+        ``network(a, rank, regime)`` builds the rank-``rank`` Keras network
+        for the (m, n) matrix ``a``.
+    trainer : str or callable
+        The same, ``train(model, a, regime, widths) -> Fit``: trains the
+        network's weights in place; ``widths`` are the zero-padded layer
+        widths to compute at (:func:`lowrank.network.padded_kernels`), or
+        None. It raises :class:`lowrank.errors.TrainingDivergedError` when
+        the loss is not finite.
+    step : str
+        What one step of its loss curve is ("Adam step").
+    loss : str
+        A key of :data:`LOSS_SCALES`.
+    colour, marker : str
+        Its colour (hex) and matplotlib marker in figures and the report.
+    """
+
+    settings: type
+    network: object
+    trainer: object
+    step: str
+    loss: str
+    colour: str
+    marker: str
+
+    def build(self, a, rank, regime):
+        return _function(self.network)(a, rank, regime)
+
+    def train(self, model, a, regime, widths=None):
+        return _function(self.trainer)(model, a, regime, widths)
+
+
+def _function(reference):
+    if callable(reference):
+        return reference
+    module, name = reference.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+REGIMES = {}
+
+
+def register_regime(name, info):
+    """Add a regime under ``name`` (a config key and the ``{regime}`` wildcard:
+    letters and digits)."""
+    if not name.isalnum() or info.loss not in LOSS_SCALES:
+        raise ValueError(f"regime {name!r}: bad name or loss scale {info.loss!r}")
+    REGIMES[name] = info
+
+
+register_regime(
+    "paper",
+    RegimeInfo(PaperRegime, "lowrank.paper_training:paper_network",
+               "lowrank.paper_training:fit_paper", "Adam step", "mse",
+               "#d62728", "s"),
+)  # fmt: skip
+register_regime(
+    "exact",
+    RegimeInfo(ExactRegime, "lowrank.exact_training:exact_network",
+               "lowrank.exact_training:fit_exact", "Gauss-Newton iteration",
+               "relative_frobenius", "#1f77b4", "^"),
+)  # fmt: skip
+
+
+def regime_info(regime):
+    """The registration of a regime's settings object."""
+    for info in REGIMES.values():
+        if type(regime) is info.settings:
+            return info
+    raise TypeError(f"unknown regime {regime!r}")
+
+
 def regime_from_settings(name, settings):
     """Build a regime object from a plain mapping (a config section).
 
-    Raises ValueError for an unknown regime name and TypeError, naming the
-    key, for an unknown setting.
+    Raises ValueError for an unknown regime name or a bad value and
+    TypeError, naming the key, for an unknown setting.
     """
-    classes = {"paper": PaperRegime, "exact": ExactRegime}
-    if name not in classes:
-        raise ValueError(f"regime must be one of {REGIMES}, got {name!r}")
+    if name not in REGIMES:
+        raise ValueError(f"regime must be one of {tuple(REGIMES)}, got {name!r}")
     settings = dict(settings)
     architecture = settings.pop("architecture", {}) or {}
     architecture = Architecture(
@@ -80,10 +193,4 @@ def regime_from_settings(name, settings):
         before=tuple(architecture.get("before", ())),
         after=tuple(architecture.get("after", ())),
     )
-    regime = classes[name](architecture=architecture, **settings)
-    if name == "paper" and regime.inputs not in INPUT_DISTRIBUTIONS:
-        raise ValueError(
-            f"regimes.paper.inputs must be one of {tuple(INPUT_DISTRIBUTIONS)}, "
-            f"got {regime.inputs!r}"
-        )
-    return regime
+    return REGIMES[name].settings(architecture=architecture, **settings)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lowrank.methods import compared_methods, is_network, method_style
+
 OVERVIEW_COLUMNS = [
     "input", "member", "rank", "method", "status", "rel_err_2", "delta_rel_err_2",
     "rel_err_fro", "psnr", "ssim", "compression_ratio", "train_seconds", "steps",
@@ -82,8 +84,6 @@ for (const viewer of document.querySelectorAll(".viewer")) {
   }
 }
 """
-VIEWER_METHODS = ("svd", "nn-paper", "nn-exact")
-CURVE_COLOURS = {"svd": "#000000", "nn-paper": "#d62728", "nn-exact": "#1f77b4"}
 CURVE_WIDTH, CURVE_HEIGHT, CURVE_MARGIN = 360, 150, 30
 
 
@@ -189,9 +189,9 @@ def write_index(
         target = html.escape(link(figure))
         return f'<a href="{target}"><img src="{target}" alt="{html.escape(alt)}"></a>'
 
-    trained = summary[summary["method"].isin(["nn-paper", "nn-exact"])]
+    trained = summary[summary["method"].map(is_network)]
     gaps = trained.groupby("method")["delta_rel_err_2"].agg(lambda d: d.abs().max())
-    overview = summary[summary["method"].isin(["svd", "nn-paper", "nn-exact"])]
+    overview = summary[summary["method"].isin(compared_methods())]
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -230,7 +230,7 @@ def write_index(
 def _findings_html(summary, bd_rates):
     """What the study found, in a few sentences computed from its tables."""
     items = []
-    trained = summary[summary["method"].str.startswith("nn-")]
+    trained = summary[summary["method"].map(is_network)]
     for method, rows in trained.groupby("method"):
         gaps = rows["delta_rel_err_2"].abs()
         if gaps.notna().any():
@@ -403,7 +403,7 @@ def _viewer_html(section, link):
     the error curve with the chosen rank marked (:data:`VIEWER_SCRIPT`)."""
     table = section.evaluation
     ranks = [rank for rank, _, _ in section.ranks]
-    methods = [m for m in VIEWER_METHODS if m in set(table["method"])]
+    methods = [m for m in compared_methods() if m in set(table["method"])]
     rows = table.set_index(["method", "rank"])
     views = Path(section.views)
     data = {
@@ -490,7 +490,7 @@ def _error_curve(rows, methods, ranks):
     ]
     for method in methods:
         points = [(x(r), y(e)) for r, e in zip(ranks, errors[method]) if np.isfinite(e)]
-        colour = CURVE_COLOURS[method]
+        colour = method_style(method)["colour"]
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}"/>')
         parts += [

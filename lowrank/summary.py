@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from lowrank.methods import is_network
+
 COLUMNS = (
     "input", "member", "kind", "rows", "cols", "channels", "rank", "method",
     "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
@@ -38,7 +40,7 @@ def summary_row(item, record, path):
     for the SVD's float64 factors, the network's dtype for its weights.
     """
     _, rows, cols = item.matrix.shape
-    trained = record.method.startswith("nn-")
+    trained = is_network(record.method)
     bits = np.dtype(record.settings.get("dtype", "float64")).itemsize * 8
     bpp = record.stored_numbers * bits / (rows * cols)
     return {

@@ -1,10 +1,10 @@
 """Train a linear bottleneck network to act like a matrix A, and record it.
 
-Two regimes (:mod:`lowrank.regimes`): ``paper`` reproduces Bleckel's set-up
-(:mod:`lowrank.paper_training`) and plateaus above the SVD error at ranks
-> 1; ``exact`` reaches the SVD optimum (:mod:`lowrank.exact_training`).
-This module builds the network for a regime, runs its trainer, checks the
-learned map's rank and turns the results of every channel into a
+The regimes are registered in :mod:`lowrank.regimes`: ``paper`` reproduces
+Bleckel's set-up (:mod:`lowrank.paper_training`) and plateaus above the SVD
+error at ranks > 1; ``exact`` reaches the SVD optimum
+(:mod:`lowrank.exact_training`). This module runs a regime's trainer, checks
+the learned map's rank and turns the results of every channel into a
 :class:`lowrank.records.Record`.
 """
 
@@ -16,19 +16,16 @@ import numpy as np
 
 from lowrank.backend import prepare_backend
 from lowrank.errors import TrainingDivergedError
-from lowrank.exact_training import train_exact
 from lowrank.methods import network_method
 from lowrank.network import (
-    build_bottleneck,
     layer_widths,
     learned_matrix,
     rank_check,
     rounding_scale,
     shared_widths,
 )
-from lowrank.paper_training import train_paper
 from lowrank.records import Record, network_record_path, read_matrix, write_record
-from lowrank.regimes import ExactRegime, PaperRegime, regime_from_settings
+from lowrank.regimes import regime_from_settings, regime_info
 from lowrank.svd import check_rank as check_rank_range
 
 STATUSES = ("ok", "not-converged", "rank-check-failed", "diverged")
@@ -94,7 +91,7 @@ def train(a, rank, regime, widths=None):
     ----------
     a : ndarray (m, n)
     rank : int
-    regime : PaperRegime or ExactRegime
+    regime : the settings object of a registered regime
     widths : list of int, optional
         The layer widths the compiled training runs at, zero-padded
         (:func:`lowrank.network.padded_kernels`), so that the ranks of a job
@@ -107,24 +104,16 @@ def train(a, rank, regime, widths=None):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"expected an (m, n) matrix, got shape {a.shape}")
+    info = regime_info(regime)
     prepare_backend(regime.dtype)
     keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
     status, message = "ok", ""
     try:
-        if isinstance(regime, PaperRegime):
-            model = _build(a, rank, regime, regime.use_bias, regime.initializer)
-            loss, steps, loss_every = train_paper(model, a, regime, widths)
-            converged = True
-        elif isinstance(regime, ExactRegime):
-            initializer = keras.initializers.Orthogonal(
-                gain=regime.init_gain, seed=regime.seed
-            )
-            model = _build(a, rank, regime, use_bias=False, initializer=initializer)
-            loss, converged, _ = train_exact(model, a, regime, widths)
-            steps, loss_every = loss.size, 1
-        else:
-            raise TypeError(f"unknown regime {regime!r}")
+        model = info.build(a, rank, regime)
+        fit = info.train(model, a, regime, widths)
+        loss, steps, loss_every = fit.loss, fit.steps, fit.loss_every
+        converged = fit.converged
     except TrainingDivergedError as error:
         loss, loss_every, converged = error.loss, error.every, False
         steps = loss.size * loss_every
@@ -139,10 +128,7 @@ def train(a, rank, regime, widths=None):
             status, message = "rank-check-failed", failure
         elif not converged:
             status = "not-converged"
-            message = (
-                f"loss {loss[-1]:.3g} after {steps} iterations: the tolerance "
-                f"{regime.tolerance:g} was not met within max_steps {regime.max_steps}"
-            )
+            message = f"loss {loss[-1]:.3g} after {steps} iterations: {fit.note}"
     settings = {"regime": type(regime).__name__, **asdict(regime)}
     return TrainingResult(
         model, matrix, loss, found, steps, loss_every, seconds, converged, settings,
@@ -157,7 +143,8 @@ def train_record(item, rank, regime_name, settings, widths=None):
     ----------
     item : lowrank.records.InputMatrix
     rank : int
-    regime_name : {"paper", "exact"}
+    regime_name : str
+        A key of :data:`lowrank.regimes.REGIMES`.
     settings : mapping
         The regime's settings, as accepted by
         :func:`lowrank.regimes.regime_from_settings`.
@@ -216,19 +203,3 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder):
             if record.status == "ok"
             else f"{line}, {record.status}: {record.message}"
         )
-
-
-def _build(a, rank, regime, use_bias, initializer):
-    layout = regime.architecture
-    m, n = a.shape
-    return build_bottleneck(
-        n,
-        m,
-        rank,
-        design=layout.design,
-        before=layout.before,
-        after=layout.after,
-        use_bias=use_bias,
-        initializer=initializer,
-        dtype=regime.dtype,
-    )

@@ -18,6 +18,14 @@ def test_function_level_imports_count(tmp_path):
     assert "training.py" in {path.name for path in module_closure(script)}
 
 
+def test_module_named_for_a_lazy_import_counts(tmp_path):
+    script = tmp_path / "step.py"
+    script.write_text('TRAINER = "lowrank.exact_training:fit_exact"\nNOTE = "a:b"\n')
+    names = {path.name for path in module_closure(script)}
+    assert {"exact_training.py", "network.py"} <= names
+    assert "images.py" not in names and "report.py" not in names
+
+
 def test_digest_depends_on_the_script_imports(tmp_path):
     first, second = tmp_path / "a.py", tmp_path / "b.py"
     first.write_text("import lowrank.svd\n")

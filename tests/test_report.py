@@ -70,18 +70,16 @@ def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
 def test_singular_levels_match_the_losses_of_each_regime():
     d = thin_svd(np.diag([3.0, 2.0, 1.0]))
     np.testing.assert_allclose(
-        figures.singular_levels(d, 2, "nn-exact"), [5 / 14, 1 / 14]
+        figures.singular_levels(d, 2, "relative_frobenius"), [5 / 14, 1 / 14]
     )
-    np.testing.assert_allclose(
-        figures.singular_levels(d, 2, "nn-paper"), [5 / 3, 1 / 3]
-    )
+    np.testing.assert_allclose(figures.singular_levels(d, 2, "mse"), [5 / 3, 1 / 3])
     a = np.random.default_rng(0).uniform(size=(4, 3))
     mu, var = 0.5, 1 / 12
     second_moment = var * np.eye(3) + mu**2 * np.ones((3, 3))
     root = np.linalg.cholesky(second_moment)  # any R with R R^T = M
     expected = np.linalg.svd(a @ root, compute_uv=False)
     np.testing.assert_allclose(
-        figures.singular_levels(thin_svd(a), 1, "nn-paper", (mu, var)),
+        figures.singular_levels(thin_svd(a), 1, "mse", (mu, var)),
         [(expected[1] ** 2 + expected[2] ** 2) / 4],
     )
 

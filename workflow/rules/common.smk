@@ -7,7 +7,9 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from lowrank.gpu_lease import visible_devices
+from lowrank.methods import network_method
 from lowrank.provenance import source_digest
+from lowrank.regimes import REGIMES
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import plan_study
 from lowrank.training_service import prestart
@@ -22,12 +24,18 @@ os.environ.update(
 )
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+# Regimes are registered in lowrank.regimes, so the schema does not list them.
+config.setdefault("methods", list(REGIMES))
+if unknown := set(config["methods"]) - set(REGIMES):
+    raise ValueError(
+        f"methods: unknown regime(s) {sorted(unknown)}; known: {list(REGIMES)}"
+    )
 
 
 wildcard_constraints:
     input=r"[^/]+",
     rank=r"[0-9]+",
-    regime=r"paper|exact",
+    regime="|".join(REGIMES),
 
 
 # What the plan left out or ignored, for the report: (category, message).
@@ -51,9 +59,9 @@ STUDY = {
 SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
 # Bleckel's numbers, an input of the paper tables: editing them reruns those.
 PUBLISHED_VALUES = str(REPO_ROOT / "lowrank" / "data" / "bleckel_published.csv")
-NETWORK_METHODS = [
-    f"nn-{regime}" for regime in config.get("methods", ["paper", "exact"])
-]
+NETWORK_METHODS = [network_method(regime) for regime in config["methods"]]
+# A training job's output: one record per rank.
+NETWORK_FOLDER = f"results/approximations/{{input}}/{network_method('{regime}')}"
 
 
 def script_digest(name):

@@ -6,7 +6,7 @@ rule train:
     input:
         "results/inputs/{input}.h5",
     output:
-        directory("results/approximations/{input}/nn-{regime}"),
+        directory(NETWORK_FOLDER),
     log:
         "results/logs/train/{input}/{regime}.log",
     benchmark:
