@@ -28,6 +28,10 @@ class RecordError(LowrankError, ValueError):
     """A result file is missing fields, has the wrong shape, or cannot be read."""
 
 
+class SummarySchemaError(LowrankError, ValueError):
+    """A summary row does not fit the summary's columns."""
+
+
 def check_finite(loss, setting, every=1):
     """Raise :class:`TrainingDivergedError` naming ``setting`` if ``loss``, logged
     after every ``every``-th step, is not finite."""

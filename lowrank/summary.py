@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from lowrank.errors import SummarySchemaError
 from lowrank.methods import is_network
 
 COLUMNS = (
@@ -16,7 +17,7 @@ COLUMNS = (
     "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
-    "psnr", "ssim", "bpp", "quality", "stored_numbers", "compression_ratio",
+    "psnr", "ssim", "bpp", "bits", "quality", "stored_numbers", "compression_ratio",
     "train_seconds", "steps", "converged", "final_loss", "record",
 )  # fmt: skip
 
@@ -95,8 +96,19 @@ def read_table(path):
 
 
 def summary_table(rows):
-    """A DataFrame with :data:`COLUMNS`, sorted by input, member, rank, method."""
-    table = pd.DataFrame(list(rows), columns=list(COLUMNS))
+    """A DataFrame with :data:`COLUMNS`, sorted by input, member, rank, method.
+
+    Raises :class:`lowrank.errors.SummarySchemaError`, naming them, when a
+    row has keys that are not columns: a producer's new measure must be
+    added to :data:`COLUMNS` (and the README's table), not lost.
+    """
+    rows = list(rows)
+    unknown = set().union(*rows) - set(COLUMNS) if rows else set()
+    if unknown:
+        raise SummarySchemaError(
+            f"summary rows have keys that are not summary columns: {sorted(unknown)}"
+        )
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
     order = ["input", "member", "rank", "method", "quality"]
     return table.sort_values(order, ignore_index=True, na_position="last")
 

@@ -62,47 +62,6 @@ def thin_svd(a):
     return SVD(u, s, vt)
 
 
-def randomized_svd(a, rank, oversample=10, power_iterations=4, seed=0):
-    """Approximate top-``rank`` SVD by a randomized range finder.
-
-    Halko, Martinsson & Tropp (2011), Algorithm 4.4 with QR re-orthonormalised
-    power iterations. Cost O(m n (rank + oversample) (2 q + 2)) against
-    O(m n min(m, n)) for :func:`thin_svd`.
-
-    When to use it: for matrices whose smaller side is several times
-    ``rank + oversample`` (for example a 2000 x 2000 image at rank 50); with
-    ``power_iterations=4`` the truncation error is within a few 1e-3 relative of
-    the optimum on photographs, and exact when ``rank + oversample`` covers
-    the whole spectrum. For small matrices or ranks near min(m, n) the exact
-    :func:`thin_svd` is both faster and exact.
-
-    Parameters
-    ----------
-    a : array_like (m, n)
-    rank : int
-        Number of singular triplets returned.
-    oversample : int
-        Extra sample vectors; the sketch has ``rank + oversample`` columns.
-    power_iterations : int
-        Passes of (A A^T) that sharpen a slowly decaying spectrum.
-    seed : int or numpy.random.Generator
-
-    Returns
-    -------
-    SVD with ``u`` (m, rank), ``s`` (rank,), ``vt`` (rank, n)
-    """
-    a = _as_matrix(a)
-    rank = check_rank(rank, min(a.shape))
-    rng = np.random.default_rng(seed)
-    width = min(rank + oversample, min(a.shape))
-    basis, _ = np.linalg.qr(a @ rng.standard_normal((a.shape[1], width)))
-    for _ in range(power_iterations):
-        basis, _ = np.linalg.qr(a.T @ basis)
-        basis, _ = np.linalg.qr(a @ basis)
-    u_small, s, vt = np.linalg.svd(basis.T @ a, full_matrices=False)
-    return SVD((basis @ u_small)[:, :rank], s[:rank], vt[:rank])
-
-
 def svd_errors(decompositions, rank):
     """Relative 2-norm and Frobenius errors of the rank-k SVD of a channel stack.
 

@@ -88,3 +88,12 @@ def test_failed_records_keep_their_row_with_empty_measures(tmp_path, status):
         decompositions[0].s[2] / decompositions[0].s[0]
     )
     assert summary_table(rows).set_index("method").loc["svd", "status"] == "ok"
+
+
+def test_summary_rows_with_unknown_keys_are_named():
+    from lowrank.errors import SummarySchemaError
+
+    row = {"input": "a", "member": 0, "rank": 1, "method": "svd", "quality": None}
+    assert len(summary_table([row])) == 1
+    with pytest.raises(SummarySchemaError, match=r"\['bitz'\]"):
+        summary_table([row, {**row, "bitz": 8}])
