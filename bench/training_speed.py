@@ -73,8 +73,11 @@ def measure(path):
     results = {"import_seconds": time.perf_counter() - started}
     from lowrank.svd import thin_svd
 
-    # Every revision exposes its regimes here (lowrank.regimes is newer).
-    from lowrank.training import ExactRegime, PaperRegime, train
+    try:
+        from lowrank.regimes import ExactRegime, PaperRegime
+    except ImportError:  # revisions before lowrank.regimes
+        from lowrank.training import ExactRegime, PaperRegime
+    from lowrank.training import train
 
     problems = dict(np.load(path))
     small, twin = problems["small"], problems["twin"]

@@ -37,6 +37,8 @@ nav a { margin-right: 1em; }
 .flip img { min-width: 256px; image-rendering: pixelated; cursor: pointer; }
 figcaption { font-size: 0.8em; max-width: 256px; }
 .viewer:focus { outline: 1px dotted #888; }
+img.thumbnail { width: 48px; height: 48px; object-fit: cover; margin: 0;
+  image-rendering: pixelated; }
 """
 
 # The viewer of each input (rank slider, errors, flip); static, no network.
@@ -204,6 +206,7 @@ def write_index(
         )
         + '<a href="#paper">paper tables</a></nav>',
         *_findings_html(summary, bd_rates),
+        *_glance_html(sections, link),
         *_problems_html(summary, notes),
         *_bd_html(bd_rates),
         '<section id="overview"><h2>Every result</h2>',
@@ -273,6 +276,48 @@ def _findings_html(summary, bd_rates):
         *(f"<li>{item}</li>" for item in items),
         "</ul></section>",
     ]
+
+
+def _glance_html(sections, link):
+    """Per input a thumbnail and a one-line verdict, linking to its section."""
+    rows = []
+    for section in sections:
+        anchor = _anchor(section.name)
+        thumbnail = html.escape(link(Path(section.views) / "original.png"))
+        rows.append(
+            f'<tr><td><a href="#{anchor}"><img class="thumbnail" src="{thumbnail}" '
+            f'alt="{html.escape(section.name)}"></a></td>'
+            f'<td style="text-align:left"><a href="#{anchor}">'
+            f"{html.escape(section.name)}</a>: {_verdict(section.evaluation)}</td></tr>"
+        )
+    return [
+        '<section id="glance"><h2>Each input at a glance</h2>',
+        "<p>Largest |delta| of each network's relative 2-norm error against the "
+        "SVD's over the studied ranks, and any result that is not ok.</p>",
+        f"<table>{''.join(rows)}</table></section>",
+    ]
+
+
+def _verdict(table):
+    parts = []
+    for method, rows in table[table["method"].map(is_network)].groupby("method"):
+        gaps = rows["delta_rel_err_2"].abs()
+        if gaps.notna().any():
+            worst = rows.loc[gaps.idxmax()]
+            parts.append(
+                f"{html.escape(method)} within {_number(gaps.max())} "
+                f"(worst at rank {int(worst['rank'])})"
+            )
+    failed = table[table["status"] != "ok"]
+    if not failed.empty:
+        parts.append(
+            ", ".join(
+                f"{html.escape(row.method)} rank {int(row.rank)} "
+                f"{html.escape(row.status)}"
+                for row in failed.itertuples()
+            )
+        )
+    return "; ".join(parts) or "no trained network"
 
 
 def _bd_html(bd_rates):

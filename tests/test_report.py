@@ -172,5 +172,8 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     assert viewer["images"]["nn-paper"] == ["../figures/a%20b/views/nn-paper-rank3.png"]
     assert viewer["captions"]["nn-paper"] == ["nn-paper, rank 3: diverged"]
     assert viewer["captions"]["svd"][0].startswith("svd, rank 3: 2-norm 0,")
+    glance = text[text.index('id="glance"') : text.index('id="problems"')]
+    assert 'src="../figures/a%20b/views/original.png"' in glance
+    assert "nn-paper rank 3 diverged" in glance
     paper = text[text.index('id="paper"') :]
     assert "0.0013" in paper and "a b: the paper" in paper

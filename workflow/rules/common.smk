@@ -82,8 +82,8 @@ def memory_from_shape(wildcards, attempt):
 
 def larger_first(wildcards):
     """Scheduling priority: the larger an input and the more ranks it has,
-    the earlier its long jobs (training, codec sweeps) start, so that the
-    study does not end waiting for one big job started last."""
+    the earlier its long jobs (training, codec sweeps, evaluation) start, so
+    that the study does not end waiting for one big job started last."""
     item = STUDY[wildcards.input]
     rows, cols = item.shape
     return int(math.log2(rows * cols * len(item.ranks)))

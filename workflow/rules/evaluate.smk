@@ -30,6 +30,7 @@ rule evaluate:
         views=directory("results/figures/{input}/views"),
     log:
         "results/logs/evaluate/{input}.log",
+    priority: larger_first
     conda:
         "../envs/lowrank.yaml"
     resources:
