@@ -232,20 +232,15 @@ def write_index(
 
 def _findings_html(summary, bd_rates):
     """What the study found, in a few sentences computed from its tables."""
-    items = []
-    trained = summary[summary["method"].map(is_network)]
-    for method, rows in trained.groupby("method"):
-        gaps = rows["delta_rel_err_2"].abs()
-        if gaps.notna().any():
-            worst = rows.loc[gaps.idxmax()]
-            items.append(
-                f"<b>{html.escape(method)}</b> came within {_number(gaps.max())} "
-                f"of the SVD's relative 2-norm error everywhere (median "
-                f"{_number(gaps.median())} over {gaps.notna().sum()} input-rank "
-                f"pairs); worst at {html.escape(str(worst['input']))} rank "
-                f"{int(worst['rank'])}; training took "
-                f"{rows['train_seconds'].sum():.0f} s in all."
-            )
+    items = [
+        f"<b>{html.escape(method)}</b> came within {_number(gaps.max())} "
+        f"of the SVD's relative 2-norm error everywhere (median "
+        f"{_number(gaps.median())} over {gaps.notna().sum()} input-rank "
+        f"pairs); worst at {html.escape(str(worst['input']))} rank "
+        f"{int(worst['rank'])}; training took "
+        f"{rows['train_seconds'].sum():.0f} s in all."
+        for method, rows, gaps, worst in _network_gaps(summary)
+    ]
     failed = summary[summary["status"] != "ok"]
     items.append(
         "Every approximation finished with status ok."
@@ -298,16 +293,21 @@ def _glance_html(sections, link):
     ]
 
 
-def _verdict(table):
-    parts = []
+def _network_gaps(table):
+    """(method, its rows, |delta rel. 2-norm error|, the worst row) for each
+    network method with at least one measured delta."""
     for method, rows in table[table["method"].map(is_network)].groupby("method"):
         gaps = rows["delta_rel_err_2"].abs()
         if gaps.notna().any():
-            worst = rows.loc[gaps.idxmax()]
-            parts.append(
-                f"{html.escape(method)} within {_number(gaps.max())} "
-                f"(worst at rank {int(worst['rank'])})"
-            )
+            yield method, rows, gaps, rows.loc[gaps.idxmax()]
+
+
+def _verdict(table):
+    parts = [
+        f"{html.escape(method)} within {_number(gaps.max())} "
+        f"(worst at rank {int(worst['rank'])})"
+        for method, _, gaps, worst in _network_gaps(table)
+    ]
     failed = table[table["status"] != "ok"]
     if not failed.empty:
         parts.append(
@@ -547,7 +547,10 @@ def _error_curve(rows, methods, ranks):
             f'<text x="{x(rank):.1f}" y="{CURVE_HEIGHT - 4}" font-size="10" '
             f'text-anchor="middle">{rank}</text>'
         )
-    legend = ", ".join(methods)
+    legend = ", ".join(
+        f'<tspan fill="{method_style(m)["colour"]}">{html.escape(m)}</tspan>'
+        for m in methods
+    )
     parts.append(
         f'<text x="4" y="10" font-size="10">2-norm error (log scale): {legend}</text>'
     )
