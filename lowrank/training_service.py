@@ -195,14 +195,12 @@ def _connect(paths, threads, idle_seconds, log):
     A server listens before it imports Keras, so the connection is made at
     once and the request waits while a new (or prestarted) server loads.
     """
-    with _starting(paths):
-        connection = _try_connect(paths["socket"])
-        if connection is not None:
-            log(f"training server: warm ({paths['log']})")
-            return connection
-        server = _start_server(paths, threads, idle_seconds)
+    connection, server = _connect_or_start(paths, threads, idle_seconds)
+    if server is None:
+        log(f"training server: warm ({paths['log']})")
+    else:
         log(f"training server: started, pid {server.pid} ({paths['log']})")
-        return _await_listening(paths, server)
+    return connection
 
 
 def prestart(threads, idle_seconds, count):
@@ -219,16 +217,20 @@ def prestart(threads, idle_seconds, count):
     key = service_key(threads)
     started = 0
     for slot in range(count):
-        paths = _paths(key, slot)
-        with _starting(paths):
-            connection = _try_connect(paths["socket"])
-            if connection is not None:
-                connection.close()
-                continue
-            server = _start_server(paths, threads, idle_seconds)
-            _await_listening(paths, server).close()
-            started += 1
+        connection, server = _connect_or_start(_paths(key, slot), threads, idle_seconds)
+        connection.close()
+        started += server is not None
     return started
+
+
+def _connect_or_start(paths, threads, idle_seconds):
+    """(connection, the server process if this call started it, else None)."""
+    with _starting(paths):
+        connection = _try_connect(paths["socket"])
+        if connection is not None:
+            return connection, None
+        server = _start_server(paths, threads, idle_seconds)
+        return _await_listening(paths, server), server
 
 
 @contextlib.contextmanager
