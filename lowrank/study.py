@@ -19,6 +19,10 @@ from lowrank.errors import InputFileError, StudySpecError
 from lowrank.images import is_image_path, load_image
 from lowrank.matrices import build_members
 
+# Image stems that would claim a study-wide output beside the per-image ones
+# (results/rate_distortion/bd_rates.csv).
+RESERVED_STEMS = ("bd_rates",)
+
 
 class SkippedRankWarning(UserWarning):
     """A configured rank does not fit an input and was left out."""
@@ -161,6 +165,12 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
         warn(
             f"ignored in {directory}: {', '.join(ignored)} (not image files)",
             IgnoredFileWarning,
+        )
+    for stem in sorted(set(images) & set(RESERVED_STEMS)):
+        warn(
+            f"skipped: {images.pop(stem)}: the stem {stem!r} names a study-wide "
+            "table (results/rate_distortion/bd_rates.csv); rename the file",
+            SkippedInputWarning,
         )
     shapes, errors = check_images(images, max_pixels, cache_path)
     for message in errors.values():

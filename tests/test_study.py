@@ -81,6 +81,14 @@ def test_unreadable_images_are_skipped_with_a_warning(images, tmp_path):
     assert "broken.png" in cache.read_text()
 
 
+def test_an_image_named_like_a_study_table_is_skipped(images):
+    Image.new("L", (6, 4)).save(images / "bd_rates.png")
+    config = {"images": {"directory": str(images)}, "ranks": [1]}
+    with pytest.warns(SkippedInputWarning, match=r"bd_rates.png: the stem"):
+        plan = plan_study(config)
+    assert [item.name for item in plan] == ["wide one"]
+
+
 def test_name_collision_and_empty_study_are_errors(images, tmp_path):
     config = {
         "images": {"directory": str(images)},

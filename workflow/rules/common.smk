@@ -11,7 +11,7 @@ from lowrank.methods import network_method
 from lowrank.provenance import source_digest
 from lowrank.regimes import REGIMES
 from lowrank.settings import image_mode, regime_settings
-from lowrank.study import plan_study
+from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training_service import prestart
 
 # Jobs (local, conda or cluster) import lowrank from this checkout; an
@@ -30,6 +30,10 @@ if unknown := set(config["methods"]) - set(REGIMES):
     raise ValueError(
         f"methods: unknown regime(s) {sorted(unknown)}; known: {list(REGIMES)}"
     )
+
+
+# An input name that is not a reserved stem (lowrank.study.RESERVED_STEMS).
+NOT_RESERVED = rf"(?!(?:{'|'.join(RESERVED_STEMS)})$)[^/]+"
 
 
 wildcard_constraints:

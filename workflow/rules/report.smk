@@ -13,6 +13,8 @@ rule rate_distortion:
         svg="results/figures/{input}/rate_distortion.svg",
     log:
         "results/logs/rate_distortion/{input}.log",
+    wildcard_constraints:
+        input=NOT_RESERVED,
     priority: larger_first
     conda:
         "../envs/lowrank.yaml"
@@ -28,7 +30,7 @@ rule bd_rates:
     input:
         tables=get_rate_distortion_tables(),
     output:
-        "results/bd_rates.csv",
+        "results/rate_distortion/bd_rates.csv",
     log:
         "results/logs/bd_rates.log",
     conda:
@@ -67,7 +69,7 @@ rule report_page:
         summary="results/summary.csv",
         paper_table="results/paper_tables.csv",
         paper_comparison="results/paper_comparison.csv",
-        bd_rates="results/bd_rates.csv",
+        bd_rates="results/rate_distortion/bd_rates.csv",
         paper_figure="results/figures/paper_gap.png",
         figures=get_report_figures(),
         evaluations=get_evaluations(),
