@@ -67,7 +67,7 @@ def test_exif_orientation_is_applied(tmp_path):
     [
         (b"", "empty"),
         (b"hello", "not an image"),
-        (b"\x89PNG\r\n\x1a\n" + b"0" * 40, ""),
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 40, "corrupt or truncated"),
     ],
 )
 def test_bad_files_name_the_file(tmp_path, content, message):
