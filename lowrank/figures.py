@@ -14,7 +14,6 @@ from PIL import Image  # noqa: E402
 
 from lowrank.methods import (  # noqa: E402
     compared_methods,
-    is_network,
     method_style,
     regime_of,
     svd_record,
@@ -264,26 +263,6 @@ def error_versus_rank(table, decompositions, stem):
     axes[2].set_ylabel("singular value s_i")
     axes[2].set_title("spectrum")
     return save(figure, stem)
-
-
-def paper_gap_table(summary):
-    """Mean, spread and max |delta rel. 2-norm error| per matrix set, rank and
-    regime.
-
-    Only sets with more than one member (the paper's random matrices) count.
-    """
-    trained = summary[summary["method"].map(is_network)].copy()
-    sizes = summary.groupby("input")["member"].nunique()
-    trained = trained[trained["input"].map(sizes) > 1]
-    trained["abs_delta"] = trained["delta_rel_err_2"].abs()
-    grouped = trained.groupby(["input", "kind", "method", "rank"])["abs_delta"]
-    table = grouped.agg(
-        mean_abs_delta="mean",
-        sd_abs_delta=lambda d: d.std(ddof=0),
-        max_abs_delta="max",
-        members="count",
-    )
-    return table.reset_index()
 
 
 def paper_gap(table, published, stem):

@@ -11,7 +11,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-from lowrank.methods import network_method
+from lowrank.methods import is_network, network_method
 
 PUBLISHED_CSV = files("lowrank") / "data" / "bleckel_published.csv"
 
@@ -81,3 +81,23 @@ COMPARISON_COLUMNS = [
     "paper_abs_delta_mean", "paper_abs_delta_sd", "exact_abs_delta_max",
     "svd_rel_err_2", "paper_rel_err_2", "svd_psnr", "paper_psnr",
 ]  # fmt: skip
+
+
+def paper_gap_table(summary):
+    """Mean, spread and max |delta rel. 2-norm error| per matrix set, rank and
+    regime.
+
+    Only sets with more than one member (the paper's random matrices) count.
+    """
+    trained = summary[summary["method"].map(is_network)].copy()
+    sizes = summary.groupby("input")["member"].nunique()
+    trained = trained[trained["input"].map(sizes) > 1]
+    trained["abs_delta"] = trained["delta_rel_err_2"].abs()
+    grouped = trained.groupby(["input", "kind", "method", "rank"])["abs_delta"]
+    table = grouped.agg(
+        mean_abs_delta="mean",
+        sd_abs_delta=lambda d: d.std(ddof=0),
+        max_abs_delta="max",
+        members="count",
+    )
+    return table.reset_index()

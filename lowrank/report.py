@@ -170,7 +170,7 @@ def write_index(
     summary : pandas.DataFrame
         The study summary (``results/summary.csv``).
     paper_table : pandas.DataFrame
-        From :func:`lowrank.figures.paper_gap_table`.
+        From :func:`lowrank.paper.paper_gap_table`.
     paper_comparison : pandas.DataFrame
         From :func:`lowrank.paper.comparison_table`.
     paper_figure : Path

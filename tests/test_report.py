@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from lowrank import figures
+from lowrank.paper import paper_gap_table
 from lowrank.records import InputMatrix, Record
 from lowrank.report import InputSection, rate_distortion_facts, write_index
 from lowrank.svd import thin_svd
@@ -94,7 +95,7 @@ def test_paper_gap_table_uses_sets_only():
         + [{"input": "one", "member": 0, "kind": "diag", "method": "nn-paper",
             "rank": 2, "delta_rel_err_2": 0.5}]
     )  # fmt: skip
-    table = figures.paper_gap_table(summary)
+    table = paper_gap_table(summary)
     assert table.to_dict("records") == [
         {"input": "r", "kind": "uniform", "method": "nn-paper", "rank": 2,
          "mean_abs_delta": 0.2, "sd_abs_delta": pytest.approx(0.1),
