@@ -1,5 +1,6 @@
 """Metrics of every approximation of one input against the input and its SVD."""
 
+import itertools
 import math
 
 import numpy as np
@@ -19,16 +20,12 @@ def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
     besides the input and its SVD. Each row names the file it came from
     (``svd_path`` for the truncations).
     """
-    rows = []
-    for rank in ranks:
-        record = svd_record(item, decompositions, rank)
-        record.metrics = evaluate(item, decompositions, record)
-        rows.append(summary_row(item, record, svd_path))
-    for path in network_paths:
-        record = read_record(path)
-        record.metrics = evaluate(item, decompositions, record)
-        rows.append(summary_row(item, record, path))
-    return rows
+    truncations = ((svd_record(item, decompositions, r), svd_path) for r in ranks)
+    networks = ((read_record(path), path) for path in network_paths)
+    return [
+        summary_row(item, record, evaluate(item, decompositions, record), path)
+        for record, path in itertools.chain(truncations, networks)
+    ]
 
 
 def evaluate(item, decompositions, record):

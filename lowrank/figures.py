@@ -52,12 +52,12 @@ def input_figures(item, decompositions, table, ranks, network_paths, folders):
     for rank in ranks:
         records = [svd_record(item, decompositions, rank)]
         records += [read_record(next(paths)) for _ in range(per_rank)]
-        for record in records:
-            row = table[(table["rank"] == rank) & (table["method"] == record.method)]
-            record.metrics = row.iloc[0].to_dict()
         by_method = {record.method: record for record in records}
+        measures = table[table["rank"] == rank].set_index("method")
         stem = f"rank{rank}"
-        written += approximation_panels(item, by_method, Path(folders["panels"], stem))
+        written += approximation_panels(
+            item, by_method, measures, Path(folders["panels"], stem)
+        )
         written += approximation_views(item, by_method, folders["views"])
         written += training_curves(
             by_method, decompositions, rank, Path(folders["training"], stem)
@@ -123,10 +123,11 @@ def _view_pixels(stack, kind, low, high):
     return np.round(255 * np.clip(shown, 0.0, 1.0)).astype(np.uint8)
 
 
-def approximation_panels(item, records, stem):
+def approximation_panels(item, records, measures, stem):
     """Original | SVD | NN per regime, one colour scale, errors in the titles.
 
-    ``records`` maps method -> evaluated :class:`lowrank.records.Record`.
+    ``records`` maps method -> :class:`lowrank.records.Record`; ``measures``
+    is their evaluation rows (a DataFrame indexed by method).
     """
     methods = [m for m in compared_methods() if m in records]
     figure, axes = plt.subplots(
@@ -144,7 +145,7 @@ def approximation_panels(item, records, stem):
     for axis, method in zip(axes[1:], methods):
         record = records[method]
         axis.imshow(_shown(record.approximation, item.kind), cmap=cmap, **scale)
-        metrics = record.metrics
+        metrics = measures.loc[method]
         outcome = (
             f"2-norm {metrics['rel_err_2']:.4g}, Frob. {metrics['rel_err_fro']:.4g}"
             if record.status == "ok"

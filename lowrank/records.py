@@ -78,7 +78,6 @@ class Record:
     settings: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     created: str = ""
-    metrics: dict = field(default_factory=dict)  # filled by evaluation, not stored
 
 
 def library_versions():

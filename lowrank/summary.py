@@ -34,8 +34,9 @@ def _input_columns(item):
     }
 
 
-def summary_row(item, record, path):
-    """One row from an input (``InputMatrix``) and its evaluated ``Record``.
+def summary_row(item, record, measures, path):
+    """One row from an input (``InputMatrix``), a ``Record`` of it and the
+    record's ``measures`` (:func:`lowrank.evaluation.evaluate`).
 
     ``bpp`` (images only) counts the stored numbers at their precision: 64 bits
     for the SVD's float64 factors, the network's dtype for its weights.
@@ -45,7 +46,7 @@ def summary_row(item, record, path):
     bits = np.dtype(record.settings.get("dtype", "float64")).itemsize * 8
     bpp = record.stored_numbers * bits / (rows * cols)
     return {
-        **record.metrics,
+        **measures,
         **_input_columns(item),
         "bpp": bpp if item.kind == "image" else math.nan,
         "rank": record.rank,

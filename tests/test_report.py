@@ -24,7 +24,6 @@ def make_records(matrix, rank):
             method=method,
             loss=loss,
             steps=loss.shape[1],
-            metrics={"rel_err_2": 0.1, "rel_err_fro": 0.2},
         )
     return records, [d]
 
@@ -33,7 +32,10 @@ def test_figures_write_png_and_svg(tmp_path):
     matrix = np.random.default_rng(0).uniform(size=(1, 6, 5))
     item = InputMatrix(matrix, "m", "uniform", "{}", "m")
     records, decompositions = make_records(matrix, 2)
-    written = figures.approximation_panels(item, records, tmp_path / "panels")
+    measures = pd.DataFrame(
+        {"rel_err_2": [0.1, 0.2], "rel_err_fro": [0.2, 0.3]}, index=["svd", "nn-exact"]
+    )
+    written = figures.approximation_panels(item, records, measures, tmp_path / "panels")
     written += figures.training_curves(
         records, decompositions, 2, tmp_path / "training"
     )
