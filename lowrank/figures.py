@@ -39,7 +39,8 @@ def input_figures(item, decompositions, table, ranks, network_paths, folders):
 
     Per rank, its approximation panels and training curves go to
     ``folders["panels"]`` and ``folders["training"]`` as ``rank<k>``, and the
-    viewer's pictures to ``folders["views"]`` (:func:`approximation_views`);
+    viewer's pictures to ``folders["views"]`` (:func:`original_view` once,
+    :func:`approximation_views` per rank);
     error against rank goes to the stem ``folders["errors"]``. ``network_paths``
     lists the network records rank by rank
     (:func:`lowrank.records.network_record_paths`); they are read a rank at a
@@ -48,7 +49,7 @@ def input_figures(item, decompositions, table, ranks, network_paths, folders):
     """
     per_rank = len(network_paths) // len(ranks)
     paths = iter(network_paths)
-    written = []
+    written = original_view(item, folders["views"])
     for rank in ranks:
         records = [svd_record(item, decompositions, rank)]
         records += [read_record(next(paths)) for _ in range(per_rank)]
@@ -91,24 +92,30 @@ def _shown(stack, kind):
     return stack[0]
 
 
+def original_view(item, folder):
+    """The original as the viewer's ``original.png`` (:func:`approximation_views`)."""
+    return [_save_view(item, item.matrix, Path(folder) / "original.png")]
+
+
 def approximation_views(item, records, folder):
     """Full-resolution PNGs for the report's viewer, pixel for pixel:
-    ``original.png`` and ``<method>-rank<k>.png`` per record. Images keep
-    their gray or RGB values; matrices are coloured on the original's scale,
-    as in :func:`approximation_panels`. ``records`` maps method -> record.
+    ``<method>-rank<k>.png`` per record (and :func:`original_view`). Images
+    keep their gray or RGB values; matrices are coloured on the original's
+    scale, as in :func:`approximation_panels`. ``records`` maps method ->
+    record.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    low, high = float(np.min(item.matrix)), float(np.max(item.matrix))
-    stacks = {"original.png": item.matrix} | {
-        f"{method}-rank{record.rank}.png": record.approximation
+    return [
+        _save_view(item, record.approximation,
+                   Path(folder) / f"{method}-rank{record.rank}.png")
         for method, record in records.items()
-    }
-    written = []
-    for name, stack in stacks.items():
-        Image.fromarray(_view_pixels(stack, item.kind, low, high)).save(folder / name)
-        written.append(folder / name)
-    return written
+    ]  # fmt: skip
+
+
+def _save_view(item, stack, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    low, high = float(np.min(item.matrix)), float(np.max(item.matrix))
+    Image.fromarray(_view_pixels(stack, item.kind, low, high)).save(path)
+    return path
 
 
 def _view_pixels(stack, kind, low, high):

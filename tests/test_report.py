@@ -56,7 +56,8 @@ def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
     item = InputMatrix(gray, "g", "image", "g.png", "g")
     records, _ = make_records(gray, 2)
     records["nn-exact"].approximation = np.full_like(gray, np.nan)  # diverged
-    written = figures.approximation_views(item, records, tmp_path / "views")
+    written = figures.original_view(item, tmp_path / "views")
+    written += figures.approximation_views(item, records, tmp_path / "views")
     assert [p.name for p in written] == [
         "original.png",
         "svd-rank2.png",
@@ -66,7 +67,7 @@ def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
     np.testing.assert_array_equal(original, np.round(255 * gray[0]).astype(np.uint8))
     assert not np.asarray(Image.open(written[2])).any()
     matrix = InputMatrix(gray * 7 - 3, "m", "uniform", "{}", "m")
-    coloured = figures.approximation_views(matrix, {}, tmp_path / "m")[0]
+    coloured = figures.original_view(matrix, tmp_path / "m")[0]
     assert np.asarray(Image.open(coloured)).shape == (6, 5, 3)
 
 
