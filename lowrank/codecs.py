@@ -118,7 +118,6 @@ def image_codec(stack, codec, quality):
     )
     buffer = io.BytesIO()
     image.save(buffer, format=IMAGE_CODECS[codec], quality=int(quality))
-    buffer.seek(0)
     with Image.open(buffer) as decoded:
         decoded = decoded.convert(image.mode)
         values = np.asarray(decoded, dtype=np.float64) / 255.0
@@ -131,7 +130,7 @@ def rate_distortion_ranks(shape, configured=()):
     limit = min(shape) - 1
     spaced = np.unique(np.round(np.geomspace(1, max(limit, 1), 35)).astype(int))
     ranks = set(range(1, min(10, limit) + 1)) | set(spaced) | set(configured)
-    return sorted(rank for rank in ranks if 1 <= rank <= limit)
+    return sorted(int(rank) for rank in ranks if 1 <= rank <= limit)
 
 
 def rate_distortion_rows(stack, decompositions, ranks, qualities):

@@ -80,3 +80,44 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
     assert psnr[("jpeg", None, 90)] > psnr[("jpeg", None, 10)]
     assert all(row["bpp"] == row["bits"] / (24 * 32) for row in rows)
+
+
+@pytest.mark.filterwarnings("error")  # a constant row must not divide by a zero step
+def test_eight_bit_grid_keeps_each_rows_ends_and_constant_rows():
+    from lowrank.svd import SVD
+
+    u = np.array([[0.5, 0.25], [-0.5, 0.25], [0.125, 0.25]])  # second column constant
+    vt = np.array([[1.0, -1.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]])
+    d = SVD(u, np.array([2.0, 1.0]), vt)
+    decoded = decode_svd(encode_svd([d], 2, "q8"))[0]
+    np.testing.assert_allclose(decoded, d.truncate(2), atol=1.0 / 255)
+    # The grid's ends are stored, so rows whose entries lie on them decode exactly.
+    two_level = SVD(np.array([[1.0], [-1.0]]), np.array([1.0]), np.array([[0.5, -0.5]]))
+    np.testing.assert_array_equal(
+        decode_svd(encode_svd([two_level], 1, "q8"))[0], two_level.truncate(1)
+    )
+
+
+@pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))
+def test_image_codec_encodes_what_a_display_shows(codec):
+    flat = np.full((1, 16, 16), 1.0)
+    flat[0, :, :8] = 0.0
+    beyond = np.where(flat > 0.5, 1.5, -0.5)
+    decoded, _ = image_codec(beyond, codec, 100)
+    np.testing.assert_array_equal(decoded, flat)  # black and white survive quality 100
+
+
+def test_rate_distortion_ranks_of_a_large_image():
+    ranks = rate_distortion_ranks((512, 600))
+    assert ranks[:10] == list(range(1, 11)) and ranks[-1] == 511
+    assert all(type(rank) is int for rank in ranks)
+    assert 30 <= len(ranks) <= 40
+    ratios = np.divide(ranks[10:], ranks[9:-1])
+    assert ratios.max() < 1.3  # log-spaced above 10, no gaps
+    assert rate_distortion_ranks((2, 2)) == [1]
+
+
+def test_rate_distortion_rows_have_the_documented_keys(image):
+    (row,) = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], [2], [])[:1]
+    assert set(row) == {"method", "rank", "quality", "bits", "bpp", "psnr", "ssim"}
+    assert 0 < row["ssim"] < 1

@@ -84,6 +84,7 @@ def test_failed_records_keep_their_row_with_empty_measures(tmp_path, status):
     assert (failed["status"], failed["message"]) == (status, "why")
     for column in ("rel_err_2", "delta_rel_err_2", "principal_angle", "psnr"):
         assert np.isnan(failed[column])
+    assert np.isnan(failed["final_loss"]) == (status == "diverged")
     assert failed["svd_rel_err_2"] == pytest.approx(
         decompositions[0].s[2] / decompositions[0].s[0]
     )
@@ -97,3 +98,41 @@ def test_summary_rows_with_unknown_keys_are_named():
     assert len(summary_table([row])) == 1
     with pytest.raises(SummarySchemaError, match=r"\['bitz'\]"):
         summary_table([row, {**row, "bitz": 8}])
+
+
+def test_images_get_image_measures_and_matrices_do_not(tmp_path):
+    from lowrank import metrics
+
+    image = np.random.default_rng(2).uniform(size=(2, 12, 16))
+    decompositions = [thin_svd(channel) for channel in image]
+    record = network_record(decompositions[0], 2, 1e-3)
+    record.approximation = np.clip([d.truncate(2) for d in decompositions], 0, 1)
+    record.steps = 4
+    record.loss = np.array([[1.0, 0.5, 0.25, np.nan], [3.0, 2.0, np.nan, np.nan]])
+    write_record(tmp_path / "rank2.h5", record)
+    rows = {}
+    for kind in ("image", "uniform"):
+        item = InputMatrix(image, "007", kind, "{}", "007")
+        table = summary_table(
+            evaluation_rows(
+                item, decompositions, [2], "svd.h5", [tmp_path / "rank2.h5"]
+            )
+        )
+        rows[kind] = table.set_index("method").loc["nn-exact"]
+    shown = record.approximation
+    assert rows["image"]["psnr"] == pytest.approx(metrics.psnr(image, shown))
+    assert rows["image"]["ssim"] == pytest.approx(metrics.ssim(image, shown))
+    assert np.isnan(rows["uniform"]["psnr"]) and np.isnan(rows["uniform"]["ssim"])
+    assert rows["image"]["compression_ratio"] == pytest.approx(2 * 12 * 16 / 30)
+    assert rows["image"]["final_loss"] == pytest.approx((0.25 + 2.0) / 2)
+
+
+def test_a_record_of_another_shape_is_named(tmp_path):
+    matrix = np.ones((1, 6, 5))
+    record = network_record(thin_svd(np.ones((6, 4))), 1, 0.0)
+    write_record(tmp_path / "rank1.h5", record)
+    item = InputMatrix(matrix, "007", "uniform", "{}", "007")
+    with pytest.raises(ValueError, match=r"record 007/nn-exact has shape \(1, 6, 4\)"):
+        evaluation_rows(
+            item, [thin_svd(matrix[0])], [], "svd.h5", [tmp_path / "rank1.h5"]
+        )

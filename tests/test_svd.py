@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,38 @@ def test_invalid_ranks_are_refused(matrix, rank):
 def test_non_finite_input_is_refused():
     with pytest.raises(ValueError, match="NaN"):
         thin_svd(np.array([[1.0, np.nan]]))
+
+
+@pytest.mark.parametrize("shape", [(30, 20), (20, 30)])
+def test_full_rank_truncation_is_the_matrix_with_zero_error(shape):
+    matrix = np.random.default_rng(2).standard_normal(shape)
+    decomposition = thin_svd(matrix)
+    assert decomposition.u.shape == (shape[0], 20)
+    assert decomposition.vt.shape == (20, shape[1])
+    np.testing.assert_allclose(decomposition.truncate(20), matrix, atol=1e-12)
+    assert (decomposition.error_2(20), decomposition.error_fro(20)) == (0.0, 0.0)
+
+
+def test_factors_are_float64_whatever_the_input_precision():
+    single = np.random.default_rng(3).standard_normal((6, 4)).astype(np.float32)
+    decomposition = thin_svd(single)
+    assert decomposition.s.dtype == np.float64
+    np.testing.assert_allclose(decomposition.truncate(4), single, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("array", [np.ones(3), np.ones((0, 3)), np.ones((2, 2, 2))])
+def test_only_non_empty_matrices_are_decomposed(array):
+    with pytest.raises(
+        ValueError, match=re.escape(f"2-D matrix, got shape {array.shape}")
+    ):
+        thin_svd(array)
+
+
+def test_svd_errors_of_a_zero_stack_are_zero_and_of_channels_block_diagonal():
+    from lowrank.svd import svd_errors
+
+    assert svd_errors([thin_svd(np.zeros((3, 2)))] * 2, 1) == (0.0, 0.0)
+    channels = [thin_svd(np.diag([4.0, 2.0])), thin_svd(np.diag([1.0, 1.0]))]
+    error_2, error_fro = svd_errors(channels, 1)
+    assert error_2 == pytest.approx(2.0 / 4.0)
+    assert error_fro == pytest.approx(np.sqrt(4.0 + 1.0) / np.sqrt(16 + 4 + 1 + 1))
