@@ -1,5 +1,6 @@
 """The real workflow on a tiny study in a temporary copy of the repository."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -125,6 +126,14 @@ def test_full_run_writes_the_summary(study):
         image["psnr"].notna().all()
         and table[table["kind"] == "diag"]["ssim"].isna().all()
     )
+
+
+def test_cpu_trainings_run_as_many_at_once_as_the_processors_allow(study):
+    # --cores 2 and one thread a training: two at once, or one on one processor.
+    processors = len(os.sched_getaffinity(0))
+    expected = min(2, processors) // TINY_CONFIG["training"]["threads"]
+    first_run = sorted((study / ".snakemake" / "log").glob("*.snakemake.log"))[0]
+    assert f'cpu_training=Resource("cpu_training", {expected})' in first_run.read_text()
 
 
 def test_rerun_does_nothing(study):

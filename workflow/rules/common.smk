@@ -109,6 +109,33 @@ def training_gpus():
 TRAINING_GPUS = training_gpus()
 
 
+def cpu_training_slots(threads):
+    """Training jobs this machine runs at once on its CPUs: its processors
+    (or --cores, if fewer) divided by a job's threads.
+
+    Each training job holds a warm TensorFlow server. With --cores above the
+    processor count (``--cores 8`` on 2 CPUs) Snakemake would start more
+    jobs than can compute, and every extra job pays a TensorFlow import
+    (5 s of CPU) while the others train; with this limit a job finds the
+    server of the one before it warm.
+    """
+    processors = len(os.sched_getaffinity(0))
+    return max(1, min(workflow.cores or processors, processors) // threads)
+
+
+# Only local CPU training is limited: GPUs are counted by the user's
+# --resources gpu=N, a cluster's jobs run on other machines, and a user's
+# own --resources cpu_training=N is kept.
+if (
+    not TRAINING_GPUS
+    and workflow.local_exec
+    and "cpu_training" not in workflow.global_resources
+):
+    workflow.register_resource(
+        "cpu_training", cpu_training_slots(config["training"]["threads"])
+    )
+
+
 def prestart_training_servers():
     """Start this machine's training servers as the study begins: TensorFlow
     then loads while the first inputs are converted, not in the first
@@ -118,8 +145,7 @@ def prestart_training_servers():
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
     if not jobs or not workflow.local_exec or TRAINING_GPUS:
         return
-    threads = jobs[0].threads
-    count = min(len(jobs), max(1, workflow.cores // threads))
+    count = min(len(jobs), cpu_training_slots(jobs[0].threads))
     # Each start waits for its server to listen: off the scheduler's path.
     threading.Thread(
         target=prestart,

@@ -17,6 +17,7 @@ rule train:
     threads: config["training"]["threads"]
     resources:
         gpu=TRAINING_GPUS,
+        cpu_training=1 - TRAINING_GPUS,
     params:
         ranks=get_input_ranks,
         settings=get_regime_settings,
