@@ -139,17 +139,18 @@ if (
 def prestart_training_servers():
     """Start this machine's training servers as the study begins: TensorFlow
     then loads while the first inputs are converted, not in the first
-    training jobs. As many as training jobs can run at once; none for a
+    training jobs. As many as training jobs can run at once (the
+    ``cpu_training`` limit, ours or the user's); none for a
     cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
     (a server per leased device, known only to the job)."""
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
     if not jobs or not workflow.local_exec or TRAINING_GPUS:
         return
-    count = min(len(jobs), cpu_training_slots(jobs[0].threads))
+    count = min(len(jobs), workflow.global_resources["cpu_training"].value)
     # Each start waits for its server to listen: off the scheduler's path.
     threading.Thread(
         target=prestart,
-        args=(threads, config["training"]["warm_seconds"], count),
+        args=(jobs[0].threads, config["training"]["warm_seconds"], count),
         daemon=True,
     ).start()
 
