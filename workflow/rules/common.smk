@@ -123,14 +123,13 @@ def cpu_training_slots(threads):
     return max(1, min(workflow.cores or processors, processors) // threads)
 
 
-# Only local CPU training is limited: GPUs are counted by the user's
-# --resources gpu=N, a cluster's jobs run on other machines, and a user's
-# own --resources cpu_training=N is kept.
-if (
-    not TRAINING_GPUS
-    and workflow.local_exec
-    and "cpu_training" not in workflow.global_resources
-):
+# Training on this machine's CPUs: only then are servers prestarted and
+# trainings limited. GPUs are counted by the user's --resources gpu=N and a
+# cluster's jobs run on other machines.
+LOCAL_CPU_TRAINING = workflow.local_exec and not TRAINING_GPUS
+
+# A user's own --resources cpu_training=N is kept.
+if LOCAL_CPU_TRAINING and "cpu_training" not in workflow.global_resources:
     workflow.register_resource(
         "cpu_training", cpu_training_slots(config["training"]["threads"])
     )
@@ -144,7 +143,7 @@ def prestart_training_servers():
     cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
     (a server per leased device, known only to the job)."""
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
-    if not jobs or not workflow.local_exec or TRAINING_GPUS:
+    if not jobs or not LOCAL_CPU_TRAINING:
         return
     count = min(len(jobs), workflow.global_resources["cpu_training"].value)
     # Each start waits for its server to listen: off the scheduler's path.
