@@ -339,3 +339,14 @@ def test_report_renders_in_headless_chromium(study):
     assert after["marker"] != before["marker"]
     assert before["flip"].endswith("original.png")
     assert flipped["flip"].endswith("nn-exact-rank1.png")
+
+
+def test_cpu_training_limit_follows_set_threads(study):
+    # Last in this module: it reruns the summary, which later checks of an
+    # unchanged study would see as new.
+    threads = ["--set-threads", "train=2"]
+    snakemake(study, *threads, "--forcerun", "summary", "results/summary.csv")
+    processors = len(os.sched_getaffinity(0))
+    expected = max(1, min(2, processors) // 2)
+    newest = sorted((study / ".snakemake" / "log").glob("*.snakemake.log"))[-1]
+    assert f'cpu_training=Resource("cpu_training", {expected})' in newest.read_text()

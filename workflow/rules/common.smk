@@ -128,11 +128,19 @@ def cpu_training_slots(threads):
 # cluster's jobs run on other machines.
 LOCAL_CPU_TRAINING = workflow.local_exec and not TRAINING_GPUS
 
+
+def training_threads():
+    """A training job's threads: the user's --set-threads train=N, else
+    ``training.threads``."""
+    threads = workflow.resource_settings.overwrite_threads.get(
+        "train", config["training"]["threads"]
+    )
+    return getattr(threads, "value", threads)
+
+
 # A user's own --resources cpu_training=N is kept.
 if LOCAL_CPU_TRAINING and "cpu_training" not in workflow.global_resources:
-    workflow.register_resource(
-        "cpu_training", cpu_training_slots(config["training"]["threads"])
-    )
+    workflow.register_resource("cpu_training", cpu_training_slots(training_threads()))
 
 
 def prestart_training_servers():
