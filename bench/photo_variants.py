@@ -23,9 +23,9 @@ table). Each training takes 4-6 minutes on the 2-core CPU.
 """
 
 import argparse
+import contextlib
 import json
 import os
-import time
 from pathlib import Path
 from unittest import mock
 
@@ -58,11 +58,12 @@ def photo(variant):
     return (pixels / 255.0, 1.0) if variant == "gray" else (pixels, 255.0)
 
 
+@contextlib.contextmanager
 def inputs_at_pixel_scale():
     """Patch the regime's training vectors (and its loss's moments) to 255 x."""
     draw = paper_training.random_inputs
     mean, variance = INPUT_DISTRIBUTIONS["uniform"]
-    return (
+    with (
         mock.patch.object(
             paper_training, "random_inputs", lambda *args: 255.0 * draw(*args)
         ),
@@ -70,21 +71,17 @@ def inputs_at_pixel_scale():
             paper_training.INPUT_DISTRIBUTIONS,
             {"uniform": (255.0 * mean, 255.0**2 * variance)},
         ),
-    )
+    ):
+        yield
 
 
 def run(variant, rank, regime):
     a, scale = photo(variant)
-    patches = inputs_at_pixel_scale() if variant == "inputs255" else ()
-    start = time.perf_counter()
-    for patch in patches:
-        patch.start()
-    try:
+    drawn = (
+        inputs_at_pixel_scale() if variant == "inputs255" else contextlib.nullcontext()
+    )
+    with drawn:
         result = train(a, rank, regime)
-    finally:
-        for patch in patches:
-            patch.stop()
-    seconds = time.perf_counter() - start
     a, learned = a / scale, result.matrix / scale
     decomposition = thin_svd(a)
     best = decomposition.truncate(rank)
@@ -96,7 +93,7 @@ def run(variant, rank, regime):
         "psnr_nn": psnr(a, np.clip(learned, 0, 1)),
         "psnr_svd": psnr(a, np.clip(best, 0, 1)),
         "status": result.status,
-        "seconds": seconds,
+        "seconds": result.seconds,
     }
 
 
