@@ -1,8 +1,9 @@
 """Digests of the lowrank source a workflow step runs.
 
-Snakemake reruns a job when its script changes but cannot see the modules the
-script imports. A step's ``params`` carry the digest of every lowrank module
-its script reaches through imports, so editing one module reruns exactly the
+Snakemake reruns a job when its ``script:`` changes but cannot see the
+modules the script imports, nor the program a ``shell:`` rule runs. A step's
+``params`` carry the digest of its script and of every lowrank module the
+script reaches through imports, so editing one of them reruns exactly the
 steps that use it. A string constant ``"lowrank.module:function"`` (a
 function imported when first used, as :mod:`lowrank.regimes` names its
 trainers) counts as an import of that module.
@@ -48,9 +49,11 @@ def module_closure(path):
 
 
 def source_digest(path):
-    """SHA-256 over the sources of the lowrank modules ``path`` depends on."""
+    """SHA-256 over the source of ``path`` and of the lowrank modules it
+    depends on: a step run as a plain program (not a Snakemake ``script:``,
+    whose file Snakemake tracks itself) reruns on edits of its own file too."""
     digest = hashlib.sha256()
-    for file in module_closure(path):
+    for file in [Path(path), *module_closure(path)]:
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

@@ -34,10 +34,22 @@ def records(workdir, method):
 
 
 def training_processes(workdir):
+    """The training job's processes (its shell and Python) of this study."""
     found = subprocess.run(
-        ["pgrep", "-f", f"{workdir}.*train.py"], capture_output=True, text=True
+        ["pgrep", "-f", "lowrank.training_job"], capture_output=True, text=True
     )
-    return [int(pid) for pid in found.stdout.split()]
+    return [
+        pid
+        for pid in map(int, found.stdout.split())
+        if _working_directory(pid) == workdir.resolve()
+    ]
+
+
+def _working_directory(pid):
+    try:
+        return Path(f"/proc/{pid}/cwd").resolve(strict=True)
+    except OSError:  # ended meanwhile
+        return None
 
 
 def start_and_kill(workdir, whole_run):

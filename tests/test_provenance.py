@@ -46,3 +46,11 @@ def test_digest_follows_edits_of_imported_modules_only(tmp_path, monkeypatch):
     with (package / "svd.py").open("a") as svd:
         svd.write("\n# edited\n")
     assert source_digest(script) != before
+
+
+def test_digest_follows_edits_of_the_script_itself(tmp_path):
+    script = tmp_path / "step.py"
+    script.write_text("import lowrank.svd\n")
+    before = source_digest(script)
+    script.write_text("import lowrank.svd\n# edited\n")
+    assert source_digest(script) != before

@@ -1,3 +1,4 @@
+import json
 import math
 import os
 import sys
@@ -5,6 +6,7 @@ import threading
 from pathlib import Path
 
 from snakemake.utils import validate
+from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 from lowrank.gpu_lease import visible_devices
 from lowrank.methods import network_method
@@ -24,6 +26,21 @@ os.environ.update(
 )
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+# A training job's Python (the environment's under conda or a container, else
+# this Snakemake's, as Snakemake picks one for `script:`) and how long its
+# server stays warm. They say how a job runs here, not what it computes, so
+# the environment carries them to the job, not the rule's params (a changed
+# param reruns the job).
+os.environ.update(
+    LOWRANK_PYTHON=(
+        "python"
+        if workflow.deployment_settings.deployment_method
+        & {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER}
+        else sys.executable
+    ),
+    LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
+)
 # Regimes are registered in lowrank.regimes, so the schema does not list them.
 config.setdefault("methods", list(REGIMES))
 if unknown := set(config["methods"]) - set(REGIMES):
@@ -69,8 +86,14 @@ NETWORK_FOLDER = f"results/approximations/{{input}}/{network_method('{regime}')}
 
 
 def script_digest(name):
-    """Digest of the lowrank modules a script imports (reruns on their edits)."""
+    """Digest of a script and the lowrank modules it imports (reruns on their
+    edits)."""
     return source_digest(SCRIPT_DIR / name)
+
+
+def module_digest(name):
+    """Digest of a lowrank module run as a program and the modules it imports."""
+    return source_digest(REPO_ROOT / "lowrank" / f"{name}.py")
 
 
 def memory_from_shape(wildcards, attempt):
@@ -213,6 +236,14 @@ def get_rate_distortion_tables():
 
 def get_input_ranks(wildcards):
     return list(STUDY[wildcards.input].ranks)
+
+
+def get_input_ranks_json(wildcards):
+    return json.dumps(get_input_ranks(wildcards))
+
+
+def get_regime_settings_json(wildcards):
+    return json.dumps(get_regime_settings(wildcards), sort_keys=True)
 
 
 def get_input_networks(wildcards):

@@ -19,8 +19,11 @@ rule train:
         gpu=TRAINING_GPUS,
         cpu_training=1 - TRAINING_GPUS,
     params:
-        ranks=get_input_ranks,
-        settings=get_regime_settings,
-        code=script_digest("train.py"),
-    script:
-        "../scripts/train.py"
+        ranks=get_input_ranks_json,
+        settings=get_regime_settings_json,
+        code=module_digest("training_job"),
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.training_job {input:q} {output:q}'
+        " --regime {wildcards.regime} --ranks {params.ranks:q}"
+        " --settings {params.settings:q} --threads {threads}"
+        ' --warm-seconds "$LOWRANK_WARM_SECONDS" > {log:q} 2>&1'

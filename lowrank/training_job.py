@@ -1,0 +1,59 @@
+"""A training job: train one (input, regime) at every rank into a folder.
+
+    python -m lowrank.training_job MATRIX OUTPUT --regime R --ranks JSON
+        --settings JSON --threads N --warm-seconds S
+
+The program of the workflow's ``train`` rule, the only step that reaches
+Keras/TensorFlow: through a warm training server of this machine
+(:mod:`lowrank.training_service`) or, with ``--warm-seconds 0`` and inside
+SLURM jobs, in this process. A plain program, not a Snakemake ``script:``:
+the job's Python then starts without importing Snakemake (0.25 s of CPU,
+more than training a small network takes with a warm server).
+"""
+
+import argparse
+import json
+import os
+
+from lowrank.gpu_lease import assign_device
+from lowrank.training_service import run_training
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("matrix", help="the input's matrix record (HDF5)")
+    parser.add_argument("output", help="the folder of the records, one per rank")
+    parser.add_argument("--regime", required=True)
+    parser.add_argument("--ranks", type=json.loads, required=True)
+    parser.add_argument("--settings", type=json.loads, required=True)
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--warm-seconds", type=float, required=True)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    # Before TensorFlow starts: take GPU memory as needed, not all of it at
+    # once, and use one GPU of our own when several are shared by concurrent
+    # jobs.
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    lease = assign_device()  # held until the job ends
+    device = lease.device if lease.device is not None else "none (CPU)"
+    print(f"GPU: {device}", flush=True)
+    run_training(
+        {
+            "matrix_path": args.matrix,
+            "ranks": args.ranks,
+            "regime_name": args.regime,
+            "settings": args.settings,
+        },
+        args.output,
+        threads=args.threads,
+        idle_seconds=args.warm_seconds,
+        log=lambda line: print(line, flush=True),
+    )
+
+
+if __name__ == "__main__":
+    main()
