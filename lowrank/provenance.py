@@ -59,6 +59,17 @@ def source_digest(path):
     return digest.hexdigest()[:16]
 
 
+def package_digest():
+    """SHA-256 over every lowrank source file, without parsing any: cheaper
+    than :func:`source_digest` (2 ms against 60-80 ms here), for a check made by
+    every job rather than once per study."""
+    digest = hashlib.sha256()
+    for file in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(str(file.relative_to(PACKAGE_DIR)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _module_file(name):
     parts = name.split(".")
     if parts[0] != PACKAGE:

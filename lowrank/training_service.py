@@ -8,9 +8,9 @@ hands its work to a local server that has Keras loaded already:
   node-local folder, the first slot free. Concurrent jobs get different
   slots, each slot has its own server, so jobs still train side by side. The
   kernel drops the lock when the job ends, however it ends.
-- ``key`` digests the Python interpreter, the lowrank sources the server
-  runs, the thread count and the visible GPU: a job never talks to a server
-  with other code or another device.
+- ``key`` digests the Python interpreter, every lowrank source file, the
+  thread count and the visible GPU: a job never talks to a server with other
+  code or another device.
 - The job connects to ``<key>-<slot>.sock``, starting the server first if
   none answers (under a lock per slot, so one server per socket). A server
   listens before it loads Keras; requests wait while it loads, so a study
@@ -49,7 +49,7 @@ import traceback
 from pathlib import Path
 
 from lowrank.gpu_lease import try_lock
-from lowrank.provenance import source_digest
+from lowrank.provenance import package_digest
 
 SERVICE_DIR = Path(tempfile.gettempdir()) / f"lowrank-training-{os.getuid()}"
 START_TIMEOUT = 120.0
@@ -63,7 +63,7 @@ def service_key(threads, environ=os.environ):
     """What a server must share with a job to serve it, as a short digest."""
     parts = [
         sys.executable,
-        source_digest(Path(__file__)),
+        package_digest(),
         str(threads),
         environ.get("CUDA_VISIBLE_DEVICES", "*"),
         environ.get("KERAS_BACKEND", ""),

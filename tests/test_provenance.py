@@ -1,7 +1,7 @@
 import shutil
 
 from lowrank import provenance
-from lowrank.provenance import module_closure, source_digest
+from lowrank.provenance import module_closure, package_digest, source_digest
 
 
 def test_closure_follows_lowrank_imports_only(tmp_path):
@@ -54,3 +54,14 @@ def test_digest_follows_edits_of_the_script_itself(tmp_path):
     before = source_digest(script)
     script.write_text("import lowrank.svd\n# edited\n")
     assert source_digest(script) != before
+
+
+def test_package_digest_follows_every_module(tmp_path, monkeypatch):
+    package = tmp_path / "lowrank"
+    shutil.copytree(provenance.PACKAGE_DIR, package)
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+    before = package_digest()
+    assert package_digest() == before
+    with (package / "images.py").open("a") as images:
+        images.write("\n# edited\n")
+    assert package_digest() != before
