@@ -1,14 +1,22 @@
 """Score the truncated SVD and every trained network of one input at each
 rank (one summary row per rank and method), and draw the input's figures."""
 
-import sys
-import warnings
+import os
 
-from lowrank.evaluation import evaluation_rows
-from lowrank.figures import input_figures
-from lowrank.metrics import UndefinedMetricWarning
-from lowrank.records import network_record_paths, read_matrix, read_svd
-from lowrank.summary import read_table, summary_table
+# Off the training chain, the study's critical path: the trainings get the
+# CPU first where they share it (README, "Training throughput"). Set before
+# the imports, which cost a second of CPU themselves.
+os.nice(10)
+
+
+import sys  # noqa: E402
+import warnings  # noqa: E402
+
+from lowrank.evaluation import evaluation_rows  # noqa: E402
+from lowrank.figures import input_figures  # noqa: E402
+from lowrank.metrics import UndefinedMetricWarning  # noqa: E402
+from lowrank.records import network_record_paths, read_matrix, read_svd  # noqa: E402
+from lowrank.summary import read_table, summary_table  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
 # Every undefined metric, not just the first per call site.
