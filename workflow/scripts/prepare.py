@@ -1,19 +1,12 @@
 """One study input: its matrix (from an image file or a matrix set) and the
 thin SVD of each of its channels."""
 
-import os
+import sys
+import time
 
-# Below the training servers: their TensorFlow import, which overlaps the
-# prepare jobs when a study starts, gets the CPU first (README, "Training
-# throughput"). Set before the imports, which cost CPU themselves.
-os.nice(10)
-
-import sys  # noqa: E402
-import time  # noqa: E402
-
-from lowrank.inputs import input_matrix  # noqa: E402
-from lowrank.records import write_matrix, write_svd  # noqa: E402
-from lowrank.svd import thin_svd  # noqa: E402
+from lowrank.inputs import input_matrix
+from lowrank.records import write_matrix, write_svd
+from lowrank.svd import thin_svd
 
 sys.stderr = open(snakemake.log[0], "w")
 item = input_matrix(snakemake.wildcards.input, snakemake.params.source)
