@@ -1,0 +1,28 @@
+#!/bin/bash
+# The default study from a fresh clone of each revision, one after the other:
+#
+#     bench/study_pair.sh REV [REV ...]
+#
+# Each revision is cloned to $TMPDIR/study-REV with this checkout's .venv,
+# waits until the training servers of earlier runs have exited (their
+# warm_seconds, 60), starts with an empty XLA cache, runs the README's study
+# command and prints its wall time, job count and bench/startup_share.py.
+# Compare revisions only within one call: the machine's speed drifts.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tmp=${TMPDIR:-/tmp}
+for rev in "$@"; do
+  dir=$tmp/study-$rev
+  rm -rf "$dir" && git clone -q "$repo" "$dir" && git -C "$dir" checkout -q "$rev"
+  ln -s "$repo/.venv" "$dir/.venv"
+  rm -rf "$tmp/lowrank-training-$(id -u)/xla-cache"
+  sleep 65
+  cd "$dir" || exit 1
+  start=$(date +%s.%N)
+  .venv/bin/snakemake --cores 8 --resources gpu=1 > "$dir.log" 2>&1
+  rc=$?
+  end=$(date +%s.%N)
+  jobs=$(grep -c '^rule \|^localrule ' "$dir.log")
+  echo "$rev rc=$rc wall=$(echo "$end - $start" | bc) jobs=$jobs"
+  "$repo/.venv/bin/python" "$repo/bench/startup_share.py" results | tail -3
+done
