@@ -41,6 +41,7 @@ os.environ.update(
     ),
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
 )
+
 # Regimes are registered in lowrank.regimes, so the schema does not list them.
 config.setdefault("methods", list(REGIMES))
 if unknown := set(config["methods"]) - set(REGIMES):

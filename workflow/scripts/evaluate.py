@@ -8,7 +8,6 @@ import os
 # the imports, which cost a second of CPU themselves.
 os.nice(10)
 
-
 import sys  # noqa: E402
 import warnings  # noqa: E402
 

@@ -7,7 +7,6 @@ import os
 # the imports, which cost a second of CPU themselves.
 os.nice(10)
 
-
 import sys  # noqa: E402
 
 import pandas as pd  # noqa: E402
