@@ -215,10 +215,6 @@ def get_input_source(wildcards):
     return {"matrix": spec}
 
 
-def get_regime_settings(wildcards):
-    return regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
-
-
 def get_evaluations():
     return [f"results/evaluations/{name}.csv" for name in STUDY]
 
@@ -244,7 +240,8 @@ def get_input_ranks_json(wildcards):
 
 
 def get_regime_settings_json(wildcards):
-    return json.dumps(get_regime_settings(wildcards), sort_keys=True)
+    settings = regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
+    return json.dumps(settings, sort_keys=True)
 
 
 def get_input_networks(wildcards):
