@@ -1,7 +1,34 @@
-"""What the trainers need from the Keras backend: threads, determinism, dtype
-and a compiler that turns a pure function of tensors into one compiled call."""
+"""What the trainers need from the Keras backend: Keras itself (imported
+here, for every trainer), threads, determinism, dtype and a compiler that
+turns a pure function of tensors into one compiled call."""
 
-import keras
+import importlib
+import sys
+
+# Keras imports these when they are installed, for plots and DataFrame inputs
+# that training never uses: a second of the five a training process takes to
+# start (README, "Training throughput").
+KERAS_OPTIONAL_IMPORTS = ("matplotlib", "pandas")
+
+
+def import_without(name, optional):
+    """Import module ``name`` while the not yet loaded modules ``optional``
+    look absent, so that the imports ``name`` guards with ``except
+    ImportError`` are skipped; they import normally afterwards. If ``name``
+    needs one of them after all, it is imported again without the block."""
+    blocked = [module for module in optional if module not in sys.modules]
+    sys.modules.update(dict.fromkeys(blocked))
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pass
+    finally:
+        for module in blocked:
+            del sys.modules[module]
+    return importlib.import_module(name)
+
+
+keras = import_without("keras", KERAS_OPTIONAL_IMPORTS)
 
 
 def configure_threads(threads):

@@ -40,10 +40,9 @@ a matter of optimisation:
 import functools
 import math
 
-import keras
 import numpy as np
 
-from lowrank.backend import compile_function, to_numpy
+from lowrank.backend import compile_function, keras, to_numpy
 from lowrank.errors import check_finite
 from lowrank.network import bottleneck_for, padded_kernels
 from lowrank.network import kernels as network_kernels

@@ -5,9 +5,9 @@ Dense layers without activation, one of them ``rank`` wide, so the map it
 computes has rank at most ``rank``.
 """
 
-import keras
 import numpy as np
 
+from lowrank.backend import keras
 from lowrank.metrics import numerical_rank
 
 DESIGNS = ("paper", "minimal", "pyramid", "custom")

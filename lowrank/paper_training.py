@@ -18,10 +18,9 @@ batches, not in distribution.
 import functools
 import math
 
-import keras
 import numpy as np
 
-from lowrank.backend import compile_function, to_numpy
+from lowrank.backend import compile_function, keras, to_numpy
 from lowrank.errors import check_finite
 from lowrank.network import bottleneck_for, padded_kernels
 from lowrank.regimes import INPUT_DISTRIBUTIONS, Fit

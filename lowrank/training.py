@@ -11,10 +11,9 @@ the learned map's rank and turns the results of every channel into a
 import time
 from dataclasses import asdict, dataclass
 
-import keras
 import numpy as np
 
-from lowrank.backend import prepare_backend
+from lowrank.backend import keras, prepare_backend
 from lowrank.errors import TrainingDivergedError
 from lowrank.methods import network_method
 from lowrank.network import (
