@@ -81,9 +81,11 @@ STUDY = {
 SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
 # Bleckel's numbers, an input of the paper tables: editing them reruns those.
 PUBLISHED_VALUES = str(REPO_ROOT / "lowrank" / "data" / "bleckel_published.csv")
-NETWORK_METHODS = [network_method(regime) for regime in config["methods"]]
 # A training job's output: one record per rank.
 NETWORK_FOLDER = f"results/approximations/{{input}}/{network_method('{regime}')}"
+# An input's training folders, one per regime: patterns in {input}, not an
+# input function, which Snakemake would call (and inspect) for every job.
+INPUT_NETWORKS = expand(NETWORK_FOLDER, regime=config["methods"], allow_missing=True)
 
 
 def script_digest(name):
@@ -242,14 +244,6 @@ def get_input_ranks_json(wildcards):
 def get_regime_settings_json(wildcards):
     settings = regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
     return json.dumps(settings, sort_keys=True)
-
-
-def get_input_networks(wildcards):
-    """The training folders of one input, one per regime."""
-    return [
-        f"results/approximations/{wildcards.input}/{method}"
-        for method in NETWORK_METHODS
-    ]
 
 
 def report_sections():

@@ -2,7 +2,7 @@ rule evaluate:
     input:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
-        networks=get_input_networks,
+        networks=INPUT_NETWORKS,
     output:
         table="results/evaluations/{input}.csv",
         errors=report(
