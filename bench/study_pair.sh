@@ -3,7 +3,8 @@
 #
 #     bench/study_pair.sh REV [REV ...]
 #
-# Each revision is cloned to $TMPDIR/study-REV with this checkout's .venv,
+# Each run clones its revision to $TMPDIR/study-N-REV (N counts the runs, so
+# a revision may come twice) with this checkout's .venv,
 # waits until the training servers of earlier runs have exited (their
 # warm_seconds, 60), starts with an empty XLA cache, runs the README's study
 # command and prints its wall time, job count and bench/startup_share.py.
@@ -11,8 +12,11 @@
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=${TMPDIR:-/tmp}
+run=0
 for rev in "$@"; do
-  dir=$tmp/study-$rev
+  run=$((run + 1))
+  dir=$tmp/study-$run-$rev
+  cd "$repo" || exit 1
   rm -rf "$dir" && git clone -q "$repo" "$dir" && git -C "$dir" checkout -q "$rev"
   ln -s "$repo/.venv" "$dir/.venv"
   rm -rf "$tmp/lowrank-training-$(id -u)/xla-cache"
