@@ -81,7 +81,6 @@ def train_paper(model, a, regime, widths=None):
     order, weight = np.concatenate(orders), np.concatenate(weights)
     steps = len(order)
     loss_every = max(1, math.ceil(steps / MAX_LOSS_POINTS))
-    whole = steps // loss_every * loss_every
     ops = keras.ops
     run = compiled_training(
         regime.learning_rate, regime.use_bias, INPUT_DISTRIBUTIONS[regime.inputs]
@@ -91,10 +90,10 @@ def train_paper(model, a, regime, widths=None):
         ops.convert_to_tensor(x),
         ops.convert_to_tensor(y),
         ops.convert_to_tensor(a.astype(regime.dtype)),
-        _blocks(order[:whole], loss_every, np.int32),
-        _blocks(weight[:whole], loss_every, regime.dtype),
-        ops.convert_to_tensor(order[whole:]),
-        ops.convert_to_tensor(weight[whole:].astype(regime.dtype)),
+        ops.convert_to_tensor(order),
+        ops.convert_to_tensor(weight.astype(regime.dtype)),
+        ops.zeros((steps // loss_every,), dtype=regime.dtype),
+        ops.convert_to_tensor(loss_every, "int32"),
     )
     kernels, biases, _, _, losses = state
     for layer, kernel, bias in zip(model.layers, kernels, biases):
@@ -220,9 +219,10 @@ def training_function(learning_rate, use_bias, distribution):
     """A pure function running every Adam step of a training, for compilation.
 
     Its inputs are the initial state, the data, the target A, the sample
-    indices and batch weights of every step in blocks of ``loss_every`` steps
-    (blocks, loss_every, batch), and those of the steps after the last whole
-    block. It returns the final state and the expected loss after each block.
+    indices and batch weights of every step (steps, batch), a buffer of
+    zeros, one per loss point, and ``every``: the expected loss is recorded
+    after every ``every``-th step. It returns the final state and the losses.
+    One loop holds the only copy of the step, so XLA compiles it once.
     """
     ops = keras.ops
 
@@ -242,32 +242,26 @@ def training_function(learning_rate, use_bias, distribution):
         layers = len(kernels)
         return _plain((parameters[:layers], parameters[layers:], first, second, count))
 
-    def run(state, x, y, target, order, weight, rest_order, rest_weight):
-        def block(i, carry):
+    def run(state, x, y, target, order, weight, losses, every):
+        def one_step(i, carry):
             state, losses = carry
-            state = ops.fori_loop(
-                0,
-                order.shape[1],
-                lambda j, state: step(state, x, y, order[i, j], weight[i, j]),
-                state,
-            )
-            loss = expected_loss(state[0], state[1], target, distribution)
-            losses = ops.slice_update(losses, [i], ops.reshape(loss, (1,)))
-            return state, losses
+            state = step(state, x, y, order[i], weight[i])
 
-        losses = ops.zeros((order.shape[0],), dtype=target.dtype)
-        state, losses = ops.fori_loop(0, order.shape[0], block, (state, losses))
-        for j in range(rest_order.shape[0]):
-            state = step(_plain(state), x, y, rest_order[j], rest_weight[j])
+            def record():
+                loss = expected_loss(state[0], state[1], target, distribution)
+                point = (i + 1) // every - 1
+                return ops.slice_update(losses, [point], ops.reshape(loss, (1,)))
+
+            # No point for the steps after the last whole block of ``every``.
+            recorded = ops.logical_and(
+                (i + 1) % every == 0, (i + 1) // every <= losses.shape[0]
+            )
+            return state, ops.cond(recorded, record, lambda: losses)
+
+        state, losses = ops.fori_loop(0, order.shape[0], one_step, (state, losses))
         return (*_plain(state)[:4], losses)
 
     return run
-
-
-def _blocks(values, size, dtype):
-    """Per-step ``values`` as a tensor of blocks of ``size`` steps."""
-    blocks = values.reshape(-1, size, *values.shape[1:]).astype(dtype)
-    return keras.ops.convert_to_tensor(blocks)
 
 
 def _plain(state):
