@@ -54,14 +54,17 @@ def main():
     parser.add_argument("results", nargs="*", default=["results"])
     parser.add_argument("--jobs", action="store_true", help="a row per job too")
     args = parser.parse_args()
+    studies = {
+        results: (training_walls(results), train_seconds(results))
+        for results in args.results
+    }
     if args.jobs:
-        for results in args.results:
-            print_jobs(training_walls(results), train_seconds(results))
+        for walls, trained in studies.values():
+            print_jobs(walls, trained)
     print("| study | regime | jobs | sum job wall s | sum train_seconds | start-up |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for results in args.results:
-        walls = training_walls(results)
-        trained = train_seconds(results).groupby("regime").sum()
+    for results, (walls, trained) in studies.items():
+        trained = trained.groupby("regime").sum()
         per_regime = walls.groupby("regime")["wall"].agg(["count", "sum"])
         for regime, (count, wall) in per_regime.iterrows():
             share = (wall - trained[regime]) / wall
