@@ -9,16 +9,24 @@ process ends, however it ends (SIGKILL included), so a lease cannot leak.
 
 With one visible device or none (a SLURM job sees only the GPU it was given;
 a CPU machine sees none) there is nothing to share and no lease is taken.
+
+Every user of the machine leases from the same lock files, in the temp folder
+itself (sticky, so nobody can replace another's file): two users' studies
+must not both take GPU 0. Lock files are opened read-only, without following
+links, and never written, so a planted name can truncate nothing.
 """
 
 import fcntl
 import os
+import stat
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-LEASE_DIR = Path(tempfile.gettempdir()) / f"lowrank-gpu-leases-{os.getuid()}"
+from lowrank.runtime_folder import RuntimeFolderError, check_shared_folder
+
+LEASE_DIR = Path(tempfile.gettempdir())
 
 
 class Lease:
@@ -57,17 +65,44 @@ def visible_devices(environ=os.environ, probe=count_nvidia_gpus):
     return [d.strip() for d in value.split(",") if d.strip() and d.strip() != "-1"]
 
 
-def try_lock(path):
-    """The open file ``path`` with an exclusive ``flock`` on it, or None when
-    another process holds it. The lock lasts until the file is closed or the
-    process ends."""
-    handle = open(path, "w")
+def try_lock(descriptor):
+    """The file ``descriptor`` (closed with it) with an exclusive ``flock``
+    on it, or None when another process holds the lock. The lock lasts until
+    the file is closed or the process ends."""
+    handle = os.fdopen(descriptor, "rb", buffering=0)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         return None
     return handle
+
+
+def open_shared_lock(path):
+    """A read-only descriptor of the lock file ``path`` in a shared folder,
+    created readable by all where missing (``flock`` needs no write access).
+
+    Raises PermissionError where another user's file at ``path`` cannot be
+    opened, and :class:`RuntimeFolderError` where it is no regular file.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    while True:
+        try:
+            descriptor = os.open(path, flags)
+            break
+        except FileNotFoundError:
+            # Open first and create second: in a sticky folder the kernel
+            # refuses O_CREAT on another user's existing file.
+            try:
+                descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue
+            os.fchmod(descriptor, 0o644)  # whatever the umask
+            break
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise RuntimeFolderError(f"GPU lease file {path} is not a regular file")
+    return descriptor
 
 
 def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
@@ -79,20 +114,25 @@ def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
     if len(devices) <= 1:
         return Lease(devices[0] if devices else None)
     lease_dir = Path(lease_dir)
-    lease_dir.mkdir(parents=True, exist_ok=True)
+    check_shared_folder(lease_dir)
     deadline = time.monotonic() + timeout
     while True:
+        unopened = []
         for device in devices:
-            handle = try_lock(lease_dir / f"gpu-{device}.lock")
-            if handle is None:
+            path = lease_dir / f"lowrank-gpu-{device}.lock"
+            try:
+                handle = try_lock(open_shared_lock(path))
+            except PermissionError:
+                unopened.append(str(path))
                 continue
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
-            return Lease(device, handle)
+            if handle is not None:
+                return Lease(device, handle)
         if time.monotonic() > deadline:
             raise TimeoutError(
-                f"all GPUs {devices} stayed leased for {timeout:.0f} s (lock files in "
-                f"{lease_dir}); is --resources gpu=N above the number of GPUs?"
+                f"all GPUs {devices} stayed leased for {timeout:.0f} s (lock files "
+                f"lowrank-gpu-*.lock in {lease_dir}"
+                + (f"; unreadable: {', '.join(unopened)}" if unopened else "")
+                + "); is --resources gpu=N above the number of GPUs?"
             )
         time.sleep(poll)
 

@@ -1,7 +1,7 @@
 """A training job: train one (input, regime) at every rank into a folder.
 
     python -m lowrank.training_job MATRIX OUTPUT --regime R --ranks JSON
-        --settings JSON --threads N --warm-seconds S
+        --settings JSON --threads N --warm-seconds S --server-timeout T
 
 The program of the workflow's ``train`` rule, the only step that reaches
 Keras/TensorFlow: through a warm training server of this machine
@@ -28,6 +28,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--settings", type=json.loads, required=True)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--warm-seconds", type=float, required=True)
+    parser.add_argument("--server-timeout", type=float, required=True)
     return parser.parse_args(argv)
 
 
@@ -51,6 +52,7 @@ def main(argv=None):
         args.output,
         threads=args.threads,
         idle_seconds=args.warm_seconds,
+        reply_timeout=args.server_timeout,
         log=lambda line: print(line, flush=True),
     )
 

@@ -4,8 +4,11 @@ Importing TensorFlow costs about 5 s here (seconds more to initialise CUDA on
 a GPU), more than training a small network takes. A training job therefore
 hands its work to a local server that has Keras loaded already:
 
-- The job leases a slot: an exclusive ``flock`` on ``<key>-<slot>.lock`` in a
-  node-local folder, the first slot free. Concurrent jobs get different
+- Everything lives in the user's private runtime folder
+  (:mod:`lowrank.runtime_folder`), checked before each use; its files are
+  opened without following links or truncating.
+- The job leases a slot: an exclusive ``flock`` on ``<key>-<slot>.lock`` in
+  that folder, the first slot free. Concurrent jobs get different
   slots, each slot has its own server, so jobs still train side by side. The
   kernel drops the lock when the job ends, however it ends.
 - ``key`` digests the Python interpreter, every lowrank source file, the
@@ -18,7 +21,11 @@ hands its work to a local server that has Keras loaded already:
   every rank, writes the records into a temporary folder the job named, and
   streams one line per rank back; the job renames the folder into place only
   when all ranks are done, so a killed job leaves no result (the server
-  notices the closed socket at the next rank and deletes the folder).
+  notices the closed socket at the next rank and deletes the folder). The
+  server itself is :mod:`lowrank.training_server`.
+- A server that refuses, resets, dies or stays silent for ``reply_timeout``
+  seconds costs speed, not the study: the job asks again once, then trains
+  in its own process and says so in its log, quoting the server's log.
 - Servers and jobs share XLA's compilations through a persistent cache in
   the same folder (:func:`share_compilations`).
 - A server exits after ``idle_seconds`` without a request. Its output
@@ -27,13 +34,12 @@ hands its work to a local server that has Keras loaded already:
 
 Messages are JSON lines. Request: the arguments of
 :func:`lowrank.training.train_ranks`. Replies: ``{"log": text}`` per rank, then
-``{"done": true}`` or ``{"error": text}``.
+``{"done": true, "cpu_seconds": s, "peak_mb": m}`` or ``{"error": text}``.
 
 :func:`run_training` is the entry point of a training job; with
 ``idle_seconds`` 0, or inside a SLURM job, it trains in its own process.
 """
 
-import argparse
 import contextlib
 import fcntl
 import hashlib
@@ -43,20 +49,31 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
 
 from lowrank.gpu_lease import try_lock
 from lowrank.provenance import package_digest
+from lowrank.runtime_folder import (
+    open_private,
+    private_subfolder,
+    private_temp_environment,
+    runtime_folder,
+)
 
-SERVICE_DIR = Path(tempfile.gettempdir()) / f"lowrank-training-{os.getuid()}"
+SERVER = "lowrank.training_server:main"
 START_TIMEOUT = 120.0
+REPLY_TIMEOUT = 600.0
+LOG_TAIL_BYTES = 2000
 
 
 class ServiceError(RuntimeError):
-    """The training server failed or stopped during a request."""
+    """The training server reported a failed training."""
+
+
+class ServiceUnavailable(ServiceError):
+    """The training server refused, reset, died or went silent: the job can
+    train in its own process instead."""
 
 
 def service_key(threads, environ=os.environ):
@@ -71,25 +88,33 @@ def service_key(threads, environ=os.environ):
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def run_training(request, output, threads, idle_seconds, log=print):
+def run_training(
+    request, output, threads, idle_seconds, log=print, reply_timeout=REPLY_TIMEOUT
+):
     """Train ``request`` into the folder ``output``, complete or not at all.
 
     ``request`` holds the arguments of :func:`lowrank.training.train_ranks`
     but ``folder``. With ``idle_seconds`` > 0 a warm server of this machine
-    trains it; with 0, or inside a SLURM job (whose processes the cluster ends
-    with the job), this process does. ``log`` receives a line per rank.
-    Raises :class:`ServiceError` or the training's own error on failure.
+    trains it; with 0, inside a SLURM job (whose processes the cluster ends
+    with the job), or when the server fails twice, this process does. ``log``
+    receives a line per rank. Raises :class:`ServiceError` or the training's
+    own error on failure.
     """
     folder = Path(f"{output}.tmp-{os.getpid()}").absolute()
     shutil.rmtree(folder, ignore_errors=True)
+    private_temp_environment()
     share_compilations()
-    if servers_used(idle_seconds):
-        # The server runs in another folder: absolute paths only.
-        matrix_path = str(Path(request["matrix_path"]).absolute())
-        request = {**request, "matrix_path": matrix_path, "folder": str(folder)}
-        _train_in_service(request, threads, idle_seconds, log)
-    else:
-        _train_here(request, folder, threads, log)
+    try:
+        if not (
+            servers_used(idle_seconds)
+            and _train_in_service(
+                request, folder, threads, idle_seconds, reply_timeout, log
+            )
+        ):
+            _train_here(request, folder, threads, log)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     shutil.rmtree(output, ignore_errors=True)
     os.replace(folder, output)
 
@@ -104,84 +129,111 @@ def servers_used(idle_seconds, environ=os.environ):
 def _train_here(request, folder, threads, log):
     from lowrank.backend import configure_threads
     from lowrank.training import train_ranks
+    from lowrank.training_server import ResourceUsage
 
     configure_threads(threads)
+    usage = ResourceUsage()
     folder.mkdir(parents=True)
-    try:
-        for line in train_ranks(folder=folder, **request):
-            log(line)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    for line in train_ranks(folder=folder, **request):
+        log(line)
+    log(_usage_line(usage.since()))
 
 
-def _train_in_service(request, threads, idle_seconds, log):
+def _train_in_service(request, folder, threads, idle_seconds, reply_timeout, log):
+    """Train through the slot's server; False where it failed twice."""
+    # The server runs in another folder: absolute paths only.
+    matrix_path = str(Path(request["matrix_path"]).absolute())
+    request = {**request, "matrix_path": matrix_path, "folder": str(folder)}
     key = service_key(threads)
     with _leased_slot(key) as slot:
         paths = _paths(key, slot)
-        # A server that timed out just as we connected closes without a
-        # word: then ask a new one, once.
-        for _ in range(2):
-            if _request(paths, request, threads, idle_seconds, log):
-                return
-    raise ServiceError(
-        f"the training server closed the connection twice without a reply; "
-        f"see {paths['log']}"
-    )
-
-
-def _request(paths, request, threads, idle_seconds, log):
-    """Send ``request`` to the slot's server and relay its replies.
-
-    Returns False when the server closed the connection before replying at
-    all; raises :class:`ServiceError` when it failed or stopped midway.
-    """
-    connection = _connect(paths, threads, idle_seconds, log)
-    with connection, connection.makefile("rwb") as stream:
-        _send(stream, **request)
-        replied = False
-        for line in stream:
-            replied = True
-            reply = json.loads(line)
-            if "log" in reply:
-                log(reply["log"])
-            elif reply.get("done"):
+        for attempt in (1, 2):
+            try:
+                _request(paths, request, threads, idle_seconds, reply_timeout, log)
                 return True
-            else:
-                raise ServiceError(reply.get("error", f"unexpected reply {reply}"))
-    if replied:
-        raise ServiceError(
-            f"the training server stopped during the request; see {paths['log']}"
-        )
+            except ServiceUnavailable as failure:
+                shutil.rmtree(folder, ignore_errors=True)  # a dead server's part
+                log(f"training server: {failure} (attempt {attempt} of 2)")
+    log(
+        f"training server: unavailable, training in this process instead; "
+        f"the end of {paths['log']}:\n{_log_tail(paths['log'])}"
+    )
     return False
 
 
-def share_compilations(environ=os.environ):
-    """Let every training process of this machine reuse XLA's compilations.
+def _request(paths, request, threads, idle_seconds, reply_timeout, log):
+    """Send ``request`` to the slot's server and relay its replies.
 
-    TensorFlow keeps compiled loops in ``SERVICE_DIR/xla-cache`` (a few
-    hundred kB per shape and setting), so a server or job that meets a shape
-    another one compiled skips about a second of compiling. Call before
+    Raises :class:`ServiceUnavailable` when the server cannot be reached,
+    closes, resets or stays silent, :class:`ServiceError` when it reports a
+    failed training.
+    """
+    try:
+        connection = _connect(paths, threads, idle_seconds, log)
+        connection.settimeout(reply_timeout)
+        with connection, connection.makefile("rwb") as stream:
+            _send(stream, **request)
+            for line in stream:
+                reply = json.loads(line)
+                if "log" in reply:
+                    log(reply["log"])
+                elif reply.get("done"):
+                    log(_usage_line(reply))
+                    return
+                else:
+                    raise ServiceError(reply.get("error", f"unexpected reply {reply}"))
+    except TimeoutError:
+        raise ServiceUnavailable(f"no reply for {reply_timeout:.0f} s") from None
+    except (OSError, ValueError) as error:
+        raise ServiceUnavailable(f"{type(error).__name__}: {error}") from None
+    raise ServiceUnavailable("the server closed the connection before it was done")
+
+
+def _usage_line(usage):
+    return (
+        f"training used {usage['cpu_seconds']:.2f} CPU s, "
+        f"peak memory {usage['peak_mb']:.0f} MB (the training process)"
+    )
+
+
+def _log_tail(path):
+    """The last lines of a server's log, or why there are none."""
+    try:
+        descriptor = open_private(path, os.O_RDONLY)
+    except OSError as error:
+        return f"(unreadable: {error})"
+    with os.fdopen(descriptor, "rb") as handle:
+        handle.seek(max(0, os.fstat(descriptor).st_size - LOG_TAIL_BYTES))
+        return handle.read().decode(errors="replace")
+
+
+def share_compilations(environ=os.environ):
+    """Let every training process of this user reuse XLA's compilations.
+
+    TensorFlow keeps compiled loops in ``xla-cache`` of the runtime folder (a
+    few hundred kB per shape and setting), so a server or job that meets a
+    shape another one compiled skips about a second of compiling. Call before
     TensorFlow is imported; servers inherit it.
     """
-    flag = f"--tf_xla_persistent_cache_directory={SERVICE_DIR / 'xla-cache'}"
     flags = environ.get("TF_XLA_FLAGS", "")
     if "tf_xla_persistent_cache_directory" not in flags:
+        cache = private_subfolder("xla-cache", environ)
+        flag = f"--tf_xla_persistent_cache_directory={cache}"
         environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
 
 
 @contextlib.contextmanager
 def _leased_slot(key):
-    SERVICE_DIR.mkdir(parents=True, exist_ok=True)
+    folder = runtime_folder()
     slot = 0
-    while (handle := try_lock(SERVICE_DIR / f"{key}-{slot}.lock")) is None:
+    while (handle := try_lock(open_private(folder / f"{key}-{slot}.lock"))) is None:
         slot += 1
     with handle:
         yield slot
 
 
 def _paths(key, slot):
-    stem = SERVICE_DIR / f"{key}-{slot}"
+    stem = runtime_folder() / f"{key}-{slot}"
     return {
         "socket": f"{stem}.sock",
         "log": f"{stem}.log",
@@ -213,6 +265,7 @@ def prestart(threads, idle_seconds, count):
     """
     if not servers_used(idle_seconds):
         return 0
+    private_temp_environment()
     share_compilations()
     key = service_key(threads)
     started = 0
@@ -237,21 +290,25 @@ def _connect_or_start(paths, threads, idle_seconds):
 def _starting(paths):
     """Only one process at a time checks for and starts a slot's server: two
     servers on one socket path would leave one of them unreachable."""
-    SERVICE_DIR.mkdir(parents=True, exist_ok=True)
-    with open(paths["start_lock"], "w") as handle:
+    with os.fdopen(open_private(paths["start_lock"]), "rb") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 
 def _start_server(paths, threads, idle_seconds):
-    with open(paths["log"], "ab") as output:
+    # -I: nothing from the working directory, PYTHONPATH or the user's
+    # site-packages is importable; "/" holds nothing a neighbour can plant.
+    log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
+    try:
         return subprocess.Popen(
-            [sys.executable, "-m", "lowrank.training_service",
+            [sys.executable, "-I", "-m", SERVER.split(":")[0],
              "--socket", paths["socket"], "--threads", str(threads),
              "--idle-seconds", str(idle_seconds)],
-            stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-            start_new_session=True, cwd=SERVICE_DIR,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, cwd="/",
         )  # fmt: skip
+    finally:
+        os.close(log)
 
 
 def _await_listening(paths, server):
@@ -263,7 +320,7 @@ def _await_listening(paths, server):
         if server.poll() is not None:
             break
         time.sleep(0.02)
-    raise ServiceError(f"the training server did not start; see {paths['log']}")
+    raise ServiceUnavailable("the training server did not start")
 
 
 def _try_connect(path):
@@ -276,79 +333,6 @@ def _try_connect(path):
     return connection
 
 
-def serve(socket_path, threads, idle_seconds):
-    """Answer training requests on ``socket_path`` until idle for a while.
-
-    Listens first and loads Keras after: requests queue while it loads.
-    """
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(socket_path)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen()
-    try:
-        from lowrank.backend import configure_threads
-        from lowrank.training import train_ranks  # imports Keras, once per server
-
-        configure_threads(threads)
-        listener.settimeout(idle_seconds)
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                return
-            connection.settimeout(None)
-            with connection, connection.makefile("rwb") as stream:
-                _answer(stream, train_ranks)
-    finally:
-        # Unlink before closing: a job that finds no socket file starts a new
-        # server, which must not lose its own socket file to this one.
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(socket_path)
-        listener.close()
-
-
-def _answer(stream, train_ranks):
-    from lowrank.errors import LowrankError
-
-    line = stream.readline()
-    if not line:  # a check that the server listens (prestart)
-        return
-    request = json.loads(line)
-    folder = Path(request.pop("folder"))
-    try:
-        folder.mkdir(parents=True)
-        for line in train_ranks(folder=folder, **request):
-            _send(stream, log=line)
-        _send(stream, done=True)
-    except (BrokenPipeError, ConnectionResetError):
-        shutil.rmtree(folder, ignore_errors=True)  # the job is gone
-    except LowrankError as error:
-        shutil.rmtree(folder, ignore_errors=True)
-        _send_quietly(stream, error=f"{type(error).__name__}: {error}")
-    except Exception:
-        shutil.rmtree(folder, ignore_errors=True)
-        _send_quietly(stream, error=traceback.format_exc())
-
-
 def _send(stream, **message):
     stream.write(json.dumps(message).encode() + b"\n")
     stream.flush()
-
-
-def _send_quietly(stream, **message):
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        _send(stream, **message)
-
-
-def main():
-    parser = argparse.ArgumentParser(description="lowrank training server")
-    parser.add_argument("--socket", required=True)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--idle-seconds", type=float, required=True)
-    args = parser.parse_args()
-    serve(args.socket, args.threads, args.idle_seconds)
-
-
-if __name__ == "__main__":
-    main()

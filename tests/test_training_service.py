@@ -2,6 +2,7 @@
 behind on failure, one server per concurrent job, gone when idle."""
 
 import socket
+import tempfile
 import threading
 import time
 
@@ -16,7 +17,11 @@ from lowrank.training_service import ServiceError, run_training
 @pytest.fixture
 def service_dir(tmp_path, monkeypatch):
     folder = tmp_path / "service"
-    monkeypatch.setattr(training_service, "SERVICE_DIR", folder)
+    monkeypatch.setenv("LOWRANK_RUNTIME_DIR", str(folder))
+    # run_training points TMPDIR into the runtime folder: undone after the test
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
     return folder
 
 
@@ -47,7 +52,8 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
     run_training(request_for(), again, threads=1, idle_seconds=30, log=lines.append)
     here = tmp_path / "here"
     run_training(request_for(), here, threads=1, idle_seconds=0, log=lines.append)
-    assert "started" in lines[0] and "warm" in lines[3]
+    assert "started" in lines[0] and "warm" in lines[4]
+    assert lines[3].startswith("training used ") and "CPU s, peak memory" in lines[3]
     assert sum(line.startswith("rank ") for line in lines) == 6
     for rank in (1, 3):
         records = [read_record(f / f"rank{rank}.h5") for f in (served, again, here)]
@@ -99,7 +105,10 @@ def test_idle_server_exits_and_removes_its_socket(tmp_path, service_dir, request
 
 
 def test_compilations_are_shared_through_one_cache_folder(service_dir):
-    environ = {"TF_XLA_FLAGS": "--tf_xla_enable_lazy_compilation=false"}
+    environ = {
+        "TF_XLA_FLAGS": "--tf_xla_enable_lazy_compilation=false",
+        "LOWRANK_RUNTIME_DIR": str(service_dir),
+    }
     training_service.share_compilations(environ)
     training_service.share_compilations(environ)  # idempotent
     flags = environ["TF_XLA_FLAGS"].split()
@@ -112,8 +121,10 @@ def test_compilations_are_shared_through_one_cache_folder(service_dir):
     assert chosen["TF_XLA_FLAGS"] == "--tf_xla_persistent_cache_directory=/elsewhere"
 
 
-def test_a_server_closing_unasked_is_asked_again_then_named(service_dir):
-    service_dir.mkdir()
+def test_a_server_closing_unasked_is_asked_again_then_bypassed(
+    tmp_path, service_dir, request_for
+):
+    service_dir.mkdir(mode=0o700)
     key = training_service.service_key(threads=1)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(service_dir / f"{key}-0.sock"))
@@ -128,10 +139,12 @@ def test_a_server_closing_unasked_is_asked_again_then_named(service_dir):
 
     thread = threading.Thread(target=close_unasked)
     thread.start()
-    with pytest.raises(ServiceError, match=f"twice without a reply.*{key}-0.log"):
-        training_service._train_in_service(
-            {"ranks": [1]}, threads=1, idle_seconds=5, log=lambda line: None
-        )
+    lines = []
+    run_training(request_for(), tmp_path / "out", 1, idle_seconds=5, log=lines.append)
     thread.join(timeout=10)
     listener.close()
     assert len(accepted) == 2 and all(b'"ranks"' in data for data in accepted)
+    assert "attempt 2 of 2" in lines[3]
+    assert f"training in this process instead; the end of {service_dir}" in lines[4]
+    assert (tmp_path / "out" / "rank3.h5").exists()
+    assert not list(tmp_path.glob("out.tmp-*"))

@@ -40,6 +40,7 @@ os.environ.update(
         else sys.executable
     ),
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
+    LOWRANK_SERVER_TIMEOUT=str(config["training"]["server_timeout"]),
 )
 
 # Regimes are registered in lowrank.regimes, so the schema does not list them.

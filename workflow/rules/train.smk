@@ -26,4 +26,5 @@ rule train:
         '"$LOWRANK_PYTHON" -m lowrank.training_job {input:q} {output:q}'
         " --regime {wildcards.regime} --ranks {params.ranks:q}"
         " --settings {params.settings:q} --threads {threads}"
-        ' --warm-seconds "$LOWRANK_WARM_SECONDS" > {log:q} 2>&1'
+        ' --warm-seconds "$LOWRANK_WARM_SECONDS"'
+        ' --server-timeout "$LOWRANK_SERVER_TIMEOUT" > {log:q} 2>&1'

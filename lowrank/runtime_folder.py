@@ -1,0 +1,133 @@
+"""Where a study keeps what lives outside its results: sockets, locks, logs, caches.
+
+On shared workstations and cluster login nodes other people can write to the
+temp folder. So, as tmux does with ``/tmp/tmux-UID``, the runtime folder is
+created private (0700) and checked with ``lstat`` on every use: a directory,
+not a link, owned by this user, open to nobody else. Anything else stops the
+study with an error that names the folder. Files inside are opened without
+following links and without truncating them (:func:`open_private`).
+
+The folder is ``$LOWRANK_RUNTIME_DIR`` where set, else
+``$XDG_RUNTIME_DIR/lowrank``, else ``lowrank-UID`` in the temp folder.
+
+GPU leases are the one thing users must share (two users must not both take
+GPU 0), so their lock files live in a shared folder that must be sticky, like
+``/tmp`` itself (:func:`check_shared_folder`), and are only ever locked, never
+written.
+"""
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from lowrank.errors import LowrankError
+
+RUNTIME_VARIABLE = "LOWRANK_RUNTIME_DIR"
+
+
+class RuntimeFolderError(LowrankError, PermissionError):
+    """The runtime folder, or a file in it, is not safe to use."""
+
+
+def runtime_folder_path(environ=os.environ):
+    """The runtime folder's path for this user, unchecked."""
+    if environ.get(RUNTIME_VARIABLE):
+        return Path(environ[RUNTIME_VARIABLE])
+    if environ.get("XDG_RUNTIME_DIR"):
+        return Path(environ["XDG_RUNTIME_DIR"]) / "lowrank"
+    return Path(tempfile.gettempdir()) / f"lowrank-{os.getuid()}"
+
+
+def runtime_folder(environ=os.environ):
+    """The checked private runtime folder, created (0700) where missing."""
+    path = runtime_folder_path(environ)
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except FileExistsError:  # a file or a dangling link there: named below
+        pass
+    check_private_folder(path)
+    return path
+
+
+def private_subfolder(name, environ=os.environ):
+    """``name`` inside the runtime folder, created 0700 and checked."""
+    path = runtime_folder(environ) / name
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    check_private_folder(path)
+    return path
+
+
+def check_private_folder(path):
+    """Raise :class:`RuntimeFolderError` unless ``path`` is a directory (not
+    a link) owned by this user with no group or other permissions."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise RuntimeFolderError(_refusal(path, "does not exist")) from None
+    if stat.S_ISLNK(info.st_mode):
+        problem = "is a symbolic link"
+    elif not stat.S_ISDIR(info.st_mode):
+        problem = "is not a directory"
+    elif info.st_uid != os.getuid():
+        problem = f"belongs to uid {info.st_uid}, not to you (uid {os.getuid()})"
+    elif info.st_mode & 0o077:
+        problem = f"is open to others (mode {stat.S_IMODE(info.st_mode):04o})"
+    else:
+        return
+    raise RuntimeFolderError(_refusal(path, problem))
+
+
+def _refusal(path, problem):
+    return (
+        f"runtime folder {path} {problem}; lowrank keeps its sockets, locks, "
+        f"logs and caches only in a folder that you own and nobody else can "
+        f"reach. Remove it if it is yours, or set {RUNTIME_VARIABLE} to a "
+        f"folder of your own with mode 0700"
+    )
+
+
+def check_shared_folder(path):
+    """Raise :class:`RuntimeFolderError` unless ``path`` is a directory (not
+    a link) in which nobody can remove or replace another user's files: owned
+    by root or this user, and sticky wherever others may write to it."""
+    info = os.lstat(path)
+    writable_by_others = info.st_mode & 0o022
+    if (
+        stat.S_ISLNK(info.st_mode)
+        or not stat.S_ISDIR(info.st_mode)
+        or info.st_uid not in (0, os.getuid())
+        or (writable_by_others and not info.st_mode & stat.S_ISVTX)
+    ):
+        raise RuntimeFolderError(
+            f"GPU lease folder {path} is not safe to share (mode "
+            f"{stat.S_IMODE(info.st_mode):04o}, uid {info.st_uid}): it must be a "
+            f"directory owned by root or you, sticky if others may write to it"
+        )
+
+
+def open_private(path, flags=os.O_RDWR):
+    """A descriptor of the regular file ``path`` in a private folder, created
+    0600 where missing; never through a link, never truncated."""
+    descriptor = os.open(
+        path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o600
+    )
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(descriptor)
+        raise RuntimeFolderError(f"{path} is not a regular file of yours")
+    os.set_blocking(descriptor, True)
+    return descriptor
+
+
+def private_temp_environment(environ=os.environ):
+    """Point this process and its children at the runtime folder for
+    temporary files (TensorFlow's autograph writes modules there), and pin
+    the runtime folder itself, which otherwise follows the temp folder."""
+    folder = runtime_folder(environ)
+    environ[RUNTIME_VARIABLE] = str(folder)
+    environ["TMPDIR"] = str(private_subfolder("tmp", environ))
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again

@@ -1,0 +1,211 @@
+"""The warm training server: Keras loaded once, a request per training job.
+
+    python -I -m lowrank.training_server --socket PATH --threads N
+        --idle-seconds S
+
+Started by :mod:`lowrank.training_service` (which documents the protocol) in
+the user's private runtime folder, with an isolated ``sys.path`` (``-I``) and
+``/`` as its working directory, so nothing beside it can be imported. It
+trusts no request: the caller must be this user (``SO_PEERCRED``), every
+field is checked, and the output folder is one the server creates itself,
+exclusively, named after the calling process. A bad request gets an error
+reply and the server stays up; it never deletes a folder it did not create.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import socket
+import struct
+import traceback
+from pathlib import Path
+
+REQUEST_FIELDS = {
+    "matrix_path": str,
+    "ranks": list,
+    "regime_name": str,
+    "settings": dict,
+    "folder": str,
+}
+# How long a connected job may keep the server waiting for one message.
+CONNECTION_TIMEOUT = 60.0
+
+
+class RequestError(ValueError):
+    """A request the server refuses to act on."""
+
+
+def peer_credentials(connection):
+    """(pid, uid, gid) of the process at the other end of a Unix socket."""
+    size = struct.calcsize("3i")
+    raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size)
+    return struct.unpack("3i", raw)
+
+
+def parse_request(line, peer_pid):
+    """The checked arguments of :func:`lowrank.training.train_ranks` in the
+    JSON ``line`` of process ``peer_pid``; raises :class:`RequestError`."""
+    try:
+        request = json.loads(line)
+    except ValueError as error:
+        raise RequestError(f"the request is not JSON: {error}") from None
+    if not isinstance(request, dict) or set(request) != set(REQUEST_FIELDS):
+        raise RequestError(f"a request has exactly the fields {list(REQUEST_FIELDS)}")
+    for name, kind in REQUEST_FIELDS.items():
+        if not isinstance(request[name], kind):
+            raise RequestError(f"{name} must be a JSON {kind.__name__}")
+    ranks = request["ranks"]
+    if not ranks or not all(type(rank) is int and rank >= 1 for rank in ranks):
+        raise RequestError(f"ranks must be positive integers, not {ranks!r}")
+    if not os.path.isabs(request["matrix_path"]):
+        raise RequestError("matrix_path must be absolute")
+    request["folder"] = _checked_folder(request["folder"], peer_pid)
+    return request
+
+
+def _checked_folder(text, peer_pid):
+    """The output folder: absolute, normalised, named ``<output>.tmp-<pid>``
+    after the calling job, in an existing folder."""
+    folder = Path(text)
+    if not folder.is_absolute() or os.path.normpath(text) != text:
+        raise RequestError(f"folder {text!r} must be an absolute, normalised path")
+    suffix = f".tmp-{peer_pid}"
+    if not folder.name.endswith(suffix) or folder.name == suffix:
+        raise RequestError(f"folder {text!r} must be named <output>{suffix}")
+    if not folder.parent.is_dir():
+        raise RequestError(f"folder {text!r}: {folder.parent} is not a folder")
+    return folder
+
+
+def serve(socket_path, threads, idle_seconds):
+    """Answer training requests on ``socket_path`` until idle for a while.
+
+    Listens first and loads Keras after: requests queue while it loads.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(socket_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    os.chmod(socket_path, 0o600)
+    listener.listen()
+    try:
+        from lowrank.backend import configure_threads
+        from lowrank.training import train_ranks  # imports Keras, once per server
+
+        configure_threads(threads)
+        listener.settimeout(idle_seconds)
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                return
+            with connection:
+                try:
+                    _answer(connection, train_ranks)
+                except Exception:  # one bad exchange never stops the server
+                    traceback.print_exc()
+    finally:
+        # Unlink before closing: a job that finds no socket file starts a new
+        # server, which must not lose its own socket file to this one.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(socket_path)
+        listener.close()
+
+
+def _answer(connection, train_ranks):
+    pid, uid, _ = peer_credentials(connection)
+    connection.settimeout(CONNECTION_TIMEOUT)
+    with connection.makefile("rwb") as stream:
+        if uid != os.getuid():
+            print(f"refused a connection from uid {uid} (pid {pid})", flush=True)
+            _send_quietly(stream, error=f"refused: uid {uid} is not this server's")
+            return
+        line = stream.readline()
+        if not line:  # a check that the server listens (prestart)
+            return
+        try:
+            request = parse_request(line, pid)
+            os.mkdir(request["folder"])
+        except (RequestError, OSError) as error:
+            _send_quietly(stream, error=f"refused request: {error}")
+            return
+        _train(stream, request, train_ranks)
+
+
+def _train(stream, request, train_ranks):
+    """Train into the folder this server created, removing it on failure."""
+    from lowrank.errors import LowrankError
+
+    folder = request["folder"]
+    usage = ResourceUsage()
+    try:
+        for line in train_ranks(**request):
+            _send(stream, log=line)
+        _send(stream, done=True, **usage.since())
+    except (BrokenPipeError, ConnectionResetError, TimeoutError):
+        shutil.rmtree(folder, ignore_errors=True)  # the job is gone
+    except LowrankError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        _send_quietly(stream, error=f"{type(error).__name__}: {error}")
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        _send_quietly(stream, error=traceback.format_exc())
+
+
+class ResourceUsage:
+    """CPU seconds and peak memory of this process from now on.
+
+    The peak is the kernel's high-water mark of resident memory, reset here
+    (``/proc/self/clear_refs``), so it covers this request alone.
+    """
+
+    def __init__(self):
+        with contextlib.suppress(OSError):
+            Path("/proc/self/clear_refs").write_text("5")
+        self.cpu_start = _cpu_seconds()
+
+    def since(self):
+        return {
+            "cpu_seconds": round(_cpu_seconds() - self.cpu_start, 3),
+            "peak_mb": peak_resident_mb(),
+        }
+
+
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_resident_mb():
+    """This process's peak resident memory in MB (VmHWM; ru_maxrss without /proc)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _send(stream, **message):
+    stream.write(json.dumps(message).encode() + b"\n")
+    stream.flush()
+
+
+def _send_quietly(stream, **message):
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):
+        _send(stream, **message)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="lowrank training server")
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--idle-seconds", type=float, required=True)
+    args = parser.parse_args()
+    serve(args.socket, args.threads, args.idle_seconds)
+
+
+if __name__ == "__main__":
+    main()
