@@ -1,0 +1,302 @@
+"""A shared machine: the runtime folder is private and checked, files in it are
+never opened through links, the server answers only its user and checks every
+request, and a failing server slows a job down instead of failing it."""
+
+import json
+import os
+import pwd
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+
+import numpy as np
+import pytest
+
+from lowrank import runtime_folder, training_server
+from lowrank.records import InputMatrix, write_matrix
+from lowrank.runtime_folder import RuntimeFolderError, open_private
+from lowrank.training_service import run_training
+
+NEIGHBOUR = "lowrank-neighbour"
+
+
+@pytest.fixture
+def private(tmp_path, monkeypatch):
+    folder = tmp_path / "runtime"
+    monkeypatch.setenv("LOWRANK_RUNTIME_DIR", str(folder))
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
+    return folder
+
+
+def test_the_runtime_folder_is_created_private(private):
+    assert runtime_folder.runtime_folder() == private
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+
+
+def test_the_runtime_folder_follows_xdg_then_the_temp_folder(tmp_path):
+    assert runtime_folder.runtime_folder_path(
+        {"XDG_RUNTIME_DIR": str(tmp_path)}
+    ) == (tmp_path / "lowrank")
+    default = runtime_folder.runtime_folder_path({})
+    assert default.name == f"lowrank-{os.getuid()}"
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda p: p.mkdir(mode=0o777) or p.chmod(0o777), "open to others"),
+        (lambda p: p.write_text("x"), "not a directory"),
+        (lambda p: p.symlink_to(p.parent), "symbolic link"),
+    ],
+)
+def test_an_unsafe_runtime_folder_is_refused_by_name(private, make, problem):
+    make(private)
+    with pytest.raises(RuntimeFolderError, match=f"{private} .*{problem}.*0700"):
+        runtime_folder.runtime_folder()
+
+
+def test_files_are_opened_without_links_or_truncation(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (tmp_path / "lock").symlink_to(victim)
+    with pytest.raises(OSError):
+        open_private(tmp_path / "lock")
+    os.close(open_private(victim))
+    assert victim.read_text() == "precious"
+
+
+def fake_train_ranks(folder, ranks, **_):
+    for rank in ranks:
+        (folder / f"rank{rank}.h5").write_text("record")
+        yield f"rank {rank}"
+
+
+def answer(request):
+    """The replies of :func:`training_server._answer` to ``request`` bytes."""
+    job, server = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    job.sendall(request)
+    job.shutdown(socket.SHUT_WR)
+    with server:
+        training_server._answer(server, fake_train_ranks)
+    with job:
+        return [json.loads(line) for line in job.makefile("rb")]
+
+
+def request_line(tmp_path, **changes):
+    request = {
+        "matrix_path": str(tmp_path / "input.h5"),
+        "ranks": [1],
+        "regime_name": "exact",
+        "settings": {},
+        "folder": str(tmp_path / f"out.tmp-{os.getpid()}"),
+        **changes,
+    }
+    return json.dumps(request).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "request_bytes, reason",
+    [
+        (b"{not json\n", "not JSON"),
+        (b"[1, 2]\n", "exactly the fields"),
+        (b'{"ranks": [1]}\n', "exactly the fields"),
+    ],
+)
+def test_a_malformed_request_gets_an_error(request_bytes, reason):
+    [reply] = answer(request_bytes)
+    assert "refused request" in reply["error"] and reason in reply["error"]
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"ranks": [1, "2"]}, "positive integers"),
+        ({"ranks": [True]}, "positive integers"),
+        ({"settings": []}, "settings must be a JSON dict"),
+        ({"matrix_path": "input.h5"}, "absolute"),
+        ({"folder": "/tmp/out.tmp-1"}, "must be named <output>.tmp-"),
+        ({"folder": "/tmp/../etc/x.tmp-{pid}"}, "normalised"),
+        ({"folder": "/no/such/out.tmp-{pid}"}, "is not a folder"),
+    ],
+)
+def test_an_invalid_request_gets_an_error(tmp_path, changes, reason):
+    changes = {k: v.format(pid=os.getpid()) if isinstance(v, str) else v
+               for k, v in changes.items()}  # fmt: skip
+    [reply] = answer(request_line(tmp_path, **changes))
+    assert reason in reply["error"]
+
+
+def test_the_server_never_deletes_a_folder_it_did_not_create(tmp_path):
+    existing = tmp_path / f"out.tmp-{os.getpid()}"
+    existing.mkdir()
+    (existing / "keep").write_text("mine")
+    [reply] = answer(request_line(tmp_path))
+    assert "File exists" in reply["error"]
+    assert (existing / "keep").read_text() == "mine"
+    shutil.rmtree(existing)
+    replies = answer(request_line(tmp_path, ranks=[1, 2]))
+    assert [r.get("log") for r in replies[:2]] == ["rank 1", "rank 2"]
+    assert replies[2]["done"] and replies[2]["peak_mb"] > 0
+    assert sorted(p.name for p in existing.iterdir()) == ["rank1.h5", "rank2.h5"]
+
+
+@pytest.fixture
+def request_for(tmp_path):
+    path = tmp_path / "input.h5"
+    matrix = np.random.default_rng(0).uniform(size=(1, 5, 4))
+    write_matrix(path, InputMatrix(matrix, "input", "uniform", "test", "test"))
+    return {
+        "matrix_path": str(path),
+        "ranks": [1, 2],
+        "regime_name": "exact",
+        "settings": {"max_steps": 100},
+    }
+
+
+def fake_server(private, behave):
+    """A listener on slot 0's socket that treats each connection with
+    ``behave(connection)``; returns the thread and the listener."""
+    from lowrank.training_service import service_key
+
+    private.mkdir(mode=0o700, exist_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(private / f"{service_key(threads=1)}-0.sock"))
+    listener.listen()
+    (private / f"{service_key(threads=1)}-0.log").write_text("the server's last words\n")
+
+    def loop():
+        for _ in range(2):
+            connection, _ = listener.accept()
+            behave(connection)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread, listener
+
+
+def dies_midway(connection):
+    connection.recv(1 << 16)
+    connection.sendall(b'{"log": "rank 1: 10 steps"}\n')
+    connection.close()
+
+
+def stays_silent(connection):
+    connection.recv(1 << 16)
+    threading.Event().wait(5)
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "behave, failure",
+    [
+        (dies_midway, "closed the connection before it was done"),
+        (stays_silent, "no reply for 1 s"),
+    ],
+)
+def test_a_failing_server_costs_time_not_the_job(
+    tmp_path, private, request_for, behave, failure
+):
+    thread, listener = fake_server(private, behave)
+    lines = []
+    output = tmp_path / "out"
+    run_training(request_for, output, 1, 30, log=lines.append, reply_timeout=1)
+    listener.close()
+    text = "\n".join(lines)
+    assert f"{failure} (attempt 1 of 2)" in text and "attempt 2 of 2" in text
+    assert "training in this process instead" in text
+    assert "the server's last words" in text
+    assert sorted(p.name for p in output.iterdir()) == ["rank1.h5", "rank2.h5"]
+    assert not list(tmp_path.glob("out.tmp-*"))
+
+
+def neighbour_python():
+    """The command prefix that runs the system Python as a second local user,
+    or skip where this machine cannot make one."""
+    if os.getuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
+        pytest.skip("needs root with useradd and runuser to play a neighbour")
+    try:
+        pwd.getpwnam(NEIGHBOUR)
+    except KeyError:
+        subprocess.run(["useradd", "--no-create-home", NEIGHBOUR], check=True)
+    return ["runuser", "-u", NEIGHBOUR, "--", "/usr/bin/python3", "-c"]
+
+
+@pytest.fixture
+def shared_temp():
+    """A temp folder open to all, as /tmp is (sticky, mode 1777)."""
+    folder = tempfile.mkdtemp(prefix="lowrank-shared-", dir="/tmp")
+    os.chmod(folder, 0o1777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+PLANT = """
+import os, sys
+root, victim = sys.argv[1], sys.argv[2]
+os.makedirs(f"{root}/lowrank", exist_ok=True)
+os.chmod(root, 0o777)
+with open(f"{root}/lowrank/__init__.py", "w") as f:
+    f.write(f"open({root!r} + '/planted-ran', 'w').write('yes')\\n")
+for name in ("tmp", "xla-cache"):
+    os.symlink(victim, f"{root}/{name}")
+"""
+
+
+def test_a_neighbours_planted_runtime_folder_stops_the_job_by_name(
+    tmp_path, shared_temp, request_for, monkeypatch
+):
+    run_as_neighbour = neighbour_python()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o666)
+    tmp_path.chmod(0o755)
+    planted = os.path.join(shared_temp, f"lowrank-{os.getuid()}")
+    subprocess.run([*run_as_neighbour, PLANT, planted, str(victim)], check=True)
+    job = [sys.executable, "-c", TRAIN_JOB, json.dumps(request_for), str(tmp_path)]
+    environ = {**os.environ, "TMPDIR": shared_temp}
+    for name in ("LOWRANK_RUNTIME_DIR", "XDG_RUNTIME_DIR", "TF_XLA_FLAGS"):
+        environ.pop(name, None)
+    finished = subprocess.run(job, env=environ, capture_output=True, text=True)
+    assert finished.returncode != 0
+    assert f"runtime folder {planted} belongs to uid" in finished.stderr
+    assert not os.path.exists(os.path.join(planted, "planted-ran"))
+    assert victim.read_text() == "precious"
+    assert not (tmp_path / "out").exists()
+
+
+TRAIN_JOB = """
+import json, sys
+from lowrank.training_service import run_training
+run_training(json.loads(sys.argv[1]), sys.argv[2] + "/out", 1, 30)
+"""
+
+
+def test_the_server_refuses_another_users_connection(tmp_path, shared_temp):
+    run_as_neighbour = neighbour_python()
+    path = os.path.join(shared_temp, "server.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o777)  # as if the folder's checks had been bypassed
+    listener.listen()
+    connect = (
+        "import socket, sys; s = socket.socket(socket.AF_UNIX); "
+        "s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode()); "
+        "print(s.makefile().readline())"
+    )
+    request = request_line(tmp_path).decode()
+    neighbour = subprocess.Popen(
+        [*run_as_neighbour, connect, path, request], stdout=subprocess.PIPE, text=True
+    )
+    connection, _ = listener.accept()
+    with connection:
+        training_server._answer(connection, fake_train_ranks)
+    reply = json.loads(neighbour.communicate(timeout=30)[0])
+    listener.close()
+    assert reply["error"].startswith("refused: uid")
+    assert not list(tmp_path.glob("out.tmp-*"))
