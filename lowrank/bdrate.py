@@ -82,6 +82,8 @@ def bd_table(table):
     (``input`` = ``mean``), from rate-distortion rows (columns input, method,
     bpp, psnr)."""
     rows = []
+    if table.empty:  # a study of matrices alone has no codec rows
+        return pd.DataFrame(rows, columns=list(COLUMNS))
     for name, image in table.groupby("input", sort=True):
         curves = {m: efficient_points(g) for m, g in image.groupby("method")}
         for test in TESTS:

@@ -65,6 +65,13 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
             pixels = _to_channels(ImageOps.exif_transpose(image), mode)
     except InputFileError:
         raise
+    except Image.DecompressionBombError as error:
+        # Pillow refuses before our own check can run: a header that claims
+        # over twice Image.MAX_IMAGE_PIXELS.
+        raise InputFileError(
+            f"{path}: refused as a decompression bomb ({error}); config key "
+            "images.max_pixels"
+        ) from error
     except UnidentifiedImageError as error:
         raise InputFileError(f"{path}: not an image Pillow can read") from error
     except (OSError, SyntaxError, ValueError) as error:

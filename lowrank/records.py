@@ -40,6 +40,11 @@ import numpy as np
 from lowrank import __version__
 from lowrank.errors import RecordError
 
+# The most numbers one dataset may declare: three channels of the largest
+# image the config allows (images.max_pixels). A crafted file's header can ask
+# for terabytes; it is refused before anything is read.
+MAX_DATASET_ELEMENTS = 3 * 178_956_970
+
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
 RECORD_SCHEMA = "lowrank.record/3"
@@ -202,26 +207,30 @@ def write_record(path, record):
 
 def read_record(path):
     with _open(path, RECORD_SCHEMA) as handle:
-        approximation = _dataset(handle, path, "approximation", ndim=3)
-        loss = _dataset(handle, path, "loss", ndim=2)
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
             "converged", "stored_numbers", "numerical_rank", "status", "message",
             "created", "settings", "versions",
         )  # fmt: skip
         attrs = _attrs(handle, path, names)
+        approximation = _dataset(handle, path, "approximation", ndim=3)
+        points = _loss_points(attrs, path)
+        loss = _dataset(
+            handle, path, "loss", ndim=2, shape=(approximation.shape[0], points)
+        )
     try:
         attrs["settings"] = json.loads(attrs["settings"])
         attrs["versions"] = json.loads(attrs["versions"])
     except json.JSONDecodeError as error:
         raise RecordError(f"{path}: settings or versions are not JSON") from error
-    points = attrs["steps"] // max(attrs["loss_every"], 1)
-    if loss.shape != (approximation.shape[0], points):
-        raise RecordError(
-            f"{path}: loss has shape {loss.shape}, expected "
-            f"({approximation.shape[0]}, steps // loss_every = {points})"
-        )
     return Record(approximation=approximation, loss=loss, **attrs)
+
+
+def _loss_points(attrs, path):
+    steps, every = attrs["steps"], attrs["loss_every"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (steps, every)):
+        raise RecordError(f"{path}: steps and loss_every must be integers")
+    return steps // max(every, 1)
 
 
 def _now():
@@ -252,19 +261,39 @@ def _open(path, schema):
         yield handle
 
 
-def _dataset(handle, path, name, ndim):
-    if name not in handle or not isinstance(handle[name], h5py.Dataset):
+def _dataset(handle, path, name, ndim, shape=None):
+    """The dataset ``name`` as float64, read only after its declared shape,
+    type and storage are checked: no links out of the file, no external or
+    virtual storage (another file's bytes), no more numbers than any record
+    holds, and exactly ``shape`` where given."""
+    if not isinstance(handle.get(name, getlink=True), h5py.HardLink) or not (
+        isinstance(handle[name], h5py.Dataset)
+    ):
         raise RecordError(f"{path}: missing dataset '{name}'")
+    dataset = handle[name]
+    if dataset.external or dataset.is_virtual:
+        raise RecordError(f"{path}: dataset '{name}' is stored outside the file")
+    if dataset.dtype.kind not in "fiu":
+        raise RecordError(f"{path}: dataset '{name}' holds {dataset.dtype} values")
+    if len(dataset.shape) != ndim:
+        raise RecordError(
+            f"{path}: dataset '{name}' has {len(dataset.shape)} dims, expected {ndim}"
+        )
+    if shape is not None and dataset.shape != shape:
+        raise RecordError(
+            f"{path}: dataset '{name}' has shape {dataset.shape}, expected {shape}"
+        )
+    if dataset.size > MAX_DATASET_ELEMENTS:
+        raise RecordError(
+            f"{path}: dataset '{name}' declares shape {dataset.shape}, more "
+            f"numbers than any lowrank file holds"
+        )
     try:
-        data = handle[name][()]
+        data = dataset[()]
     except OSError as error:
         raise RecordError(
             f"{path}: dataset '{name}' is unreadable ({error})"
         ) from error
-    if data.ndim != ndim:
-        raise RecordError(
-            f"{path}: dataset '{name}' has {data.ndim} dims, expected {ndim}"
-        )
     return np.asarray(data, dtype=np.float64)
 
 

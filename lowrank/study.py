@@ -172,6 +172,12 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
             "table (results/rate_distortion/bd_rates.csv); rename the file",
             SkippedInputWarning,
         )
+    for stem in sorted(stem for stem in images if set(stem) & set("{}")):
+        warn(
+            f"skipped: {images.pop(stem)}: Snakemake reads braces in a file "
+            "name as a wildcard; rename the file",
+            SkippedInputWarning,
+        )
     shapes, errors = check_images(images, max_pixels, cache_path)
     for message in errors.values():
         warn(f"skipped: {message}", SkippedInputWarning)

@@ -79,14 +79,29 @@ def rate_distortion_summary_rows(item, table, path):
     ]
 
 
-# Columns read back as text even when every value looks like a number.
-TEXT_COLUMNS = ("input", "kind", "method", "status", "message", "record")
+# Columns read back as text even when every value looks like a number or a
+# missing value (inputs named 0001, NA, nan or True).
+TEXT_COLUMNS = (
+    "input", "kind", "method", "status", "message", "record", "test", "anchor",
+    "note", "set",
+)  # fmt: skip
+
+
+def read_csv(path):
+    """A CSV table that lowrank wrote: the text columns as text, and only
+    empty cells (pandas writes NaN so) missing."""
+    return pd.read_csv(
+        path,
+        dtype=dict.fromkeys(TEXT_COLUMNS, str),
+        keep_default_na=False,
+        na_values=[""],
+    )
 
 
 def read_table(path):
     """Read a table that :func:`summary_table` wrote as CSV (one input's
     evaluation, or the summary); fail naming ``path`` if its columns differ."""
-    table = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+    table = read_csv(path)
     if tuple(table.columns) != COLUMNS:
         raise ValueError(
             f"{path}: not a lowrank summary table (columns {list(table.columns)})"

@@ -12,7 +12,15 @@ import pandas as pd
 import pytest
 import yaml
 from PIL import Image
-from test_workflow import SNAKEMAKE, TINY_CONFIG, TINY_IMAGE, make_study, snakemake
+from test_images import decompression_bomb
+from test_workflow import (
+    SNAKEMAKE,
+    TINY_CONFIG,
+    TINY_IMAGE,
+    make_study,
+    snakemake,
+    write_image,
+)
 
 from lowrank.summary import read_table
 
@@ -238,17 +246,37 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     Image.new("L", (5, 4)).save(images / "black.png")
     Image.new("L", (9, 1), 200).save(images / "line.png")
     Image.new("L", (200, 100)).save(images / "huge.png")  # over max_pixels=10000
+    (images / "bomb.png").write_bytes(decompression_bomb())
+    for name in ("0001", "NA", "True", "a{b}", r"cost $\frac$ v2"):
+        write_image(images / f"{name}.png", seed=len(name))
 
     result = snakemake(workdir, "--keep-going")
-    for name in ("truncated.png", "empty.jpg: the file is empty", "huge.png"):
+    for name in (
+        "truncated.png", "empty.jpg: the file is empty", "huge.png",
+        "bomb.png: refused as a decompression bomb", "a{b}.png: Snakemake reads braces",
+    ):  # fmt: skip
         assert name in result.stderr
     assert "line (1x9): rank(s) [1, 2] skipped" in result.stderr
     assert "line: no rank fits, so it is left out" in result.stderr
-    table = pd.read_csv(workdir / "results" / "summary.csv")
-    assert sorted(set(table["input"])) == ["black", "tiny one.v2.é"]
+    table = read_table(workdir / "results" / "summary.csv")
+    assert sorted(set(table["input"])) == [
+        "0001", "NA", "True", "black", r"cost $\frac$ v2", "tiny one.v2.é",
+    ]  # fmt: skip
+    assert (workdir / "results" / "report" / "index.html").is_file()
     black = table[
         (table["input"] == "black") & table["method"].isin(["svd", "nn-exact"])
     ]
     # A zero input: relative errors are absolute errors (README).
     assert (black["rel_err_2"] < 1e-9).all() and (black["psnr"] > 100).all()
     assert (table["status"] == "ok").all()
+
+
+def test_a_study_of_matrices_alone_writes_its_summary_and_report(tmp_path):
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["methods"] = ["exact"]
+    workdir = make_study(tmp_path, config)
+    (workdir / "resources" / "images" / TINY_IMAGE).unlink()
+    snakemake(workdir)
+    table = read_table(workdir / "results" / "summary.csv")
+    assert set(table["input"]) == {"diag6"} and (table["status"] == "ok").all()
+    assert (workdir / "results" / "report" / "index.html").is_file()

@@ -1,3 +1,6 @@
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -97,3 +100,20 @@ def test_pixel_limit_names_the_config_key(tmp_path):
 def test_only_visible_image_files_count():
     assert is_image_path("a.PNG") and is_image_path("x y.é.jpeg")
     assert not is_image_path(".DS_Store") and not is_image_path("notes.txt")
+
+
+def decompression_bomb():
+    """45 bytes of PNG whose header claims 20000x10000 pixels."""
+    chunk = b"IHDR" + struct.pack(">IIBBBBB", 20000, 10000, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk
+        + struct.pack(">I", zlib.crc32(chunk)) + b"\0\0\0\0IEND\xaeB`\x82"
+    )  # fmt: skip
+
+
+def test_a_decompression_bomb_is_refused_by_name(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(decompression_bomb())
+    assert path.stat().st_size == 45
+    with pytest.raises(InputFileError, match=r"bomb.png: refused as a .*200000000"):
+        load_image(path)

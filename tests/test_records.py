@@ -85,3 +85,49 @@ def test_edited_file_is_named(tmp_path):
         handle.attrs["schema"] = "other"
     with pytest.raises(RecordError, match="schema"):
         read_record(path)
+
+
+def rewrite_approximation(path, **create):
+    """The record at ``path`` with its approximation replaced by a dataset
+    made with ``create`` (h5py create_dataset arguments)."""
+    with h5py.File(path, "a") as handle:
+        del handle["approximation"]
+        handle.create_dataset("approximation", **create)
+
+
+def test_a_crafted_record_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    # A few kB on disk that declare 80 GB of numbers.
+    huge = {"shape": (1, 100_000, 100_000), "dtype": "f8", "chunks": (1, 1000, 1000)}
+    rewrite_approximation(path, **huge)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(RecordError, match=r"declares shape \(1, 100000, 100000\)"):
+        read_record(path)
+
+
+def test_a_record_with_storage_outside_its_file_is_refused(tmp_path):
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(6.0).tobytes())
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    rewrite_approximation(
+        path, shape=(1, 2, 3), dtype="f8", external=[(str(secret), 0, 48)]
+    )
+    with pytest.raises(RecordError, match="stored outside the file"):
+        read_record(path)
+    write_record(path, make_record())
+    with h5py.File(path, "a") as handle:
+        del handle["approximation"]
+        handle["approximation"] = h5py.ExternalLink(str(tmp_path / "o.h5"), "/x")
+    with pytest.raises(RecordError, match="missing dataset 'approximation'"):
+        read_record(path)
+
+
+def test_a_loss_of_the_wrong_declared_shape_is_refused(tmp_path):
+    path = tmp_path / "r.h5"
+    write_record(path, make_record())
+    with h5py.File(path, "a") as handle:
+        handle.attrs["steps"] = 10**12
+    with pytest.raises(RecordError, match=r"'loss' has shape \(1, 2\), expected"):
+        read_record(path)

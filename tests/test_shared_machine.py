@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,9 +41,9 @@ def test_the_runtime_folder_is_created_private(private):
 
 
 def test_the_runtime_folder_follows_xdg_then_the_temp_folder(tmp_path):
-    assert runtime_folder.runtime_folder_path(
-        {"XDG_RUNTIME_DIR": str(tmp_path)}
-    ) == (tmp_path / "lowrank")
+    assert runtime_folder.runtime_folder_path({"XDG_RUNTIME_DIR": str(tmp_path)}) == (
+        tmp_path / "lowrank"
+    )
     default = runtime_folder.runtime_folder_path({})
     assert default.name == f"lowrank-{os.getuid()}"
 
@@ -166,9 +167,10 @@ def fake_server(private, behave):
 
     private.mkdir(mode=0o700, exist_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(private / f"{service_key(threads=1)}-0.sock"))
+    stem = private / f"{service_key(threads=1)}-0"
+    listener.bind(f"{stem}.sock")
     listener.listen()
-    (private / f"{service_key(threads=1)}-0.log").write_text("the server's last words\n")
+    Path(f"{stem}.log").write_text("the server's last words\n")
 
     def loop():
         for _ in range(2):

@@ -5,8 +5,9 @@ import sys
 import pandas as pd
 
 from lowrank.bdrate import bd_table
+from lowrank.summary import read_csv
 
 sys.stderr = open(snakemake.log[0], "w")
-tables = [pd.read_csv(path) for path in snakemake.input.tables]
+tables = [read_csv(path) for path in snakemake.input.tables]
 table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 bd_table(table).to_csv(snakemake.output[0], index=False)

@@ -3,10 +3,8 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from lowrank.report import InputSection, rate_distortion_facts, write_index
-from lowrank.summary import read_table
+from lowrank.summary import read_csv, read_table
 
 sys.stderr = open(snakemake.log[0], "w")
 sections = []
@@ -24,7 +22,7 @@ for spec in snakemake.params.sections:
                 else None
             ),
             rate_distortion_text=(
-                rate_distortion_facts(pd.read_csv(rd_table)) if rd_table else ""
+                rate_distortion_facts(read_csv(rd_table)) if rd_table else ""
             ),
             ranks=[(rank, Path(p), Path(t)) for rank, p, t in spec["ranks"]],
             views=Path(spec["views"]),
@@ -34,10 +32,10 @@ for spec in snakemake.params.sections:
 write_index(
     snakemake.output[0],
     read_table(snakemake.input.summary),
-    pd.read_csv(snakemake.input.paper_table),
-    pd.read_csv(snakemake.input.paper_comparison),
+    read_csv(snakemake.input.paper_table),
+    read_csv(snakemake.input.paper_comparison),
     Path(snakemake.input.paper_figure),
     sections,
     notes=[tuple(note) for note in snakemake.params.notes],
-    bd_rates=pd.read_csv(snakemake.input.bd_rates, keep_default_na=True),
+    bd_rates=read_csv(snakemake.input.bd_rates),
 )

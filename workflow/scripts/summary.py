@@ -2,11 +2,10 @@
 
 import sys
 
-import pandas as pd
-
 from lowrank.records import read_matrix
 from lowrank.summary import (
     rate_distortion_summary_rows,
+    read_csv,
     read_table,
     summary_table,
     write_summary,
@@ -18,7 +17,7 @@ for path in snakemake.input.evaluations:
     rows += read_table(path).to_dict("records")
 images = {item.input: item for item in map(read_matrix, snakemake.input.images)}
 for path in snakemake.input.rate_distortion:
-    table = pd.read_csv(path)
+    table = read_csv(path)
     item = images[table["input"].iloc[0]]
     rows += rate_distortion_summary_rows(item, table.drop(columns="input"), path)
 write_summary(summary_table(rows), snakemake.output.csv, snakemake.output.hdf)
