@@ -105,18 +105,49 @@ def run_training(
     private_temp_environment()
     share_compilations()
     try:
-        if not (
-            servers_used(idle_seconds)
-            and _train_in_service(
-                request, folder, threads, idle_seconds, reply_timeout, log
-            )
-        ):
-            _train_here(request, folder, threads, log)
+        try:
+            if not (
+                servers_used(idle_seconds)
+                and _train_in_service(
+                    request, folder, threads, idle_seconds, reply_timeout, log
+                )
+            ):
+                _train_here(request, folder, threads, log)
+        except Exception as error:
+            if not is_cache_failure(str(error)):
+                raise
+            shutil.rmtree(folder, ignore_errors=True)
+            _train_without_cache(request, folder, threads, error, log)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     shutil.rmtree(output, ignore_errors=True)
     os.replace(folder, output)
+
+
+# What TensorFlow says when an XLA cache entry cannot be read (truncated,
+# damaged) or written (full disk, file size limit, read-only folder).
+CACHE_FAILURES = ("Read less bytes than requested", "xla_compile_cache")
+
+
+def is_cache_failure(message):
+    """Whether a training failed on the XLA compilation cache, not itself."""
+    return any(sign in message for sign in CACHE_FAILURES)
+
+
+def _train_without_cache(request, folder, threads, error, log):
+    """Train once more in this process after a cache failure, with the cache
+    emptied and, where TensorFlow is not loaded here yet, switched off."""
+    removed = clear_compilations()
+    switched_off = "tensorflow" not in sys.modules
+    if switched_off:
+        stop_sharing_compilations()
+    log(
+        f"XLA compilation cache failed ({str(error).strip().splitlines()[-1]}); "
+        f"removed its {removed} entries and training in this process "
+        + ("without it" if switched_off else "again")
+    )
+    _train_here(request, folder, threads, log)
 
 
 def servers_used(idle_seconds, environ=os.environ):
@@ -220,6 +251,24 @@ def share_compilations(environ=os.environ):
         cache = private_subfolder("xla-cache", environ)
         flag = f"--tf_xla_persistent_cache_directory={cache}"
         environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
+
+
+def stop_sharing_compilations(environ=os.environ):
+    """Undo :func:`share_compilations` (before TensorFlow is imported)."""
+    flags = environ.get("TF_XLA_FLAGS", "").split()
+    kept = [f for f in flags if not f.startswith("--tf_xla_persistent_cache_directory")]
+    environ["TF_XLA_FLAGS"] = " ".join(kept)
+
+
+def clear_compilations(environ=os.environ):
+    """Remove every entry of the shared XLA cache (a later compile writes a
+    sound one); returns how many there were."""
+    removed = 0
+    for entry in private_subfolder("xla-cache", environ).iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+            removed += 1
+    return removed
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -302,3 +303,52 @@ def test_the_server_refuses_another_users_connection(tmp_path, shared_temp):
     listener.close()
     assert reply["error"].startswith("refused: uid")
     assert not list(tmp_path.glob("out.tmp-*"))
+
+
+def cache_entries(private):
+    return sorted((private / "xla-cache").glob("xla_compile_cache*"))
+
+
+def test_a_truncated_cache_entry_is_removed_and_training_goes_on(
+    tmp_path, private, request_for
+):
+    run_training(request_for, tmp_path / "first", 1, idle_seconds=0.5)
+    deadline = time.monotonic() + 30
+    while list(private.glob("*.sock")):  # a fresh server reads the cache
+        assert time.monotonic() < deadline, "the idle server did not exit"
+        time.sleep(0.1)
+    [entry] = cache_entries(private)
+    entry.write_bytes(entry.read_bytes()[:1000])
+    lines = []
+    run_training(request_for, tmp_path / "second", 1, 5, log=lines.append)
+    text = "\n".join(lines)
+    assert "XLA compilation cache failed (" in text and "without it" in text
+    assert sorted(p.name for p in (tmp_path / "second").iterdir()) == [
+        "rank1.h5", "rank2.h5",
+    ]  # fmt: skip
+    assert not entry.exists() or entry.stat().st_size > 1000
+
+
+FILE_SIZE_LIMITED = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+from lowrank.training_service import run_training
+run_training(json.loads(sys.argv[1]), sys.argv[2], 1, float(sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize("idle_seconds", [5, 0])
+def test_a_cache_that_cannot_be_written_costs_its_speed_only(
+    tmp_path, private, request_for, idle_seconds
+):
+    output = tmp_path / "out"
+    job = [sys.executable, "-c", FILE_SIZE_LIMITED, json.dumps(request_for)]
+    finished = subprocess.run(
+        [*job, str(output), str(idle_seconds)], capture_output=True, text=True
+    )
+    assert "File too large" in finished.stdout, finished.stderr[-2000:]
+    if idle_seconds:  # the job trains without the cache, the server stays up
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert sorted(p.name for p in output.iterdir()) == ["rank1.h5", "rank2.h5"]
+    else:  # TensorFlow is loaded with the cache on: the write fails again
+        assert finished.returncode != 0 and not output.exists()
