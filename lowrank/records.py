@@ -14,7 +14,7 @@ Input matrix  ``schema = "lowrank.matrix/1"``
 Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
 
-Record  ``schema = "lowrank.record/3"``, one per trained (input, rank, method)
+Record  ``schema = "lowrank.record/4"``, one per trained (input, rank, method)
     /approximation (c, m, n), NaN where training diverged; /loss
     (c, steps // loss_every): loss after every ``loss_every``-th step per
     channel, NaN after a channel converged (or the diverged values);
@@ -22,12 +22,15 @@ Record  ``schema = "lowrank.record/3"``, one per trained (input, rank, method)
     ``loss_every``, ``converged``, ``stored_numbers``, ``numerical_rank``,
     ``status`` (``ok``, ``not-converged``, ``rank-check-failed``,
     ``diverged``), ``message`` (why, "" when ok), ``created`` (ISO 8601 UTC),
-    ``settings`` and ``versions`` (JSON objects).
+    ``settings`` and ``versions`` (JSON objects), ``cpu_seconds`` and
+    ``peak_mb`` (what the training process spent on it, measured where it ran:
+    :mod:`lowrank.resource_usage`; NaN for methods that are not trained).
 """
 
 import contextlib
 import datetime
 import json
+import math
 import os
 import platform
 import sys
@@ -47,7 +50,7 @@ MAX_DATASET_ELEMENTS = 3 * 178_956_970
 
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
-RECORD_SCHEMA = "lowrank.record/3"
+RECORD_SCHEMA = "lowrank.record/4"
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Record:
     settings: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     created: str = ""
+    cpu_seconds: float = math.nan
+    peak_mb: float = math.nan
 
 
 def library_versions():
@@ -191,6 +196,8 @@ def write_record(path, record):
         handle.attrs["method"] = record.method
         handle.attrs["seed"] = int(record.seed)
         handle.attrs["seconds"] = float(record.seconds)
+        handle.attrs["cpu_seconds"] = float(record.cpu_seconds)
+        handle.attrs["peak_mb"] = float(record.peak_mb)
         handle.attrs["steps"] = int(record.steps)
         handle.attrs["loss_every"] = int(record.loss_every)
         handle.attrs["converged"] = bool(record.converged)
@@ -210,7 +217,7 @@ def read_record(path):
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
             "converged", "stored_numbers", "numerical_rank", "status", "message",
-            "created", "settings", "versions",
+            "created", "settings", "versions", "cpu_seconds", "peak_mb",
         )  # fmt: skip
         attrs = _attrs(handle, path, names)
         approximation = _dataset(handle, path, "approximation", ndim=3)

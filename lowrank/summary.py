@@ -18,7 +18,8 @@ COLUMNS = (
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
     "psnr", "ssim", "bpp", "bits", "quality", "stored_numbers", "compression_ratio",
-    "train_seconds", "steps", "converged", "final_loss", "record",
+    "train_seconds", "train_cpu_seconds", "train_peak_mb", "steps", "converged",
+    "final_loss", "record",
 )  # fmt: skip
 
 
@@ -52,6 +53,8 @@ def summary_row(item, record, measures, path):
         "rank": record.rank,
         "method": record.method,
         "train_seconds": record.seconds if trained else math.nan,
+        "train_cpu_seconds": record.cpu_seconds if trained else math.nan,
+        "train_peak_mb": record.peak_mb if trained else math.nan,
         "steps": record.steps,
         "converged": record.converged,
         "status": record.status,

@@ -25,6 +25,7 @@ from lowrank.network import (
 )
 from lowrank.records import Record, network_record_path, read_matrix, write_record
 from lowrank.regimes import regime_from_settings, regime_info
+from lowrank.resource_usage import ResourceUsage
 from lowrank.svd import check_rank as check_rank_range
 
 STATUSES = ("ok", "not-converged", "rank-check-failed", "diverged")
@@ -194,9 +195,15 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder):
         for rank in ranks
     ]  # fmt: skip
     for rank, widths in zip(ranks, shared_widths(layouts)):
+        usage = ResourceUsage()
         record = train_record(item, rank, regime_name, settings, widths)
+        spent = usage.since()
+        record.cpu_seconds, record.peak_mb = spent["cpu_seconds"], spent["peak_mb"]
         write_record(network_record_path(folder, rank), record)
-        line = f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s"
+        line = (
+            f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s, "
+            f"{record.cpu_seconds:.2f} CPU s, peak memory {record.peak_mb:.0f} MB"
+        )
         yield (
             line
             if record.status == "ok"

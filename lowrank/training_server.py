@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import shutil
 import socket
 import struct
@@ -140,11 +139,10 @@ def _train(stream, request, train_ranks):
     from lowrank.errors import LowrankError
 
     folder = request["folder"]
-    usage = ResourceUsage()
     try:
         for line in train_ranks(**request):
             _send(stream, log=line)
-        _send(stream, done=True, **usage.since())
+        _send(stream, done=True)
     except (BrokenPipeError, ConnectionResetError, TimeoutError):
         shutil.rmtree(folder, ignore_errors=True)  # the job is gone
     except LowrankError as error:
@@ -153,39 +151,6 @@ def _train(stream, request, train_ranks):
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         _send_quietly(stream, error=traceback.format_exc())
-
-
-class ResourceUsage:
-    """CPU seconds and peak memory of this process from now on.
-
-    The peak is the kernel's high-water mark of resident memory, reset here
-    (``/proc/self/clear_refs``), so it covers this request alone.
-    """
-
-    def __init__(self):
-        with contextlib.suppress(OSError):
-            Path("/proc/self/clear_refs").write_text("5")
-        self.cpu_start = _cpu_seconds()
-
-    def since(self):
-        return {
-            "cpu_seconds": round(_cpu_seconds() - self.cpu_start, 3),
-            "peak_mb": peak_resident_mb(),
-        }
-
-
-def _cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def peak_resident_mb():
-    """This process's peak resident memory in MB (VmHWM; ru_maxrss without /proc)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _send(stream, **message):

@@ -34,7 +34,7 @@ hands its work to a local server that has Keras loaded already:
 
 Messages are JSON lines. Request: the arguments of
 :func:`lowrank.training.train_ranks`. Replies: ``{"log": text}`` per rank, then
-``{"done": true, "cpu_seconds": s, "peak_mb": m}`` or ``{"error": text}``.
+``{"done": true}`` or ``{"error": text}``.
 
 :func:`run_training` is the entry point of a training job; with
 ``idle_seconds`` 0, or inside a SLURM job, it trains in its own process.
@@ -136,18 +136,35 @@ def is_cache_failure(message):
 
 
 def _train_without_cache(request, folder, threads, error, log):
-    """Train once more in this process after a cache failure, with the cache
-    emptied and, where TensorFlow is not loaded here yet, switched off."""
+    """Train once more after a cache failure, with the cache emptied and
+    switched off: in this process where TensorFlow is not loaded yet (it
+    reads the cache setting once), else in a fresh one."""
     removed = clear_compilations()
-    switched_off = "tensorflow" not in sys.modules
-    if switched_off:
-        stop_sharing_compilations()
+    stop_sharing_compilations()
+    here = "tensorflow" not in sys.modules
     log(
         f"XLA compilation cache failed ({str(error).strip().splitlines()[-1]}); "
-        f"removed its {removed} entries and training in this process "
-        + ("without it" if switched_off else "again")
+        f"removed its {removed} entries and training without it in "
+        + ("this process" if here else "a fresh process")
     )
-    _train_here(request, folder, threads, log)
+    if here:
+        _train_here(request, folder, threads, log)
+    else:
+        _train_in_fresh_process(request, folder, threads, log)
+
+
+def _train_in_fresh_process(request, folder, threads, log):
+    arguments = [json.dumps(request), str(folder), str(threads)]
+    child = subprocess.Popen(
+        [sys.executable, "-I", "-m", __name__, *arguments],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    for line in child.stdout:
+        log(line.rstrip("\n"))
+    if child.wait() != 0:
+        raise ServiceError(
+            f"training in a fresh process failed (exit status {child.returncode})"
+        )
 
 
 def servers_used(idle_seconds, environ=os.environ):
@@ -160,14 +177,11 @@ def servers_used(idle_seconds, environ=os.environ):
 def _train_here(request, folder, threads, log):
     from lowrank.backend import configure_threads
     from lowrank.training import train_ranks
-    from lowrank.training_server import ResourceUsage
 
     configure_threads(threads)
-    usage = ResourceUsage()
     folder.mkdir(parents=True)
     for line in train_ranks(folder=folder, **request):
         log(line)
-    log(_usage_line(usage.since()))
 
 
 def _train_in_service(request, folder, threads, idle_seconds, reply_timeout, log):
@@ -209,7 +223,6 @@ def _request(paths, request, threads, idle_seconds, reply_timeout, log):
                 if "log" in reply:
                     log(reply["log"])
                 elif reply.get("done"):
-                    log(_usage_line(reply))
                     return
                 else:
                     raise ServiceError(reply.get("error", f"unexpected reply {reply}"))
@@ -218,13 +231,6 @@ def _request(paths, request, threads, idle_seconds, reply_timeout, log):
     except (OSError, ValueError) as error:
         raise ServiceUnavailable(f"{type(error).__name__}: {error}") from None
     raise ServiceUnavailable("the server closed the connection before it was done")
-
-
-def _usage_line(usage):
-    return (
-        f"training used {usage['cpu_seconds']:.2f} CPU s, "
-        f"peak memory {usage['peak_mb']:.0f} MB (the training process)"
-    )
 
 
 def _log_tail(path):
@@ -385,3 +391,7 @@ def _try_connect(path):
 def _send(stream, **message):
     stream.write(json.dumps(message).encode() + b"\n")
     stream.flush()
+
+
+if __name__ == "__main__":  # _train_in_fresh_process
+    _train_here(json.loads(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), print)

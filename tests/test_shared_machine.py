@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +143,7 @@ def test_the_server_never_deletes_a_folder_it_did_not_create(tmp_path):
     shutil.rmtree(existing)
     replies = answer(request_line(tmp_path, ranks=[1, 2]))
     assert [r.get("log") for r in replies[:2]] == ["rank 1", "rank 2"]
-    assert replies[2]["done"] and replies[2]["peak_mb"] > 0
+    assert replies[2]["done"]
     assert sorted(p.name for p in existing.iterdir()) == ["rank1.h5", "rank2.h5"]
 
 
@@ -287,10 +286,11 @@ def test_the_server_refuses_another_users_connection(tmp_path, shared_temp):
     listener.bind(path)
     os.chmod(path, 0o777)  # as if the folder's checks had been bypassed
     listener.listen()
+    # The server may refuse before the request is sent: a failed send is fine.
     connect = (
         "import socket, sys; s = socket.socket(socket.AF_UNIX); "
-        "s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode()); "
-        "print(s.makefile().readline())"
+        "s.connect(sys.argv[1])\ntry: s.sendall(sys.argv[2].encode())\n"
+        "except OSError: pass\nprint(s.makefile().readline())"
     )
     request = request_line(tmp_path).decode()
     neighbour = subprocess.Popen(
@@ -309,24 +309,33 @@ def cache_entries(private):
     return sorted((private / "xla-cache").glob("xla_compile_cache*"))
 
 
+TRAIN_HERE = """
+import json, sys
+from lowrank.training_service import run_training
+run_training(json.loads(sys.argv[1]), sys.argv[2], 1, 0)
+"""
+
+
 def test_a_truncated_cache_entry_is_removed_and_training_goes_on(
     tmp_path, private, request_for
 ):
-    run_training(request_for, tmp_path / "first", 1, idle_seconds=0.5)
-    deadline = time.monotonic() + 30
-    while list(private.glob("*.sock")):  # a fresh server reads the cache
-        assert time.monotonic() < deadline, "the idle server did not exit"
-        time.sleep(0.1)
+    # Fresh processes, so that the second reads what the first compiled.
+    job = [sys.executable, "-c", TRAIN_HERE, json.dumps(request_for)]
+    subprocess.run([*job, str(tmp_path / "first")], check=True, capture_output=True)
     [entry] = cache_entries(private)
     entry.write_bytes(entry.read_bytes()[:1000])
-    lines = []
-    run_training(request_for, tmp_path / "second", 1, 5, log=lines.append)
-    text = "\n".join(lines)
-    assert "XLA compilation cache failed (" in text and "without it" in text
+    second = subprocess.run(
+        [*job, str(tmp_path / "second")], capture_output=True, text=True
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "XLA compilation cache failed (Read less bytes" in second.stdout
+    assert "removed its 1 entries and training without it in a fresh process" in (
+        second.stdout
+    )
     assert sorted(p.name for p in (tmp_path / "second").iterdir()) == [
         "rank1.h5", "rank2.h5",
     ]  # fmt: skip
-    assert not entry.exists() or entry.stat().st_size > 1000
+    assert not cache_entries(private)
 
 
 FILE_SIZE_LIMITED = """
@@ -346,9 +355,13 @@ def test_a_cache_that_cannot_be_written_costs_its_speed_only(
     finished = subprocess.run(
         [*job, str(output), str(idle_seconds)], capture_output=True, text=True
     )
-    assert "File too large" in finished.stdout, finished.stderr[-2000:]
-    if idle_seconds:  # the job trains without the cache, the server stays up
-        assert finished.returncode == 0, finished.stderr[-2000:]
-        assert sorted(p.name for p in output.iterdir()) == ["rank1.h5", "rank2.h5"]
-    else:  # TensorFlow is loaded with the cache on: the write fails again
-        assert finished.returncode != 0 and not output.exists()
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert sorted(p.name for p in output.iterdir()) == ["rank1.h5", "rank2.h5"]
+    if idle_seconds:
+        # The server's TensorFlow logs the failed write and trains on (seen
+        # here); a failure it passes on is handled as in-process below.
+        [log] = private.glob("*.log")
+        assert "File too large" in log.read_text() + finished.stdout
+    else:
+        assert "File too large" in finished.stdout
+        assert "training without it in a fresh process" in finished.stdout
