@@ -19,11 +19,14 @@ for rev in "$@"; do
   cd "$repo" || exit 1
   rm -rf "$dir" && git clone -q "$repo" "$dir" && git -C "$dir" checkout -q "$rev"
   ln -s "$repo/.venv" "$dir/.venv"
-  rm -rf "$tmp/lowrank-training-$(id -u)/xla-cache"
+  rm -rf "$tmp/lowrank-training-$(id -u)/xla-cache" "$tmp/lowrank-$(id -u)/xla-cache"
   sleep 65
   cd "$dir" || exit 1
   start=$(date +%s.%N)
-  .venv/bin/snakemake --cores 8 --resources gpu=1 > "$dir.log" 2>&1
+  # The clone's lowrank, not the editable install's (this checkout), for
+  # every process: Snakemake, jobs and (through PYTHONPATH or the job's own
+  # package folder) the training servers.
+  PYTHONPATH="$dir" .venv/bin/snakemake --cores 8 --resources gpu=1 > "$dir.log" 2>&1
   rc=$?
   end=$(date +%s.%N)
   jobs=$(grep -c '^rule \|^localrule ' "$dir.log")

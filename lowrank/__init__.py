@@ -3,7 +3,8 @@
 Importing the package is cheap: only the trainers (:mod:`lowrank.training`,
 :mod:`lowrank.network`, :mod:`lowrank.backend`, :mod:`lowrank.paper_training`,
 :mod:`lowrank.exact_training`) import Keras (and so TensorFlow);
-:mod:`lowrank.training_service` imports them only in its server process or
+:mod:`lowrank.training_server` imports them once per server process, and
+:mod:`lowrank.training_service` only
 when training in-process.
 """
 

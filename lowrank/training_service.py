@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 
 from lowrank.gpu_lease import try_lock
-from lowrank.provenance import package_digest
+from lowrank.provenance import PACKAGE_DIR, package_digest
 from lowrank.runtime_folder import (
     open_private,
     private_subfolder,
@@ -62,6 +62,7 @@ from lowrank.runtime_folder import (
 )
 
 SERVER = "lowrank.training_server:main"
+FRESH_TRAINING = "lowrank.training_service:train_in_this_process"
 START_TIMEOUT = 120.0
 REPLY_TIMEOUT = 600.0
 LOG_TAIL_BYTES = 2000
@@ -156,7 +157,7 @@ def _train_without_cache(request, folder, threads, error, log):
 def _train_in_fresh_process(request, folder, threads, log):
     arguments = [json.dumps(request), str(folder), str(threads)]
     child = subprocess.Popen(
-        [sys.executable, "-I", "-m", __name__, *arguments],
+        [*isolated_python(FRESH_TRAINING), *arguments],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     for line in child.stdout:
@@ -351,12 +352,12 @@ def _starting(paths):
 
 
 def _start_server(paths, threads, idle_seconds):
-    # -I: nothing from the working directory, PYTHONPATH or the user's
-    # site-packages is importable; "/" holds nothing a neighbour can plant.
+    # The working directory "/" holds nothing a neighbour can plant; the
+    # server runs this job's own lowrank, the code service_key digests.
     log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
     try:
         return subprocess.Popen(
-            [sys.executable, "-I", "-m", SERVER.split(":")[0],
+            [*isolated_python(SERVER),
              "--socket", paths["socket"], "--threads", str(threads),
              "--idle-seconds", str(idle_seconds)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -364,6 +365,17 @@ def _start_server(paths, threads, idle_seconds):
         )  # fmt: skip
     finally:
         os.close(log)
+
+
+def isolated_python(entry_point):
+    """The command that runs ``"module:function"`` of this job's own lowrank
+    in a Python that imports nothing else from where it runs (``-I``)."""
+    module, function = entry_point.split(":")
+    program = (
+        f"import sys; sys.path.insert(0, {str(PACKAGE_DIR.parent)!r}); "
+        f"from {module} import {function}; {function}()"
+    )
+    return [sys.executable, "-I", "-c", program]
 
 
 def _await_listening(paths, server):
@@ -393,5 +405,7 @@ def _send(stream, **message):
     stream.flush()
 
 
-if __name__ == "__main__":  # _train_in_fresh_process
-    _train_here(json.loads(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), print)
+def train_in_this_process():
+    """The program of :func:`_train_in_fresh_process`: REQUEST FOLDER THREADS."""
+    request, folder, threads = sys.argv[1:]
+    _train_here(json.loads(request), Path(folder), int(threads), print)

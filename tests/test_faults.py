@@ -13,6 +13,7 @@ import pytest
 import yaml
 from PIL import Image
 from test_images import decompression_bomb
+from test_slurm import VOLATILE
 from test_workflow import (
     SNAKEMAKE,
     TINY_CONFIG,
@@ -178,7 +179,7 @@ def test_fault_matrix_every_failure_is_a_listed_result(tmp_path):
     reference = read_table(clean / "results" / "summary.csv")
     keep = ~reference["input"].isin(["blowup", "crowded"])
     unchanged = table[table["input"].isin(reference.loc[keep, "input"])]
-    columns = [c for c in table.columns if c not in ("train_seconds", "record")]
+    columns = [c for c in table.columns if c not in VOLATILE]
     pd.testing.assert_frame_equal(
         unchanged[columns].reset_index(drop=True),
         reference.loc[keep, columns].reset_index(drop=True),
@@ -230,7 +231,7 @@ def test_rerun_from_scratch_reproduces_every_record(tmp_path):
     assert len(evaluations) == 2
     for path in evaluations:
         ours, theirs = (
-            read_table(p).drop(columns="train_seconds")
+            read_table(p).drop(columns=[c for c in VOLATILE if c != "record"])
             for p in (path, second / path.relative_to(first))
         )
         pd.testing.assert_frame_equal(ours, theirs)

@@ -174,7 +174,10 @@ def fake_server(private, behave):
 
     def loop():
         for _ in range(2):
-            connection, _ = listener.accept()
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the test closed the listener
+                return
             behave(connection)
 
     thread = threading.Thread(target=loop, daemon=True)
