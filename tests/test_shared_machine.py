@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from lowrank import runtime_folder, training_server
+from lowrank.gpu_lease import lease_device
 from lowrank.records import InputMatrix, write_matrix
 from lowrank.runtime_folder import RuntimeFolderError, open_private
 from lowrank.training_service import run_training
@@ -368,3 +369,63 @@ def test_a_cache_that_cannot_be_written_costs_its_speed_only(
     else:
         assert "File too large" in finished.stdout
         assert "training without it in a fresh process" in finished.stdout
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+path = sys.argv[1]
+descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+os.fchmod(descriptor, 0o644)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_two_users_do_not_lease_the_same_gpu(shared_temp):
+    run_as_neighbour = neighbour_python()
+    neighbour = subprocess.Popen(
+        [*run_as_neighbour, HOLD_LOCK, f"{shared_temp}/lowrank-gpu-0.lock", "60"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert neighbour.stdout.readline() == "held\n"
+        lease = lease_device(["0", "1"], lease_dir=shared_temp, timeout=5, poll=0.1)
+        assert lease.device == "1"
+        assert os.stat(f"{shared_temp}/lowrank-gpu-1.lock").st_mode & 0o777 == 0o644
+        lease.release()
+    finally:
+        neighbour.kill()
+        neighbour.wait()
+
+
+def test_an_unsafe_lease_folder_is_refused(tmp_path):
+    open_to_all = tmp_path / "leases"
+    open_to_all.mkdir()
+    open_to_all.chmod(0o777)  # writable by all, not sticky
+    with pytest.raises(RuntimeFolderError, match="not safe to share"):
+        lease_device(["0", "1"], lease_dir=open_to_all, timeout=1)
+
+
+@pytest.mark.workflow
+def test_a_neighbours_planted_runtime_folder_stops_the_study_by_name(
+    tmp_path, shared_temp
+):
+    from test_workflow import TINY_CONFIG, make_study, snakemake
+
+    run_as_neighbour = neighbour_python()
+    workdir = make_study(tmp_path / "study", TINY_CONFIG)
+    victim = workdir / "config" / "config.yaml"
+    before = victim.read_text()
+    victim.chmod(0o666)
+    tmp_path.chmod(0o755)
+    planted = os.path.join(shared_temp, f"lowrank-{os.getuid()}")
+    subprocess.run([*run_as_neighbour, PLANT, planted, str(victim)], check=True)
+    environ = {**os.environ, "TMPDIR": shared_temp}
+    for name in ("LOWRANK_RUNTIME_DIR", "XDG_RUNTIME_DIR", "TF_XLA_FLAGS"):
+        environ.pop(name, None)
+    result = snakemake(workdir, check=False, env=environ)
+    assert result.returncode != 0
+    assert f"runtime folder {planted} belongs to uid" in result.stderr
+    assert not os.path.exists(os.path.join(planted, "planted-ran"))
+    assert victim.read_text() == before

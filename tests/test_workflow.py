@@ -64,13 +64,14 @@ def write_image(path, seed, shape=(8, 6)):
     Image.fromarray(pixels).save(path)
 
 
-def snakemake(workdir, *args, check=True):
+def snakemake(workdir, *args, check=True, env=None):
     result = subprocess.run(
         [*SNAKEMAKE, "--cores", "2", "--resources", "gpu=1", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=900,
+        env=env,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {args} failed:\n{result.stderr[-4000:]}")
