@@ -26,19 +26,9 @@ from lowrank.training_service import run_training
 NEIGHBOUR = "lowrank-neighbour"
 
 
-@pytest.fixture
-def private(tmp_path, monkeypatch):
-    folder = tmp_path / "runtime"
-    monkeypatch.setenv("LOWRANK_RUNTIME_DIR", str(folder))
-    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
-    return folder
-
-
-def test_the_runtime_folder_is_created_private(private):
-    assert runtime_folder.runtime_folder() == private
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+def test_the_runtime_folder_is_created_private(runtime_dir):
+    assert runtime_folder.runtime_folder() == runtime_dir
+    assert stat.S_IMODE(runtime_dir.stat().st_mode) == 0o700
 
 
 def test_the_runtime_folder_follows_xdg_then_the_temp_folder(tmp_path):
@@ -57,9 +47,9 @@ def test_the_runtime_folder_follows_xdg_then_the_temp_folder(tmp_path):
         (lambda p: p.symlink_to(p.parent), "symbolic link"),
     ],
 )
-def test_an_unsafe_runtime_folder_is_refused_by_name(private, make, problem):
-    make(private)
-    with pytest.raises(RuntimeFolderError, match=f"{private} .*{problem}.*0700"):
+def test_an_unsafe_runtime_folder_is_refused_by_name(runtime_dir, make, problem):
+    make(runtime_dir)
+    with pytest.raises(RuntimeFolderError, match=f"{runtime_dir} .*{problem}.*0700"):
         runtime_folder.runtime_folder()
 
 
@@ -161,14 +151,14 @@ def request_for(tmp_path):
     }
 
 
-def fake_server(private, behave):
+def fake_server(runtime_dir, behave):
     """A listener on slot 0's socket that treats each connection with
     ``behave(connection)``; returns the thread and the listener."""
     from lowrank.training_service import service_key
 
-    private.mkdir(mode=0o700, exist_ok=True)
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    stem = private / f"{service_key(threads=1)}-0"
+    stem = runtime_dir / f"{service_key(threads=1)}-0"
     listener.bind(f"{stem}.sock")
     listener.listen()
     Path(f"{stem}.log").write_text("the server's last words\n")
@@ -206,9 +196,9 @@ def stays_silent(connection):
     ],
 )
 def test_a_failing_server_costs_time_not_the_job(
-    tmp_path, private, request_for, behave, failure
+    tmp_path, runtime_dir, request_for, behave, failure
 ):
-    thread, listener = fake_server(private, behave)
+    thread, listener = fake_server(runtime_dir, behave)
     lines = []
     output = tmp_path / "out"
     run_training(request_for, output, 1, 30, log=lines.append, reply_timeout=1)
@@ -309,8 +299,8 @@ def test_the_server_refuses_another_users_connection(tmp_path, shared_temp):
     assert not list(tmp_path.glob("out.tmp-*"))
 
 
-def cache_entries(private):
-    return sorted((private / "xla-cache").glob("xla_compile_cache*"))
+def cache_entries(runtime_dir):
+    return sorted((runtime_dir / "xla-cache").glob("xla_compile_cache*"))
 
 
 TRAIN_HERE = """
@@ -321,12 +311,12 @@ run_training(json.loads(sys.argv[1]), sys.argv[2], 1, 0)
 
 
 def test_a_truncated_cache_entry_is_removed_and_training_goes_on(
-    tmp_path, private, request_for
+    tmp_path, runtime_dir, request_for
 ):
     # Fresh processes, so that the second reads what the first compiled.
     job = [sys.executable, "-c", TRAIN_HERE, json.dumps(request_for)]
     subprocess.run([*job, str(tmp_path / "first")], check=True, capture_output=True)
-    [entry] = cache_entries(private)
+    [entry] = cache_entries(runtime_dir)
     entry.write_bytes(entry.read_bytes()[:1000])
     second = subprocess.run(
         [*job, str(tmp_path / "second")], capture_output=True, text=True
@@ -339,7 +329,7 @@ def test_a_truncated_cache_entry_is_removed_and_training_goes_on(
     assert sorted(p.name for p in (tmp_path / "second").iterdir()) == [
         "rank1.h5", "rank2.h5",
     ]  # fmt: skip
-    assert not cache_entries(private)
+    assert not cache_entries(runtime_dir)
 
 
 FILE_SIZE_LIMITED = """
@@ -352,7 +342,7 @@ run_training(json.loads(sys.argv[1]), sys.argv[2], 1, float(sys.argv[3]))
 
 @pytest.mark.parametrize("idle_seconds", [5, 0])
 def test_a_cache_that_cannot_be_written_costs_its_speed_only(
-    tmp_path, private, request_for, idle_seconds
+    tmp_path, runtime_dir, request_for, idle_seconds
 ):
     output = tmp_path / "out"
     job = [sys.executable, "-c", FILE_SIZE_LIMITED, json.dumps(request_for)]
@@ -364,7 +354,7 @@ def test_a_cache_that_cannot_be_written_costs_its_speed_only(
     if idle_seconds:
         # The server's TensorFlow logs the failed write and trains on (seen
         # here); a failure it passes on is handled as in-process below.
-        [log] = private.glob("*.log")
+        [log] = runtime_dir.glob("*.log")
         assert "File too large" in log.read_text() + finished.stdout
     else:
         assert "File too large" in finished.stdout

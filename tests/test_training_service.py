@@ -2,7 +2,6 @@
 behind on failure, one server per concurrent job, gone when idle."""
 
 import socket
-import tempfile
 import threading
 import time
 
@@ -12,17 +11,6 @@ import pytest
 from lowrank import training_service
 from lowrank.records import InputMatrix, read_record, write_matrix
 from lowrank.training_service import ServiceError, run_training
-
-
-@pytest.fixture
-def service_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "service"
-    monkeypatch.setenv("LOWRANK_RUNTIME_DIR", str(folder))
-    # run_training points TMPDIR into the runtime folder: undone after the test
-    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
-    return folder
 
 
 @pytest.fixture
@@ -43,7 +31,7 @@ def request_for(tmp_path):
 
 
 def test_warm_server_writes_the_records_of_an_in_process_run(
-    tmp_path, service_dir, request_for
+    tmp_path, runtime_dir, request_for
 ):
     lines = []
     served = tmp_path / "served"
@@ -66,10 +54,10 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
     assert sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
 
 
-def test_prestarted_servers_serve_the_first_jobs(tmp_path, service_dir, request_for):
+def test_prestarted_servers_serve_the_first_jobs(tmp_path, runtime_dir, request_for):
     assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 2
     assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 0
-    assert len(list(service_dir.glob("*.sock"))) == 2
+    assert len(list(runtime_dir.glob("*.sock"))) == 2
     lines = []
     run_training(request_for(), tmp_path / "out", 1, idle_seconds=30, log=lines.append)
     assert "warm" in lines[0] and (tmp_path / "out" / "rank3.h5").exists()
@@ -77,7 +65,7 @@ def test_prestarted_servers_serve_the_first_jobs(tmp_path, service_dir, request_
 
 
 def test_failed_training_names_the_error_and_leaves_nothing(
-    tmp_path, service_dir, request_for
+    tmp_path, runtime_dir, request_for
 ):
     # An unexpected error (here a setting the regime does not know), unlike a
     # diverged training, fails the job.
@@ -89,7 +77,7 @@ def test_failed_training_names_the_error_and_leaves_nothing(
     assert not list(tmp_path.glob("out.tmp-*"))
 
 
-def test_concurrent_jobs_lease_different_slots(service_dir):
+def test_concurrent_jobs_lease_different_slots(runtime_dir):
     with training_service._leased_slot("k") as first:
         with training_service._leased_slot("k") as second:
             assert first != second
@@ -97,26 +85,26 @@ def test_concurrent_jobs_lease_different_slots(service_dir):
         assert reused == first
 
 
-def test_idle_server_exits_and_removes_its_socket(tmp_path, service_dir, request_for):
+def test_idle_server_exits_and_removes_its_socket(tmp_path, runtime_dir, request_for):
     run_training(request_for(), tmp_path / "out", threads=1, idle_seconds=1)
-    sockets = list(service_dir.glob("*.sock"))
+    sockets = list(runtime_dir.glob("*.sock"))
     deadline = time.monotonic() + 30
     while sockets and any(s.exists() for s in sockets):
         assert time.monotonic() < deadline, "the idle server did not exit"
         time.sleep(0.2)
 
 
-def test_compilations_are_shared_through_one_cache_folder(service_dir):
+def test_compilations_are_shared_through_one_cache_folder(runtime_dir):
     environ = {
         "TF_XLA_FLAGS": "--tf_xla_enable_lazy_compilation=false",
-        "LOWRANK_RUNTIME_DIR": str(service_dir),
+        "LOWRANK_RUNTIME_DIR": str(runtime_dir),
     }
     training_service.share_compilations(environ)
     training_service.share_compilations(environ)  # idempotent
     flags = environ["TF_XLA_FLAGS"].split()
     assert flags == [
         "--tf_xla_enable_lazy_compilation=false",
-        f"--tf_xla_persistent_cache_directory={service_dir / 'xla-cache'}",
+        f"--tf_xla_persistent_cache_directory={runtime_dir / 'xla-cache'}",
     ]
     chosen = {"TF_XLA_FLAGS": "--tf_xla_persistent_cache_directory=/elsewhere"}
     training_service.share_compilations(chosen)
@@ -124,12 +112,12 @@ def test_compilations_are_shared_through_one_cache_folder(service_dir):
 
 
 def test_a_server_closing_unasked_is_asked_again_then_bypassed(
-    tmp_path, service_dir, request_for
+    tmp_path, runtime_dir, request_for
 ):
-    service_dir.mkdir(mode=0o700)
+    runtime_dir.mkdir(mode=0o700)
     key = training_service.service_key(threads=1)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(service_dir / f"{key}-0.sock"))
+    listener.bind(str(runtime_dir / f"{key}-0.sock"))
     listener.listen()
     accepted = []
 
@@ -147,6 +135,6 @@ def test_a_server_closing_unasked_is_asked_again_then_bypassed(
     listener.close()
     assert len(accepted) == 2 and all(b'"ranks"' in data for data in accepted)
     assert "attempt 2 of 2" in lines[3]
-    assert f"training in this process instead; the end of {service_dir}" in lines[4]
+    assert f"training in this process instead; the end of {runtime_dir}" in lines[4]
     assert (tmp_path / "out" / "rank3.h5").exists()
     assert not list(tmp_path.glob("out.tmp-*"))
