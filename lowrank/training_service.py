@@ -52,11 +52,16 @@ import sys
 import time
 from pathlib import Path
 
+from lowrank.compilation_cache import (
+    clear_compilations,
+    is_cache_failure,
+    share_compilations,
+    stop_sharing_compilations,
+)
 from lowrank.gpu_lease import try_lock
 from lowrank.provenance import PACKAGE_DIR, package_digest
 from lowrank.runtime_folder import (
     open_private,
-    private_subfolder,
     private_temp_environment,
     runtime_folder,
 )
@@ -106,19 +111,7 @@ def run_training(
     private_temp_environment()
     share_compilations()
     try:
-        try:
-            if not (
-                servers_used(idle_seconds)
-                and _train_in_service(
-                    request, folder, threads, idle_seconds, reply_timeout, log
-                )
-            ):
-                _train_here(request, folder, threads, log)
-        except Exception as error:
-            if not is_cache_failure(str(error)):
-                raise
-            shutil.rmtree(folder, ignore_errors=True)
-            _train_without_cache(request, folder, threads, error, log)
+        _train_somewhere(request, folder, threads, idle_seconds, reply_timeout, log)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -126,14 +119,20 @@ def run_training(
     os.replace(folder, output)
 
 
-# What TensorFlow says when an XLA cache entry cannot be read (truncated,
-# damaged) or written (full disk, file size limit, read-only folder).
-CACHE_FAILURES = ("Read less bytes than requested", "xla_compile_cache")
-
-
-def is_cache_failure(message):
-    """Whether a training failed on the XLA compilation cache, not itself."""
-    return any(sign in message for sign in CACHE_FAILURES)
+def _train_somewhere(request, folder, threads, idle_seconds, reply_timeout, log):
+    """Through the slot's server where servers are used and it works, else in
+    this process; after a failure of the XLA cache, without the cache."""
+    try:
+        if servers_used(idle_seconds) and _train_in_service(
+            request, folder, threads, idle_seconds, reply_timeout, log
+        ):
+            return
+        _train_here(request, folder, threads, log)
+    except Exception as error:
+        if not is_cache_failure(str(error)):
+            raise
+        shutil.rmtree(folder, ignore_errors=True)
+        _train_without_cache(request, folder, threads, error, log)
 
 
 def _train_without_cache(request, folder, threads, error, log):
@@ -243,39 +242,6 @@ def _log_tail(path):
     with os.fdopen(descriptor, "rb") as handle:
         handle.seek(max(0, os.fstat(descriptor).st_size - LOG_TAIL_BYTES))
         return handle.read().decode(errors="replace")
-
-
-def share_compilations(environ=os.environ):
-    """Let every training process of this user reuse XLA's compilations.
-
-    TensorFlow keeps compiled loops in ``xla-cache`` of the runtime folder (a
-    few hundred kB per shape and setting), so a server or job that meets a
-    shape another one compiled skips about a second of compiling. Call before
-    TensorFlow is imported; servers inherit it.
-    """
-    flags = environ.get("TF_XLA_FLAGS", "")
-    if "tf_xla_persistent_cache_directory" not in flags:
-        cache = private_subfolder("xla-cache", environ)
-        flag = f"--tf_xla_persistent_cache_directory={cache}"
-        environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
-
-
-def stop_sharing_compilations(environ=os.environ):
-    """Undo :func:`share_compilations` (before TensorFlow is imported)."""
-    flags = environ.get("TF_XLA_FLAGS", "").split()
-    kept = [f for f in flags if not f.startswith("--tf_xla_persistent_cache_directory")]
-    environ["TF_XLA_FLAGS"] = " ".join(kept)
-
-
-def clear_compilations(environ=os.environ):
-    """Remove every entry of the shared XLA cache (a later compile writes a
-    sound one); returns how many there were."""
-    removed = 0
-    for entry in private_subfolder("xla-cache", environ).iterdir():
-        with contextlib.suppress(FileNotFoundError):
-            entry.unlink()
-            removed += 1
-    return removed
 
 
 @contextlib.contextmanager
