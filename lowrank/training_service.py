@@ -27,7 +27,7 @@ hands its work to a local server that has Keras loaded already:
   seconds costs speed, not the study: the job asks again once, then trains
   in its own process and says so in its log, quoting the server's log.
 - Servers and jobs share XLA's compilations through a persistent cache in
-  the same folder (:func:`share_compilations`).
+  the same folder (:mod:`lowrank.compilation_cache`).
 - A server exits after ``idle_seconds`` without a request. Its output
   (TensorFlow's C++ start-up lines among it) goes to ``<key>-<slot>.log``,
   not to the console.
