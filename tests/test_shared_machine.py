@@ -6,6 +6,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -419,3 +420,29 @@ def test_a_neighbours_planted_runtime_folder_stops_the_study_by_name(
     assert f"runtime folder {planted} belongs to uid" in result.stderr
     assert not os.path.exists(os.path.join(planted, "planted-ran"))
     assert victim.read_text() == before
+
+
+def test_a_server_killed_mid_request_is_replaced(tmp_path, runtime_dir, request_for):
+    lines, killed = [], []
+
+    def log(line):
+        lines.append(line)
+        if line.startswith("training server: started, pid ") and not killed:
+            killed.append(int(line.split("pid ")[1].split()[0]))
+        elif line.startswith("rank 1:") and len(killed) == 1:
+            os.kill(killed[0], signal.SIGKILL)
+            killed.append(True)
+
+    # 25,000 steps a rank (most of a second here), so that the kill lands
+    # while the server trains rank 3, its folder half written.
+    settings = {"samples": 20_000, "epochs": 40, "batch_size": 32}
+    request = {**request_for, "ranks": [1, 3], "regime_name": "paper"}
+    run_training({**request, "settings": settings}, tmp_path / "out", 1, 5, log=log)
+    text = "\n".join(lines)
+    assert len(killed) == 2, text
+    assert "closed the connection before it was done (attempt 1 of 2)" in text
+    assert text.count("training server: started") == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "rank1.h5", "rank3.h5",
+    ]  # fmt: skip
+    assert not list(tmp_path.glob("out.tmp-*"))
