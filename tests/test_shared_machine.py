@@ -446,3 +446,34 @@ def test_a_server_killed_mid_request_is_replaced(tmp_path, runtime_dir, request_
         "rank1.h5", "rank3.h5",
     ]  # fmt: skip
     assert not list(tmp_path.glob("out.tmp-*"))
+
+
+@pytest.fixture
+def read_only_cache(runtime_dir):
+    """The runtime folder's XLA cache made immutable (chattr +i): read-only
+    even for root, whom file modes do not stop."""
+    cache = runtime_dir / "xla-cache"
+    cache.mkdir(parents=True, mode=0o700)
+    runtime_dir.chmod(0o700)
+    if (
+        not shutil.which("chattr")
+        or subprocess.run(["chattr", "+i", str(cache)], capture_output=True).returncode
+    ):
+        pytest.skip("needs chattr +i (root on a file system that supports it)")
+    yield cache
+    subprocess.run(["chattr", "-i", str(cache)], check=True)
+
+
+def test_a_read_only_cache_costs_its_speed_only(tmp_path, read_only_cache, request_for):
+    job = [sys.executable, "-c", TRAIN_HERE, json.dumps(request_for)]
+    finished = subprocess.run(
+        [*job, str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "XLA compilation cache failed (" in finished.stdout
+    assert "training without it in a fresh process" in finished.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "rank1.h5",
+        "rank2.h5",
+    ]
+    assert not list(read_only_cache.iterdir())
