@@ -10,9 +10,11 @@ process ends, however it ends (SIGKILL included), so a lease cannot leak.
 With one visible device or none (a SLURM job sees only the GPU it was given;
 a CPU machine sees none) there is nothing to share and no lease is taken.
 
-Every user of the machine leases from the same lock files, in the temp folder
-itself (sticky, so nobody can replace another's file): two users' studies
-must not both take GPU 0. Lock files are opened read-only, without following
+Every user of the machine leases from the same lock files, in ``/tmp``
+itself (sticky, so nobody can replace another's file; ``LOWRANK_GPU_LEASE_DIR``
+names another such folder): two users' studies must not both take GPU 0.
+Not ``$TMPDIR``, which is often per user, and which a study points into its
+private runtime folder. Lock files are opened read-only, without following
 links, and never written, so a planted name can truncate nothing.
 """
 
@@ -20,13 +22,12 @@ import fcntl
 import os
 import stat
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 from lowrank.runtime_folder import RuntimeFolderError, check_shared_folder
 
-LEASE_DIR = Path(tempfile.gettempdir())
+LEASE_DIR = Path(os.environ.get("LOWRANK_GPU_LEASE_DIR", "/tmp"))
 
 
 class Lease:

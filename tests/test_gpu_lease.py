@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 import time
@@ -68,3 +69,15 @@ def test_assign_narrows_the_environment(tmp_path):
     assert other.device == "5"
     lease.release()
     other.release()
+
+
+def test_leases_do_not_follow_a_private_temp_folder(tmp_path):
+    # A study points TMPDIR into its private runtime folder; GPU leases must
+    # stay where every user of the machine looks.
+    code = "from lowrank.gpu_lease import LEASE_DIR; print(LEASE_DIR)"
+    environ = {**os.environ, "TMPDIR": str(tmp_path)}
+    environ.pop("LOWRANK_GPU_LEASE_DIR", None)
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True
+    )
+    assert found.stdout.strip() == "/tmp"
