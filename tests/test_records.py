@@ -31,9 +31,15 @@ def make_record():
     )
 
 
-def test_record_round_trip(tmp_path):
+def record_file(tmp_path):
+    """``r.h5`` in ``tmp_path``, holding :func:`make_record`."""
     path = tmp_path / "r.h5"
     write_record(path, make_record())
+    return path
+
+
+def test_record_round_trip(tmp_path):
+    path = record_file(tmp_path)
     record = read_record(path)
     np.testing.assert_array_equal(record.approximation, make_record().approximation)
     assert record.settings == {"dtype": "float64"}
@@ -66,16 +72,14 @@ def test_a_crash_while_writing_leaves_no_file(tmp_path):
 
 
 def test_truncated_file_is_named(tmp_path):
-    path = tmp_path / "r.h5"
-    write_record(path, make_record())
+    path = record_file(tmp_path)
     path.write_bytes(path.read_bytes()[:500])
     with pytest.raises(RecordError, match="r.h5"):
         read_record(path)
 
 
 def test_edited_file_is_named(tmp_path):
-    path = tmp_path / "r.h5"
-    write_record(path, make_record())
+    path = record_file(tmp_path)
     with h5py.File(path, "a") as handle:
         del handle["loss"]
         handle["loss"] = np.zeros((1, 5))
@@ -96,8 +100,7 @@ def rewrite_approximation(path, **create):
 
 
 def test_a_crafted_record_is_refused_before_it_is_read(tmp_path):
-    path = tmp_path / "r.h5"
-    write_record(path, make_record())
+    path = record_file(tmp_path)
     # A few kB on disk that declare 80 GB of numbers.
     huge = {"shape": (1, 100_000, 100_000), "dtype": "f8", "chunks": (1, 1000, 1000)}
     rewrite_approximation(path, **huge)
@@ -109,8 +112,7 @@ def test_a_crafted_record_is_refused_before_it_is_read(tmp_path):
 def test_a_record_with_storage_outside_its_file_is_refused(tmp_path):
     secret = tmp_path / "secret.bin"
     secret.write_bytes(np.arange(6.0).tobytes())
-    path = tmp_path / "r.h5"
-    write_record(path, make_record())
+    path = record_file(tmp_path)
     rewrite_approximation(
         path, shape=(1, 2, 3), dtype="f8", external=[(str(secret), 0, 48)]
     )
@@ -125,8 +127,7 @@ def test_a_record_with_storage_outside_its_file_is_refused(tmp_path):
 
 
 def test_a_loss_of_the_wrong_declared_shape_is_refused(tmp_path):
-    path = tmp_path / "r.h5"
-    write_record(path, make_record())
+    path = record_file(tmp_path)
     with h5py.File(path, "a") as handle:
         handle.attrs["steps"] = 10**12
     with pytest.raises(RecordError, match=r"'loss' has shape \(1, 2\), expected"):
