@@ -41,21 +41,19 @@ def runtime_folder_path(environ=os.environ):
 
 def runtime_folder(environ=os.environ):
     """The checked private runtime folder, created (0700) where missing."""
-    path = runtime_folder_path(environ)
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except FileExistsError:  # a file or a dangling link there: named below
-        pass
-    check_private_folder(path)
-    return path
+    return _made_private(runtime_folder_path(environ), os.makedirs)
 
 
 def private_subfolder(name, environ=os.environ):
     """``name`` inside the runtime folder, created 0700 and checked."""
-    path = runtime_folder(environ) / name
+    return _made_private(runtime_folder(environ) / name, os.mkdir)
+
+
+def _made_private(path, make):
+    """``path``, made by ``make(path, 0o700)`` where missing, then checked."""
     try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
+        make(path, 0o700)
+    except FileExistsError:  # a folder, a file or a dangling link: checked
         pass
     check_private_folder(path)
     return path
