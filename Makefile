@@ -1,9 +1,25 @@
 # The two set-up commands of the README. Each creates .venv on first use
-# (and again when pyproject.toml or constraints.txt changes), installing the
-# locked versions of constraints.txt, then does its job.
+# (and again when pyproject.toml, the lock or the build changes), installing
+# the locked versions, then does its job.
+#
+# The build follows the machine: on Linux x86-64 where nvidia-smi lists a GPU,
+# the CUDA build (constraints-cuda.txt: the same pins plus TensorFlow's and
+# JAX's CUDA wheels); elsewhere the CPU build (constraints.txt), without
+# gigabytes of CUDA wheels. GPU=1 or GPU=0 forces either.
 PYTHON ?= python3
 VENV := .venv
-INSTALLED := $(VENV)/.installed
+GPU ?= $(shell [ "$$(uname -sm)" = "Linux x86_64" ] && nvidia-smi -L 2>/dev/null | grep -q '^GPU ' && echo 1 || echo 0)
+
+ifeq ($(GPU),1)
+BUILD := cuda
+LOCK := constraints-cuda.txt
+EXTRAS := test,cuda
+else
+BUILD := cpu
+LOCK := constraints.txt
+EXTRAS := test
+endif
+INSTALLED := $(VENV)/.installed-$(BUILD)
 
 .PHONY: study test
 
@@ -13,8 +29,9 @@ study: $(INSTALLED)
 test: $(INSTALLED)
 	$(VENV)/bin/pytest
 
-$(INSTALLED): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
+# --clear: switching builds must not leave the other build's wheels behind.
+$(INSTALLED): pyproject.toml $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -c constraints.txt -e ".[test]"
+	$(VENV)/bin/pip install --quiet -c $(LOCK) -e ".[$(EXTRAS)]"
 	touch $@

@@ -3,12 +3,17 @@ here, for every trainer), threads, determinism, dtype and a compiler that
 turns a pure function of tensors into one compiled call."""
 
 import importlib
+import os
 import sys
 
 # Keras imports these when they are installed, for plots and DataFrame inputs
 # that training never uses: a second of the five a training process takes to
 # start (README, "Training throughput").
 KERAS_OPTIONAL_IMPORTS = ("matplotlib", "pandas")
+# TensorFlow imports JAX where it is installed (for TF Lite's converters): half
+# a second of a TensorFlow process's start, unless the backend is JAX.
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+OTHER_BACKENDS = () if BACKEND == "jax" else ("jax",)
 
 
 def import_without(name, optional):
@@ -28,7 +33,7 @@ def import_without(name, optional):
     return importlib.import_module(name)
 
 
-keras = import_without("keras", KERAS_OPTIONAL_IMPORTS)
+keras = import_without("keras", KERAS_OPTIONAL_IMPORTS + OTHER_BACKENDS)
 
 
 def configure_threads(threads):
@@ -85,3 +90,46 @@ def to_numpy(tensor, dtype=None):
     """A backend tensor as a NumPy array (of ``dtype`` if given)."""
     array = keras.ops.convert_to_numpy(tensor)
     return array if dtype is None else array.astype(dtype)
+
+
+def backend_name():
+    """The Keras backend and its version, e.g. ``"tensorflow 2.21.0"``."""
+    backend = keras.backend.backend()
+    return f"{backend} {importlib.import_module(backend).__version__}"
+
+
+def gpus_seen():
+    """How many GPUs the backend can compute on (not what nvidia-smi lists:
+    without the CUDA libraries the framework sees none)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return sum(device.platform == "gpu" for device in jax.devices())
+    return 0
+
+
+def placed_device(variable):
+    """Where the backend holds ``variable`` (a Keras variable), from the
+    tensor itself: ``"CPU"`` or ``"GPU:<index> <name>"``."""
+    tensor = variable.value
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        spec = tf.DeviceSpec.from_string(tensor.device)
+        if spec.device_type != "GPU":
+            return "CPU"
+        gpu = tf.config.list_physical_devices("GPU")[spec.device_index or 0]
+        name = tf.config.experimental.get_device_details(gpu).get("device_name", "")
+        return f"GPU:{spec.device_index or 0} {name}".strip()
+    if backend == "jax":
+        (device,) = tensor.devices()
+        if device.platform == "cpu":
+            return "CPU"
+        return f"GPU:{device.id} {device.device_kind}"
+    return "unknown"

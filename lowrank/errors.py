@@ -1,6 +1,6 @@
-"""Exceptions raised by lowrank; each message names the file, key or input at fault."""
-
-import numpy as np
+"""Exceptions raised by lowrank; each message names the file, key or input at
+fault. Importing it costs no NumPy: every training job (and its start-up
+share) imports these errors."""
 
 
 class LowrankError(Exception):
@@ -24,6 +24,10 @@ class TrainingDivergedError(LowrankError):
         self.loss, self.every = loss, every
 
 
+class GPUMissingError(LowrankError, RuntimeError):
+    """A training that must run on a GPU found none its framework can use."""
+
+
 class RecordError(LowrankError, ValueError):
     """A result file is missing fields, has the wrong shape, or cannot be read."""
 
@@ -35,6 +39,8 @@ class SummarySchemaError(LowrankError, ValueError):
 def check_finite(loss, setting, every=1):
     """Raise :class:`TrainingDivergedError` naming ``setting`` if ``loss``, logged
     after every ``every``-th step, is not finite."""
+    import numpy as np
+
     if not np.all(np.isfinite(loss)):
         index = int(np.argmin(np.isfinite(loss)))
         raise TrainingDivergedError(

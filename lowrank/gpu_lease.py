@@ -47,15 +47,22 @@ class Lease:
             self.handle = None
 
 
-def count_nvidia_gpus():
-    """Number of GPUs ``nvidia-smi -L`` lists (0 without a driver)."""
+def nvidia_gpu_listing():
+    """The GPU lines of ``nvidia-smi -L``, one per GPU ("" without a driver)."""
     try:
         listing = subprocess.run(
             ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20
         )
     except (OSError, subprocess.TimeoutExpired):
-        return 0
-    return sum(line.startswith("GPU ") for line in listing.stdout.splitlines())
+        return ""
+    gpus = [line for line in listing.stdout.splitlines() if line.startswith("GPU ")]
+    return "\n".join(gpus)
+
+
+def count_nvidia_gpus():
+    """Number of GPUs ``nvidia-smi -L`` lists (0 without a driver)."""
+    listing = nvidia_gpu_listing()
+    return listing.count("\n") + 1 if listing else 0
 
 
 def visible_devices(environ=os.environ, probe=count_nvidia_gpus):
@@ -106,8 +113,16 @@ def open_shared_lock(path):
     return descriptor
 
 
-def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
-    """Hold one of ``devices`` exclusively among processes on this machine.
+def lease_file(lease_dir, device, share):
+    """The lock file of one share of ``device`` (share 0: ``lowrank-gpu-<id>``)."""
+    suffix = f"-{share}" if share else ""
+    return Path(lease_dir) / f"lowrank-gpu-{device}{suffix}.lock"
+
+
+def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5, shares=1):
+    """Hold one of ``shares`` leases of one of ``devices`` among processes on
+    this machine (``training.per_gpu``): the first share of every device
+    before the second of any, so that jobs spread over the GPUs.
 
     Waits (polling every ``poll`` seconds) while all are held; raises
     TimeoutError after ``timeout`` seconds, naming the lease folder.
@@ -119,8 +134,8 @@ def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
     deadline = time.monotonic() + timeout
     while True:
         unopened = []
-        for device in devices:
-            path = lease_dir / f"lowrank-gpu-{device}.lock"
+        for share, device in ((s, d) for s in range(shares) for d in devices):
+            path = lease_file(lease_dir, device, share)
             try:
                 handle = try_lock(open_shared_lock(path))
             except PermissionError:
@@ -130,7 +145,8 @@ def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
                 return Lease(device, handle)
         if time.monotonic() > deadline:
             raise TimeoutError(
-                f"all GPUs {devices} stayed leased for {timeout:.0f} s (lock files "
+                f"all GPUs {devices} ({shares} share(s) each) stayed leased for "
+                f"{timeout:.0f} s (lock files "
                 f"lowrank-gpu-*.lock in {lease_dir}"
                 + (f"; unreadable: {', '.join(unopened)}" if unopened else "")
                 + "); is --resources gpu=N above the number of GPUs?"
@@ -138,13 +154,14 @@ def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5):
         time.sleep(poll)
 
 
-def assign_device(environ=os.environ, lease_dir=LEASE_DIR, timeout=3600.0):
-    """Lease a device and restrict ``environ['CUDA_VISIBLE_DEVICES']`` to it.
+def assign_device(environ=os.environ, lease_dir=LEASE_DIR, timeout=3600.0, shares=1):
+    """Lease a device (one of its ``shares``) and restrict
+    ``environ['CUDA_VISIBLE_DEVICES']`` to it.
 
     Call before TensorFlow is imported; keep the returned lease alive for as
     long as the GPU is used (normally the whole process).
     """
-    lease = lease_device(visible_devices(environ), lease_dir, timeout)
+    lease = lease_device(visible_devices(environ), lease_dir, timeout, shares=shares)
     if lease.device is not None:
         environ["CUDA_VISIBLE_DEVICES"] = lease.device
     return lease

@@ -8,6 +8,7 @@ computes has rank at most ``rank``.
 import numpy as np
 
 from lowrank.backend import keras
+from lowrank.initial_weights import initial_kernel
 from lowrank.metrics import numerical_rank
 
 DESIGNS = ("paper", "minimal", "pyramid", "custom")
@@ -99,24 +100,30 @@ def build_bottleneck(
     use_bias=True,
     initializer="he_normal",
     dtype="float32",
+    seed=0,
 ):
     """Build a linear Sequential model n_in -> ... -> rank -> ... -> n_out.
 
     ``initializer`` is anything ``keras.initializers.get`` accepts (a name, a
-    config dict, or an instance); seed Keras once with
-    ``keras.utils.set_random_seed`` before building for reproducible weights.
+    config dict, or an instance) that :func:`lowrank.initial_weights.initial_kernel`
+    can draw: the kernels come from NumPy's generator seeded by ``seed``, the
+    same on every backend; biases start at zero.
     """
+    kernel_initializer = keras.initializers.get(initializer)
     layers = [keras.Input(shape=(n_in,), dtype=dtype)]
     for width in layer_widths(n_in, n_out, rank, design, before, after):
         layers.append(
             keras.layers.Dense(
-                width,
-                use_bias=use_bias,
-                kernel_initializer=keras.initializers.get(initializer),
-                dtype=dtype,
+                width, use_bias=use_bias, kernel_initializer="zeros", dtype=dtype
             )
         )
-    return keras.Sequential(layers)
+    model = keras.Sequential(layers)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        shape = tuple(layer.kernel.shape)
+        kernel = initial_kernel(kernel_initializer, shape, rng)
+        layer.kernel.assign(kernel.astype(dtype))
+    return model
 
 
 def bottleneck_for(a, rank, regime, use_bias, initializer):
@@ -127,6 +134,7 @@ def bottleneck_for(a, rank, regime, use_bias, initializer):
     return build_bottleneck(
         n, m, rank, design=layout.design, before=layout.before, after=layout.after,
         use_bias=use_bias, initializer=initializer, dtype=regime.dtype,
+        seed=regime.seed,
     )  # fmt: skip
 
 

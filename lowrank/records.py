@@ -14,7 +14,7 @@ Input matrix  ``schema = "lowrank.matrix/1"``
 Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
 
-Record  ``schema = "lowrank.record/4"``, one per trained (input, rank, method)
+Record  ``schema = "lowrank.record/5"``, one per trained (input, rank, method)
     /approximation (c, m, n), NaN where training diverged; /loss
     (c, steps // loss_every): loss after every ``loss_every``-th step per
     channel, NaN after a channel converged (or the diverged values);
@@ -24,7 +24,10 @@ Record  ``schema = "lowrank.record/4"``, one per trained (input, rank, method)
     ``diverged``), ``message`` (why, "" when ok), ``created`` (ISO 8601 UTC),
     ``settings`` and ``versions`` (JSON objects), ``cpu_seconds`` and
     ``peak_mb`` (what the training process spent on it, measured where it ran:
-    :mod:`lowrank.resource_usage`; NaN for methods that are not trained).
+    :mod:`lowrank.resource_usage`; NaN for methods that are not trained),
+    ``device`` (where the framework held the trained weights, ``CPU`` or
+    ``GPU:<index> <name>``) and ``backend`` (Keras backend and version), both
+    "" for methods that are not trained.
 """
 
 import contextlib
@@ -50,7 +53,7 @@ MAX_DATASET_ELEMENTS = 3 * 178_956_970
 
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
-RECORD_SCHEMA = "lowrank.record/4"
+RECORD_SCHEMA = "lowrank.record/5"
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Record:
     created: str = ""
     cpu_seconds: float = math.nan
     peak_mb: float = math.nan
+    device: str = ""
+    backend: str = ""
 
 
 def library_versions():
@@ -205,6 +210,8 @@ def write_record(path, record):
         handle.attrs["numerical_rank"] = int(record.numerical_rank)
         handle.attrs["status"] = record.status
         handle.attrs["message"] = record.message
+        handle.attrs["device"] = record.device
+        handle.attrs["backend"] = record.backend
         handle.attrs["created"] = record.created or _now()
         handle.attrs["settings"] = json.dumps(record.settings, sort_keys=True)
         handle.attrs["versions"] = json.dumps(
@@ -217,7 +224,8 @@ def read_record(path):
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
             "converged", "stored_numbers", "numerical_rank", "status", "message",
-            "created", "settings", "versions", "cpu_seconds", "peak_mb",
+            "created", "settings", "versions", "cpu_seconds", "peak_mb", "device",
+            "backend",
         )  # fmt: skip
         attrs = _attrs(handle, path, names)
         approximation = _dataset(handle, path, "approximation", ndim=3)

@@ -253,6 +253,14 @@ def _findings_html(summary, bd_rates):
         )
         + "."
     )
+    if not (warned := _warnings(summary)).empty:
+        items.append(
+            f'<a href="#problems">{len(warned)} finished ok with a warning</a>: '
+            + "; ".join(
+                f"{count} × {html.escape(message)}"
+                for message, count in warned["message"].value_counts().items()
+            )
+        )
     if bd_rates is not None and not bd_rates.empty:
         means = bd_rates[(bd_rates["input"] == "mean") & (bd_rates["test"] == "svd-q8")]
         if not means.empty:
@@ -339,10 +347,17 @@ def _bd_html(bd_rates):
 PROBLEM_COLUMNS = ["input", "member", "rank", "method", "status", "message"]
 
 
+def _warnings(summary):
+    """The rows that finished ok but say something: a record's warning."""
+    message = summary["message"].fillna("")
+    return summary[(summary["status"] == "ok") & (message != "")]
+
+
 def _problems_html(summary, notes):
     """Every failed (input, rank, method) and everything the plan left out, in
     one place at the top of the page."""
     failed = summary[summary["status"] != "ok"]
+    warned = _warnings(summary)
     parts = ['<section id="problems"><h2>Failures and inputs left out</h2>']
     if failed.empty:
         parts.append("<p>Every approximation finished with status ok.</p>")
@@ -352,6 +367,12 @@ def _problems_html(summary, notes):
             "measures of the approximation are empty where they mean nothing "
             '(README, "What happens when").</p>',
             failed[PROBLEM_COLUMNS].to_html(index=False, na_rep=""),
+        ]
+    if not warned.empty:
+        parts += [
+            f"<p>{len(warned)} rows finished ok with a warning (a GPU job that "
+            "trained on the CPU, for one):</p>",
+            warned[[*PROBLEM_COLUMNS, "device"]].to_html(index=False, na_rep=""),
         ]
     if notes:
         parts.append("<ul>")

@@ -18,7 +18,8 @@ COLUMNS = (
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
     "psnr", "ssim", "bpp", "bits", "quality", "stored_numbers", "compression_ratio",
-    "train_seconds", "train_cpu_seconds", "train_peak_mb", "steps", "converged",
+    "train_seconds", "train_cpu_seconds", "train_peak_mb", "device", "backend",
+    "steps", "converged",
     "final_loss", "record",
 )  # fmt: skip
 
@@ -55,6 +56,8 @@ def summary_row(item, record, measures, path):
         "train_seconds": record.seconds if trained else math.nan,
         "train_cpu_seconds": record.cpu_seconds if trained else math.nan,
         "train_peak_mb": record.peak_mb if trained else math.nan,
+        "device": record.device,
+        "backend": record.backend,
         "steps": record.steps,
         "converged": record.converged,
         "status": record.status,
@@ -86,7 +89,7 @@ def rate_distortion_summary_rows(item, table, path):
 # missing value (inputs named 0001, NA, nan or True).
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
-    "note", "set",
+    "note", "set", "device", "backend",
 )  # fmt: skip
 
 
@@ -109,8 +112,9 @@ def read_table(path):
         raise ValueError(
             f"{path}: not a lowrank summary table (columns {list(table.columns)})"
         )
-    # CSV cannot tell an empty text from a missing one: messages are text.
-    table["message"] = table["message"].fillna("")
+    # CSV cannot tell an empty text from a missing one: these are text.
+    for column in ("message", "device", "backend"):
+        table[column] = table[column].fillna("")
     return table
 
 

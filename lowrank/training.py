@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lowrank.backend import keras, prepare_backend
+from lowrank.backend import backend_name, gpus_seen, placed_device, prepare_backend
+from lowrank.device_policy import device_warning
 from lowrank.errors import TrainingDivergedError
 from lowrank.methods import network_method
 from lowrank.network import (
@@ -58,6 +59,9 @@ class TrainingResult:
     converged : bool
         ``exact``: the tolerance was met within ``max_steps``; ``paper``: True.
     settings : dict
+    device : str
+        Where the framework holds the trained weights
+        (:func:`lowrank.backend.placed_device`): ``CPU`` or ``GPU:0 <name>``.
     status : str
         One of :data:`STATUSES`: ``ok``; ``not-converged`` (``exact`` ran out
         of ``max_steps``; B is still its best iterate); ``rank-check-failed``
@@ -76,6 +80,7 @@ class TrainingResult:
     seconds: float
     converged: bool
     settings: dict
+    device: str
     status: str = "ok"
     message: str = ""
 
@@ -105,8 +110,9 @@ def train(a, rank, regime, widths=None):
     if a.ndim != 2:
         raise ValueError(f"expected an (m, n) matrix, got shape {a.shape}")
     info = regime_info(regime)
+    # No seeding of the backend: nothing draws from its generator (weights
+    # come from lowrank.initial_weights, samples from NumPy).
     prepare_backend(regime.dtype)
-    keras.utils.set_random_seed(regime.seed)
     start = time.perf_counter()
     status, message = "ok", ""
     try:
@@ -132,7 +138,7 @@ def train(a, rank, regime, widths=None):
     settings = {"regime": type(regime).__name__, **asdict(regime)}
     return TrainingResult(
         model, matrix, loss, found, steps, loss_every, seconds, converged, settings,
-        status, message,
+        placed_device(model.layers[0].kernel), status, message,
     )  # fmt: skip
 
 
@@ -177,13 +183,24 @@ def train_record(item, rank, regime_name, settings, widths=None):
         status=worst.status,
         message=message,
         numerical_rank=max(result.numerical_rank for result in results),
+        device=", ".join(sorted({result.device for result in results})),
     )
 
 
-def train_ranks(matrix_path, ranks, regime_name, settings, folder):
+def train_ranks(matrix_path, ranks, regime_name, settings, folder, gpu="none"):
     """Train ``matrix_path`` at every rank and write one record per rank into
     ``folder`` (:func:`lowrank.records.network_record_path`); yield a line
-    per rank as it is done."""
+    per rank as it is done, after a line saying where the first one trained.
+
+    ``gpu`` (:data:`lowrank.device_policy.GPU_EXPECTATIONS`): a job scheduled
+    on a GPU whose framework sees none warns, in the log and every record's
+    message; where a GPU is required it raises
+    :class:`lowrank.errors.GPUMissingError` before training.
+    """
+    backend = backend_name()
+    warning = device_warning(gpu, gpus_seen(), backend)
+    if warning:
+        yield f"warning: {warning}"
     item = read_matrix(matrix_path)
     architecture = regime_from_settings(regime_name, settings).architecture
     rows, columns = item.matrix.shape[1:]
@@ -199,6 +216,11 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder):
         record = train_record(item, rank, regime_name, settings, widths)
         spent = usage.since()
         record.cpu_seconds, record.peak_mb = spent["cpu_seconds"], spent["peak_mb"]
+        record.backend = backend
+        if warning:
+            record.message = "; ".join(filter(None, [record.message, warning]))
+        if rank == ranks[0]:
+            yield f"trained on: {record.device} ({backend})"
         write_record(network_record_path(folder, rank), record)
         line = (
             f"rank {rank}: {record.steps} steps, {record.seconds:.2f} s, "

@@ -1,7 +1,8 @@
 """A training job: train one (input, regime) at every rank into a folder.
 
     python -m lowrank.training_job MATRIX OUTPUT --regime R --ranks JSON
-        --settings JSON --threads N --warm-seconds S --server-timeout T
+        --settings JSON --backend B --threads N --gpus G --warm-seconds S
+        --server-timeout T [--device auto|cpu|gpu] [--gpu-shares N]
 
 The program of the workflow's ``train`` rule, the only step that reaches
 Keras/TensorFlow: through a warm training server of this machine
@@ -14,9 +15,12 @@ more than training a small network takes with a warm server).
 import argparse
 import json
 import os
+import sys
 
+from lowrank.device_policy import gpu_expectation
+from lowrank.errors import LowrankError
 from lowrank.gpu_lease import assign_device
-from lowrank.training_service import run_training
+from lowrank.training_service import ServiceError, run_training
 
 
 def parse_arguments(argv=None):
@@ -26,7 +30,17 @@ def parse_arguments(argv=None):
     parser.add_argument("--regime", required=True)
     parser.add_argument("--ranks", type=json.loads, required=True)
     parser.add_argument("--settings", type=json.loads, required=True)
+    parser.add_argument("--backend", choices=("tensorflow", "jax"), required=True)
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument(
+        "--gpus", type=int, required=True,
+        help="GPUs (or GPU shares) Snakemake scheduled this job with",
+    )  # fmt: skip
+    parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    parser.add_argument(
+        "--gpu-shares", type=int, default=1,
+        help="trainings that may lease one GPU at once (training.per_gpu)",
+    )  # fmt: skip
     parser.add_argument("--warm-seconds", type=float, required=True)
     parser.add_argument("--server-timeout", type=float, required=True)
     return parser.parse_args(argv)
@@ -39,15 +53,17 @@ def main(argv=None):
     # jobs.
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    lease = assign_device()  # held until the job ends
-    device = lease.device if lease.device is not None else "none (CPU)"
-    print(f"GPU: {device}", flush=True)
+    os.environ["KERAS_BACKEND"] = args.backend
+    lease = assign_device(shares=args.gpu_shares)  # held until the job ends
+    leased = lease.device if lease.device is not None else "none"
+    print(f"GPU lease: {leased}", flush=True)
     run_training(
         {
             "matrix_path": args.matrix,
             "ranks": args.ranks,
             "regime_name": args.regime,
             "settings": args.settings,
+            "gpu": gpu_expectation(args.device, args.gpus),
         },
         args.output,
         threads=args.threads,
@@ -58,4 +74,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (LowrankError, ServiceError) as error:
+        # Expected failures (no GPU where one is required, a failed
+        # training) end the job with their message, not a traceback.
+        sys.exit(f"training failed: {error}")

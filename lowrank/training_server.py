@@ -22,12 +22,15 @@ import struct
 import traceback
 from pathlib import Path
 
+from lowrank.device_policy import GPU_EXPECTATIONS
+
 REQUEST_FIELDS = {
     "matrix_path": str,
     "ranks": list,
     "regime_name": str,
     "settings": dict,
     "folder": str,
+    "gpu": str,
 }
 # How long a connected job may keep the server waiting for one message.
 CONNECTION_TIMEOUT = 60.0
@@ -59,6 +62,8 @@ def parse_request(line, peer_pid):
     ranks = request["ranks"]
     if not ranks or not all(type(rank) is int and rank >= 1 for rank in ranks):
         raise RequestError(f"ranks must be positive integers, not {ranks!r}")
+    if request["gpu"] not in GPU_EXPECTATIONS:
+        raise RequestError(f"gpu must be one of {list(GPU_EXPECTATIONS)}")
     if not os.path.isabs(request["matrix_path"]):
         raise RequestError("matrix_path must be absolute")
     request["folder"] = _checked_folder(request["folder"], peer_pid)

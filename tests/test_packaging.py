@@ -44,4 +44,6 @@ def test_lock_pins_every_dependency_within_its_range():
         version = pins.get(canonicalize_name(dependency.name))
         assert version is not None, f"constraints.txt does not pin {dependency.name}"
         assert dependency.specifier.contains(version), f"{dependency.name}=={version}"
-    assert "-c constraints.txt" in (REPO / "Makefile").read_text()
+    makefile = (REPO / "Makefile").read_text()
+    assert "LOCK := constraints.txt" in makefile
+    assert "LOCK := constraints-cuda.txt" in makefile and "-c $(LOCK)" in makefile

@@ -88,6 +88,7 @@ def request_line(tmp_path, **changes):
         "regime_name": "exact",
         "settings": {},
         "folder": str(tmp_path / f"out.tmp-{os.getpid()}"),
+        "gpu": "none",
         **changes,
     }
     return json.dumps(request).encode() + b"\n"
@@ -116,6 +117,7 @@ def test_a_malformed_request_gets_an_error(request_bytes, reason):
         ({"folder": "/tmp/out.tmp-1"}, "must be named <output>.tmp-"),
         ({"folder": "/tmp/../etc/x.tmp-{pid}"}, "normalised"),
         ({"folder": "/no/such/out.tmp-{pid}"}, "is not a folder"),
+        ({"gpu": "maybe"}, "gpu must be one of"),
     ],
 )
 def test_an_invalid_request_gets_an_error(tmp_path, changes, reason):
@@ -149,6 +151,7 @@ def request_for(tmp_path):
         "ranks": [1, 2],
         "regime_name": "exact",
         "settings": {"max_steps": 100},
+        "gpu": "none",
     }
 
 

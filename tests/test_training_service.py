@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lowrank import training_service
+from lowrank.backend import backend_name
 from lowrank.records import InputMatrix, read_record, write_matrix
 from lowrank.training_service import ServiceError, run_training
 
@@ -25,6 +26,7 @@ def request_for(tmp_path):
             "ranks": [1, 3],
             "regime_name": regime,
             "settings": settings or {"max_steps": 200},
+            "gpu": "none",
         }
 
     return make
@@ -40,8 +42,9 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
     run_training(request_for(), again, threads=1, idle_seconds=30, log=lines.append)
     here = tmp_path / "here"
     run_training(request_for(), here, threads=1, idle_seconds=0, log=lines.append)
-    assert "started" in lines[0] and "warm" in lines[3]
-    assert "CPU s, peak memory" in lines[1]
+    assert "started" in lines[0] and "warm" in lines[4]
+    assert lines[1] == f"trained on: CPU ({backend_name()})"
+    assert "CPU s, peak memory" in lines[2]
     assert sum(line.startswith("rank ") for line in lines) == 6
     for rank in (1, 3):
         records = [read_record(f / f"rank{rank}.h5") for f in (served, again, here)]

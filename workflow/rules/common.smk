@@ -8,7 +8,9 @@ from pathlib import Path
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
+from lowrank.device_policy import CUDA_BUILD_FIX
 from lowrank.gpu_lease import visible_devices
+from lowrank.gpu_probe import GPUNotUsableWarning, framework_gpus
 from lowrank.methods import network_method
 from lowrank.provenance import source_digest
 from lowrank.regimes import REGIMES
@@ -41,6 +43,10 @@ os.environ.update(
     ),
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
     LOWRANK_SERVER_TIMEOUT=str(config["training"]["server_timeout"]),
+    LOWRANK_DEVICE=config["training"]["device"],
+    LOWRANK_GPU_SHARES=str(config["training"]["per_gpu"]),
+    # Prestarted servers load the backend the jobs ask for.
+    KERAS_BACKEND=config["training"]["backend"],
 )
 
 # Regimes are registered in lowrank.regimes, so the schema does not list them.
@@ -123,17 +129,74 @@ def larger_first(wildcards):
 def training_gpus():
     """GPUs one training job asks for: 1 where GPUs are used, else 0.
 
-    ``training.device: auto`` uses a GPU when this machine sees one; on a
-    machine without, training jobs ask for no ``gpu`` and run side by side
-    as far as --cores allows, instead of one at a time under --resources gpu=1.
+    ``training.device: auto`` uses a GPU when the training framework of this
+    machine sees one (lowrank.gpu_probe), not merely nvidia-smi; elsewhere
+    training jobs ask for no ``gpu`` and run side by side as far as --cores
+    allows, instead of one at a time under --resources gpu=1.
     """
     device = config["training"]["device"]
-    if device == "auto":
-        return 1 if visible_devices() else 0
-    return 1 if device == "gpu" else 0
+    if device != "auto":
+        return 1 if device == "gpu" else 0
+    if not visible_devices():
+        return 0
+    backend = config["training"]["backend"]
+    gpus, failure = framework_gpus(backend)
+    if not gpus:
+        print_warning(
+            f"nvidia-smi lists GPUs, but {backend} sees none"
+            + (f" ({failure})" if failure else "")
+            + f": training runs on the CPU, side by side; {CUDA_BUILD_FIX}",
+            GPUNotUsableWarning,
+        )
+    return 1 if gpus else 0
 
 
 TRAINING_GPUS = training_gpus()
+
+
+def gpus_to_share():
+    """GPUs the trainings of this machine share: the user's --resources
+    gpu=N, else every GPU it sees."""
+    given = workflow.global_resources.get("gpu")
+    return getattr(given, "value", given) or len(visible_devices()) or 1
+
+
+# Snakemake names its executor only once the DAG is built, after this file is
+# read: what depends on it (local or cluster) is decided per job, in the
+# functions of the train rule's resources below, and at onstart. The limits
+# registered here bind only jobs that ask for them.
+PER_GPU = config["training"]["per_gpu"]
+
+
+def shared_gpus():
+    """training.per_gpu > 1 on this machine: training jobs ask for a share of
+    a GPU (``gpu_share``, per_gpu of them per GPU) instead of a whole one;
+    their GPU leases spread them over the GPUs (lowrank.gpu_lease). A cluster
+    job still asks for a GPU of its own."""
+    return bool(TRAINING_GPUS and PER_GPU > 1 and workflow.local_exec)
+
+
+def local_cpu_training():
+    """Training on this machine's CPUs: only then are servers prestarted and
+    trainings limited. GPUs are counted by the user's --resources gpu=N and a
+    cluster's jobs run on other machines."""
+    return bool(workflow.local_exec and not TRAINING_GPUS)
+
+
+def training_gpu_request(wildcards):
+    return 0 if shared_gpus() else TRAINING_GPUS
+
+
+def training_gpu_share_request(wildcards):
+    return int(shared_gpus())
+
+
+def training_cpu_request(wildcards):
+    return int(local_cpu_training())
+
+
+if TRAINING_GPUS and PER_GPU > 1 and "gpu_share" not in workflow.global_resources:
+    workflow.register_resource("gpu_share", gpus_to_share() * PER_GPU)
 
 
 def cpu_training_slots(threads):
@@ -147,13 +210,8 @@ def cpu_training_slots(threads):
     server of the one before it warm.
     """
     processors = len(os.sched_getaffinity(0))
-    return max(1, min(workflow.cores or processors, processors) // threads)
-
-
-# Training on this machine's CPUs: only then are servers prestarted and
-# trainings limited. GPUs are counted by the user's --resources gpu=N and a
-# cluster's jobs run on other machines.
-LOCAL_CPU_TRAINING = workflow.local_exec and not TRAINING_GPUS
+    cores = workflow.resource_settings.cores  # None for a cluster's --jobs
+    return max(1, min(cores or processors, processors) // threads)
 
 
 def training_threads():
@@ -166,7 +224,7 @@ def training_threads():
 
 
 # A user's own --resources cpu_training=N is kept.
-if LOCAL_CPU_TRAINING and "cpu_training" not in workflow.global_resources:
+if not TRAINING_GPUS and "cpu_training" not in workflow.global_resources:
     workflow.register_resource("cpu_training", cpu_training_slots(training_threads()))
 
 
@@ -178,7 +236,7 @@ def prestart_training_servers():
     cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
     (a server per leased device, known only to the job)."""
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
-    if not jobs or not LOCAL_CPU_TRAINING:
+    if not jobs or not local_cpu_training():
         return
     count = min(len(jobs), workflow.global_resources["cpu_training"].value)
     # Each start waits for its server to listen: off the scheduler's path.

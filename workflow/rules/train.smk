@@ -16,15 +16,19 @@ rule train:
         "../envs/lowrank.yaml"
     threads: config["training"]["threads"]
     resources:
-        gpu=TRAINING_GPUS,
-        cpu_training=1 - TRAINING_GPUS,
+        gpu=training_gpu_request,
+        gpu_share=training_gpu_share_request,
+        cpu_training=training_cpu_request,
     params:
         ranks=get_input_ranks_json,
         settings=get_regime_settings_json,
+        backend=config["training"]["backend"],
         code=module_digest("training_job"),
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.training_job {input:q} {output:q}'
         " --regime {wildcards.regime} --ranks {params.ranks:q}"
-        " --settings {params.settings:q} --threads {threads}"
+        " --settings {params.settings:q} --backend {params.backend}"
+        " --threads {threads} --gpus $(({resources.gpu} + {resources.gpu_share}))"
+        ' --device "$LOWRANK_DEVICE" --gpu-shares "$LOWRANK_GPU_SHARES"'
         ' --warm-seconds "$LOWRANK_WARM_SECONDS"'
         ' --server-timeout "$LOWRANK_SERVER_TIMEOUT" > {log:q} 2>&1'
