@@ -54,6 +54,10 @@ def main(argv=None):
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["KERAS_BACKEND"] = args.backend
+    if args.gpus == 0:
+        # Snakemake gave this job no GPU: it must not take one from the jobs
+        # it did give one (training.device: cpu means the CPU).
+        os.environ.update(CUDA_VISIBLE_DEVICES="-1", JAX_PLATFORMS="cpu")
     lease = assign_device(shares=args.gpu_shares)  # held until the job ends
     leased = lease.device if lease.device is not None else "none"
     print(f"GPU lease: {leased}", flush=True)
