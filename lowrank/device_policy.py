@@ -11,6 +11,10 @@ import socket
 # Values of a training request's ``gpu`` field.
 GPU_EXPECTATIONS = ("none", "expected", "required")
 
+# The environment of a training that Snakemake gave no GPU: it sees none, so
+# it cannot crowd the jobs that were given one.
+GPU_HIDING = {"CUDA_VISIBLE_DEVICES": "-1", "JAX_PLATFORMS": "cpu"}
+
 CUDA_BUILD_FIX = (
     'install the CUDA build: make study GPU=1 (README, "Training on a GPU")'
 )

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-from lowrank.device_policy import gpu_expectation
+from lowrank.device_policy import GPU_HIDING, gpu_expectation
 from lowrank.errors import LowrankError
 from lowrank.gpu_lease import assign_device
 from lowrank.training_service import ServiceError, run_training
@@ -57,7 +57,7 @@ def main(argv=None):
     if args.gpus == 0:
         # Snakemake gave this job no GPU: it must not take one from the jobs
         # it did give one (training.device: cpu means the CPU).
-        os.environ.update(CUDA_VISIBLE_DEVICES="-1", JAX_PLATFORMS="cpu")
+        os.environ.update(GPU_HIDING)
     lease = assign_device(shares=args.gpu_shares)  # held until the job ends
     leased = lease.device if lease.device is not None else "none"
     print(f"GPU lease: {leased}", flush=True)

@@ -58,6 +58,7 @@ from lowrank.compilation_cache import (
     share_compilations,
     stop_sharing_compilations,
 )
+from lowrank.device_policy import GPU_HIDING
 from lowrank.gpu_lease import try_lock
 from lowrank.provenance import PACKAGE_DIR, package_digest
 from lowrank.runtime_folder import (
@@ -277,7 +278,7 @@ def _connect(paths, threads, idle_seconds, log):
     return connection
 
 
-def prestart(threads, idle_seconds, count):
+def prestart(threads, idle_seconds, count, hidden_gpus=False):
     """Start the servers of slots 0 .. ``count`` - 1 that have none.
 
     A study calls this when it begins, so that TensorFlow loads while the
@@ -289,22 +290,25 @@ def prestart(threads, idle_seconds, count):
         return 0
     private_temp_environment()
     share_compilations()
-    key = service_key(threads)
+    environ = {**os.environ, **(GPU_HIDING if hidden_gpus else {})}
+    key = service_key(threads, environ)
     started = 0
     for slot in range(count):
-        connection, server = _connect_or_start(_paths(key, slot), threads, idle_seconds)
+        connection, server = _connect_or_start(
+            _paths(key, slot), threads, idle_seconds, environ
+        )
         connection.close()
         started += server is not None
     return started
 
 
-def _connect_or_start(paths, threads, idle_seconds):
+def _connect_or_start(paths, threads, idle_seconds, environ=None):
     """(connection, the server process if this call started it, else None)."""
     with _starting(paths):
         connection = _try_connect(paths["socket"])
         if connection is not None:
             return connection, None
-        server = _start_server(paths, threads, idle_seconds)
+        server = _start_server(paths, threads, idle_seconds, environ)
         return _await_listening(paths, server), server
 
 
@@ -317,7 +321,7 @@ def _starting(paths):
         yield
 
 
-def _start_server(paths, threads, idle_seconds):
+def _start_server(paths, threads, idle_seconds, environ=None):
     # The working directory "/" holds nothing a neighbour can plant; the
     # server runs this job's own lowrank, the code service_key digests.
     log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
@@ -327,7 +331,7 @@ def _start_server(paths, threads, idle_seconds):
              "--socket", paths["socket"], "--threads", str(threads),
              "--idle-seconds", str(idle_seconds)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, cwd="/",
+            start_new_session=True, cwd="/", env=environ,
         )  # fmt: skip
     finally:
         os.close(log)

@@ -137,6 +137,14 @@ def test_cpu_trainings_run_as_many_at_once_as_the_processors_allow(study):
     assert f'cpu_training=Resource("cpu_training", {expected})' in first_run.read_text()
 
 
+def test_training_jobs_find_the_prestarted_servers(study):
+    """The servers the study starts serve its CPU trainings: same key (no
+    GPU visible to either), so no training job starts one of its own."""
+    logs = list((study / "results" / "logs" / "train").rglob("*.log"))
+    assert len(logs) == 4
+    assert all("training server: warm" in log.read_text() for log in logs)
+
+
 def test_rerun_does_nothing(study):
     assert planned_jobs(study) == {}
 

@@ -242,7 +242,8 @@ def prestart_training_servers():
     # Each start waits for its server to listen: off the scheduler's path.
     threading.Thread(
         target=prestart,
-        args=(jobs[0].threads, config["training"]["warm_seconds"], count),
+        # CPU trainings see no GPU (lowrank.training_job): nor do their servers.
+        args=(jobs[0].threads, config["training"]["warm_seconds"], count, True),
         daemon=True,
     ).start()
 
