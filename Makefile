@@ -21,7 +21,10 @@ EXTRAS := test
 endif
 INSTALLED := $(VENV)/.installed-$(BUILD)
 
-.PHONY: study test
+.PHONY: setup study test
+
+# The set-up alone (bench/gpu_check.sh times it apart from the study).
+setup: $(INSTALLED)
 
 study: $(INSTALLED)
 	$(VENV)/bin/snakemake --cores 8 --resources gpu=1

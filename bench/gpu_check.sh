@@ -4,8 +4,8 @@
 #     bench/gpu_check.sh [WORKDIR]
 #
 # Clones this checkout's HEAD into WORKDIR (default $TMPDIR/gpu-check) and
-# sets it up as the README says (`make study`: the CUDA build where
-# nvidia-smi lists a GPU, else the CPU build). Runs the default study three
+# sets it up as the README says (`make`: the CUDA build where nvidia-smi
+# lists a GPU, else the CPU build; timed apart from the studies). Runs the default study three
 # times: TensorFlow on the device training.device: auto picks (that is `make
 # study` itself), JAX likewise, and TensorFlow with training.device: cpu.
 # Prints a row per run and regime: the study's wall time, the summed
@@ -33,6 +33,9 @@ run() {  # NAME COMMAND...: run the study, keep its results as results-NAME
   echo "$(echo "$end - $start" | bc)" > results/wall_seconds
   mv results "results-$name"
 }
+start=$(date +%s.%N)
+make setup GPU=$gpu > setup.log 2>&1 || { tail -30 setup.log; exit 1; }
+echo "set-up (make setup GPU=$gpu): $(echo "$(date +%s.%N) - $start" | bc) s"
 run tensorflow make study
 run jax .venv/bin/snakemake --cores 8 --resources gpu=1 \
   --config "training={backend: jax}"
