@@ -35,8 +35,12 @@ def initial_kernel(initializer, shape, rng):
         return initializer.mean + initializer.stddev * _truncated_normal(shape, rng)
     if kind == "RandomUniform":
         return rng.uniform(initializer.minval, initializer.maxval, shape)
-    if kind in ("Zeros", "Ones", "Constant"):
-        return np.full(shape, {"Zeros": 0.0, "Ones": 1.0}.get(kind, initializer.value))
+    if kind == "Zeros":
+        return np.zeros(shape)
+    if kind == "Ones":
+        return np.ones(shape)
+    if kind == "Constant":
+        return np.full(shape, float(initializer.value))
     if kind in ("Identity", "IdentityInitializer"):
         return initializer.gain * np.eye(*shape)
     raise ValueError(

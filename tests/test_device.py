@@ -267,3 +267,18 @@ def test_records_name_their_device_and_backend(tmp_path):
     record = read_record(tmp_path / "rank1.h5")
     assert record.device == "CPU" and record.backend.startswith("tensorflow ")
     assert record.message == "" and lines[0] == f"trained on: CPU ({record.backend})"
+
+
+@pytest.mark.parametrize(
+    "initializer, expected",
+    [
+        ("zeros", 0.0),
+        ("ones", 1.0),
+        ({"class_name": "Constant", "config": {"value": 2.5}}, 2.5),
+    ],
+)
+def test_constant_initial_kernels(initializer, expected):
+    import keras
+
+    kernel = initial_kernel(keras.initializers.get(initializer), (2, 3), None)
+    assert kernel.shape == (2, 3) and (kernel == expected).all()

@@ -56,8 +56,9 @@ def test_a_registered_regime_reaches_the_summary_and_figures(tmp_path, toy):
     folder = tmp_path / "nn-toy"
     folder.mkdir()
     lines = list(train_ranks(tmp_path / "m.h5", [1, 2], "toy", {"steps": 4}, folder))
-    assert lines[0].startswith("rank 1: 4 steps, ") and "CPU s, peak memory" in lines[0]
-    assert len(lines) == 2
+    assert lines[0].startswith("trained on: CPU (")
+    assert lines[1].startswith("rank 1: 4 steps, ") and "CPU s, peak memory" in lines[1]
+    assert len(lines) == 3
     decompositions = [thin_svd(matrix[0])]
     paths = network_record_paths([folder], [1, 2])
     rows = evaluation_rows(item, decompositions, [1, 2], "svd.h5", paths)
