@@ -75,11 +75,18 @@ def _style(method):
     return {"color": style["colour"], "marker": style["marker"]}
 
 
-def save(figure, stem):
-    """Write ``stem``.png and ``stem``.svg; return both paths."""
+# Per-rank figures (panels, training curves) are looked at, in the report, as
+# PNG; their SVG copies cost a fifth of an evaluation's time and nobody read
+# them. Figures over the whole study (error against rank, rate-distortion,
+# the paper's gaps) keep an SVG copy for papers and slides.
+PER_RANK_FORMATS = (".png",)
+
+
+def save(figure, stem, formats=(".png", ".svg")):
+    """Write ``stem`` in each of ``formats``; return the paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    paths = [stem.with_suffix(suffix) for suffix in formats]
     for path in paths:
         figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)
@@ -164,7 +171,7 @@ def approximation_panels(item, records, measures, stem):
     for axis in axes:
         axis.set_xticks([])
         axis.set_yticks([])
-    return save(figure, stem)
+    return save(figure, stem, PER_RANK_FORMATS)
 
 
 def singular_levels(decomposition, rank, scale, distribution=(0.0, 1.0)):
@@ -207,7 +214,7 @@ def training_curves(records, decompositions, rank, stem):
         figure, axis = plt.subplots(figsize=(5, 2))
         axis.text(0.5, 0.5, "no trained regime in this study", ha="center")
         axis.set_axis_off()
-        return save(figure, stem)
+        return save(figure, stem, PER_RANK_FORMATS)
     figure, axes = plt.subplots(
         1, len(methods), figsize=(5.2 * len(methods), 3.8), squeeze=False
     )
@@ -238,7 +245,7 @@ def training_curves(records, decompositions, rank, stem):
         axis.set_xlabel(regime.step)
         axis.set_ylabel(LOSS_SCALES[regime.loss])
         axis.set_title(f"{method}, rank {rank}: dashed = best rank-j loss")
-    return save(figure, stem)
+    return save(figure, stem, PER_RANK_FORMATS)
 
 
 def error_versus_rank(table, decompositions, stem):
