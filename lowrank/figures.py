@@ -1,5 +1,6 @@
 """The report's figures (matplotlib, Agg). Each drawing function writes
-``<stem>.png`` and ``<stem>.svg`` and returns the two paths;
+``<stem>.png`` (and ``<stem>.svg`` for the figures over a whole input or
+study, :data:`PER_RANK_FORMATS`) and returns the paths;
 :func:`input_figures` draws all of one input's."""
 
 import math
@@ -11,6 +12,7 @@ matplotlib.use("Agg")
 # Titles carry file names, which may hold "$": plain text, never mathtext.
 matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -82,8 +84,27 @@ def _style(method):
 PER_RANK_FORMATS = (".png",)
 
 
+def plain_log_ticks(figure):
+    """Tick labels of log and symlog axes as plain text ("0.01", "1e-05").
+
+    Matplotlib labels them in mathtext ("$10^{-2}$"), which titles must not
+    use (``text.parse_math`` is off for file names): the labels would show
+    their markup.
+    """
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            if axis.get_scale() in ("log", "symlog"):
+                axis.set_major_formatter(matplotlib.ticker.LogFormatter())
+                axis.set_minor_formatter(
+                    matplotlib.ticker.LogFormatter(
+                        labelOnlyBase=False, minor_thresholds=(2, 0.4)
+                    )
+                )
+
+
 def save(figure, stem, formats=(".png", ".svg")):
     """Write ``stem`` in each of ``formats``; return the paths."""
+    plain_log_ticks(figure)
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(suffix) for suffix in formats]

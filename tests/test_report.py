@@ -181,3 +181,19 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     assert "nn-paper rank 3 diverged" in glance
     paper = text[text.index('id="paper"') :]
     assert "0.0013" in paper and "a b: the paper" in paper
+
+
+@pytest.mark.parametrize(
+    "scale", [{"value": "log"}, {"value": "symlog", "linthresh": 1e-6}]
+)
+def test_log_axes_are_labelled_in_plain_text(tmp_path, scale):
+    """Mathtext is off (file names in titles may hold "$"), so log ticks
+    must not be mathtext either: they would show their markup."""
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots()
+    axis.plot([1, 2, 3], [1e-5, 0.03, 40])
+    axis.set_yscale(**scale)
+    figures.save(figure, tmp_path / "log", formats=(".png",))
+    labels = [t.get_text() for t in axis.get_yticklabels(which="both")]
+    assert any(labels) and not any("$" in label or "math" in label for label in labels)
