@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 start = time.perf_counter()
-from lowrank.evaluation import evaluation_rows  # noqa: E402
+from lowrank.evaluation import write_evaluation  # noqa: E402
 from lowrank.figures import input_figures  # noqa: E402
 from lowrank.records import network_record_paths, read_matrix, read_svd  # noqa: E402
-from lowrank.summary import read_table, summary_table  # noqa: E402
 
 IMPORTS = time.perf_counter() - start
 
@@ -31,11 +30,10 @@ def evaluate(results, name, ranks, scratch):
     trained = sorted((results / "approximations" / name).iterdir())
     networks = network_record_paths(trained, ranks)
     begin = time.perf_counter()
-    rows = evaluation_rows(
-        item, decompositions, ranks, results / "svd" / f"{name}.h5", networks
+    svd_path = results / "svd" / f"{name}.h5"
+    table = write_evaluation(
+        item, decompositions, ranks, svd_path, networks, scratch / "table.csv"
     )
-    summary_table(rows).to_csv(scratch / "table.csv", index=False)
-    table = read_table(scratch / "table.csv")
     middle = time.perf_counter()
     folders = {kind: scratch / kind for kind in ("panels", "training", "views")}
     for folder in folders.values():

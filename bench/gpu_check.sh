@@ -46,10 +46,11 @@ run cpu .venv/bin/snakemake --cores 8 --resources gpu=1 \
 import subprocess, sys
 from pathlib import Path
 import pandas as pd
+from lowrank.summary import read_table
 rows, devices = [], set()
 for name in ("tensorflow", "jax", "cpu"):
     results = Path(f"results-{name}")
-    summary = pd.read_csv(results / "summary.csv", keep_default_na=False)
+    summary = read_table(results / "summary.csv")
     networks = summary[summary["method"].str.startswith("nn-")]
     share = subprocess.run(
         [sys.executable, "bench/startup_share.py", str(results)],
@@ -62,7 +63,7 @@ for name in ("tensorflow", "jax", "cpu"):
             "backend": ", ".join(sorted(set(group["backend"]))),
             "device": ", ".join(sorted(set(group["device"]))),
             "study wall s": float((results / "wall_seconds").read_text()),
-            "train_seconds": group["train_seconds"].astype(float).sum(),
+            "train_seconds": group["train_seconds"].sum(),
             "warnings": int((group["message"] != "").sum()),
         })
     print(f"## {name}: start-up share\n{share}")

@@ -8,6 +8,8 @@ driver). Without them the framework sees no GPU and trains on the CPU.
 
 import socket
 
+from lowrank.errors import GPUMissingError
+
 # Values of a training request's ``gpu`` field.
 GPU_EXPECTATIONS = ("none", "expected", "required")
 
@@ -32,8 +34,6 @@ def device_warning(expectation, gpus_seen, backend):
     """The warning of a GPU job whose framework (``backend``) sees no GPU,
     "" when there is nothing to say; raises :class:`GPUMissingError` where a
     GPU is required."""
-    from lowrank.errors import GPUMissingError
-
     if expectation == "none" or gpus_seen > 0:
         return ""
     if expectation == "required":

@@ -8,7 +8,7 @@ import numpy as np
 from lowrank import metrics
 from lowrank.methods import svd_record
 from lowrank.records import read_record
-from lowrank.summary import summary_row
+from lowrank.summary import read_table, summary_row, summary_table
 from lowrank.svd import svd_errors
 
 
@@ -26,6 +26,14 @@ def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
         summary_row(item, record, evaluate(item, decompositions, record), path)
         for record, path in itertools.chain(truncations, networks)
     ]
+
+
+def write_evaluation(item, decompositions, ranks, svd_path, network_paths, path):
+    """Write :func:`evaluation_rows` as the summary table ``path`` (CSV) and
+    return it read back, with the types every later reader sees."""
+    rows = evaluation_rows(item, decompositions, ranks, svd_path, network_paths)
+    summary_table(rows).to_csv(path, index=False)
+    return read_table(path)
 
 
 def evaluate(item, decompositions, record):

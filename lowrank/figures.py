@@ -78,9 +78,10 @@ def _style(method):
 
 
 # Per-rank figures (panels, training curves) are looked at, in the report, as
-# PNG; their SVG copies cost a fifth of an evaluation's time and nobody read
-# them. Figures over the whole study (error against rank, rate-distortion,
-# the paper's gaps) keep an SVG copy for papers and slides.
+# PNG; their SVG copies cost a quarter of an evaluation's time
+# (bench/startup_costs_2026-12-02.md) and nobody read them. Figures over the
+# whole study (error against rank, rate-distortion, the paper's gaps) keep an
+# SVG copy for papers and slides.
 PER_RANK_FORMATS = (".png",)
 
 

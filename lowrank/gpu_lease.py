@@ -19,6 +19,7 @@ links, and never written, so a planted name can truncate nothing.
 """
 
 import fcntl
+import functools
 import os
 import stat
 import subprocess
@@ -47,8 +48,13 @@ class Lease:
             self.handle = None
 
 
+@functools.cache
 def nvidia_gpu_listing():
-    """The GPU lines of ``nvidia-smi -L``, one per GPU ("" without a driver)."""
+    """The GPU lines of ``nvidia-smi -L``, one per GPU ("" without a driver).
+
+    Asked once per process: planning a study needs it for the GPU count and
+    for the framework probe's key, and each call starts the driver's tool.
+    """
     try:
         listing = subprocess.run(
             ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20

@@ -11,11 +11,10 @@ os.nice(10)
 import sys  # noqa: E402
 import warnings  # noqa: E402
 
-from lowrank.evaluation import evaluation_rows  # noqa: E402
+from lowrank.evaluation import write_evaluation  # noqa: E402
 from lowrank.figures import input_figures  # noqa: E402
 from lowrank.metrics import UndefinedMetricWarning  # noqa: E402
 from lowrank.records import network_record_paths, read_matrix, read_svd  # noqa: E402
-from lowrank.summary import read_table, summary_table  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
 # Every undefined metric, not just the first per call site.
@@ -24,13 +23,13 @@ item = read_matrix(snakemake.input.matrix)
 decompositions = read_svd(snakemake.input.svd)
 ranks = snakemake.params.ranks
 networks = network_record_paths(snakemake.input.networks, ranks)
-rows = evaluation_rows(item, decompositions, ranks, snakemake.input.svd, networks)
-summary_table(rows).to_csv(snakemake.output.table, index=False)
+table = write_evaluation(
+    item, decompositions, ranks, snakemake.input.svd, networks, snakemake.output.table
+)
 folders = {
     "panels": snakemake.output.panels,
     "training": snakemake.output.training,
     "views": snakemake.output.views,
     "errors": snakemake.output.errors.removesuffix(".png"),
 }
-table = read_table(snakemake.output.table)
 input_figures(item, decompositions, table, ranks, networks, folders)
