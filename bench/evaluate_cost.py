@@ -38,7 +38,7 @@ def evaluate(results, name, ranks, scratch):
     folders = {kind: scratch / kind for kind in ("panels", "training", "views")}
     for folder in folders.values():
         folder.mkdir()
-    folders["errors"] = scratch / "errors"
+    folders["errors"] = scratch / "errors.svg"
     input_figures(item, decompositions, table, ranks, networks, folders)
     return middle - begin, time.perf_counter() - middle
 

@@ -22,10 +22,26 @@ def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
     """
     truncations = ((svd_record(item, decompositions, r), svd_path) for r in ranks)
     networks = ((read_record(path), path) for path in network_paths)
+    reference = Reference(item, decompositions)
     return [
-        summary_row(item, record, evaluate(item, decompositions, record), path)
+        summary_row(
+            item, record, evaluate(item, decompositions, record, reference), path
+        )
         for record, path in itertools.chain(truncations, networks)
     ]
+
+
+class Reference:
+    """What every record of one input is measured against, computed once:
+    ||A||_2 and ||A||_F from the singular values (no SVD of A per record) and
+    the SSIM reference of an image."""
+
+    def __init__(self, item, decompositions):
+        self.norm_2 = max(
+            (float(d.s[0]) for d in decompositions if d.s.size), default=0.0
+        )
+        self.norm_fro = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+        self.ssim = metrics.SSIMReference(item.matrix) if item.kind == "image" else None
 
 
 def write_evaluation(item, decompositions, ranks, svd_path, network_paths, path):
@@ -36,7 +52,7 @@ def write_evaluation(item, decompositions, ranks, svd_path, network_paths, path)
     return read_table(path)
 
 
-def evaluate(item, decompositions, record):
+def evaluate(item, decompositions, record, reference=None):
     """Return the metrics of ``record`` as a flat dict of floats.
 
     Parameters
@@ -44,6 +60,8 @@ def evaluate(item, decompositions, record):
     item : lowrank.records.InputMatrix
     decompositions : list of lowrank.svd.SVD, one per channel of ``item``
     record : lowrank.records.Record
+    reference : Reference, optional
+        The input's, where many records of it are evaluated.
 
     Notes
     -----
@@ -62,8 +80,9 @@ def evaluate(item, decompositions, record):
         )
     channels, m, n = original.shape
     svd_2, svd_fro = svd_errors(decompositions, record.rank)
+    reference = reference or Reference(item, decompositions)
     quality = (
-        _approximation_measures(item, decompositions, record)
+        _approximation_measures(item, decompositions, record, reference)
         if record.status in MEASURABLE
         else dict.fromkeys(APPROXIMATION_MEASURES, math.nan)
     )
@@ -89,18 +108,22 @@ MEASURABLE = ("ok", "not-converged")
 APPROXIMATION_MEASURES = ("rel_err_2", "rel_err_fro", "principal_angle", "psnr", "ssim")
 
 
-def _approximation_measures(item, decompositions, record):
+def _approximation_measures(item, decompositions, record, reference):
     original, approximation = item.matrix, record.approximation
     is_image = item.kind == "image"
     return {
-        "rel_err_2": metrics.relative_error_2(original, approximation),
-        "rel_err_fro": metrics.relative_error_fro(original, approximation),
+        "rel_err_2": metrics.relative_error_2(
+            original, approximation, reference.norm_2
+        ),
+        "rel_err_fro": metrics.relative_error_fro(
+            original, approximation, reference.norm_fro
+        ),
         "principal_angle": max(
             metrics.largest_principal_angle(b, d.u, d.s, record.rank)
             for b, d in zip(approximation, decompositions)
         ),
         "psnr": metrics.psnr(original, approximation) if is_image else math.nan,
-        "ssim": metrics.ssim(original, approximation) if is_image else math.nan,
+        "ssim": reference.ssim(approximation) if is_image else math.nan,
     }
 
 

@@ -9,7 +9,7 @@ imports Keras). Evaluation, storage and plots treat all records alike.
 
 import numpy as np
 
-from lowrank.metrics import numerical_rank, svd_stored_numbers
+from lowrank.metrics import rank_of_singular_values, svd_stored_numbers
 from lowrank.records import Record
 from lowrank.regimes import REGIMES
 
@@ -62,6 +62,11 @@ def svd_record(item, decompositions, rank):
         rank=rank,
         method="svd",
         stored_numbers=channels * svd_stored_numbers(m, n, rank),
-        numerical_rank=max(numerical_rank(channel) for channel in approximation),
+        # The truncation's singular values are the first ``rank`` of the
+        # input's: no SVD of the product is needed to count them.
+        numerical_rank=max(
+            rank_of_singular_values(d.s[:rank], (m, n), scale=d.s[0] if d.s.size else 0)
+            for d in decompositions
+        ),
         loss=np.zeros((channels, 0)),
     )

@@ -24,26 +24,27 @@ def _undefined(reason):
     return math.nan
 
 
-def relative_error_2(a, b):
+def relative_error_2(a, b, norm_a=None):
     """||A - B||_2 / ||A||_2 (spectral norm); ||B||_2 for a zero A.
 
     A (c, m, n) stack is read as the block-diagonal matrix of its channels, so
-    its spectral norm is the largest over channels.
+    its spectral norm is the largest over channels. ``norm_a`` is ||A||_2
+    where it is known (the largest singular value), saving an SVD.
     """
-    return _relative(a, b, ord=2)
+    return _relative(a, b, 2, norm_a)
 
 
-def relative_error_fro(a, b):
+def relative_error_fro(a, b, norm_a=None):
     """||A - B||_F / ||A||_F over all entries (of all channels); ||B||_F for a
-    zero A."""
-    return _relative(a, b, ord="fro")
+    zero A. ``norm_a`` is ||A||_F where it is known."""
+    return _relative(a, b, "fro", norm_a)
 
 
-def _relative(a, b, ord):
+def _relative(a, b, ord, norm_a):
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: A {a.shape}, B {b.shape}")
-    scale = matrix_norm(a, ord) or 1.0
+    scale = (matrix_norm(a, ord) if norm_a is None else norm_a) or 1.0
     return float(matrix_norm(a - b, ord) / scale)
 
 
@@ -70,10 +71,16 @@ def numerical_rank(b, eps=_FLOAT64_EPS, scale=None):
     zero computes it from weights and biases of ordinary size.
     """
     s = np.linalg.svd(np.asarray(b, dtype=np.float64), compute_uv=False)
+    return rank_of_singular_values(s, np.shape(b), eps, scale)
+
+
+def rank_of_singular_values(s, shape, eps=_FLOAT64_EPS, scale=None):
+    """:func:`numerical_rank` of a matrix of ``shape`` whose singular values
+    ``s`` are known (in descending order)."""
     top = max(s[0] if s.size else 0.0, scale or 0.0)
     if top == 0.0:
         return 0
-    return int(np.sum(s > max(np.shape(b)) * eps * top))
+    return int(np.sum(s > max(shape) * eps * top))
 
 
 def psnr(original, approximation, data_range=1.0):
@@ -91,33 +98,70 @@ def psnr(original, approximation, data_range=1.0):
 
 
 def ssim(original, approximation, data_range=1.0):
-    """Structural similarity of the clipped approximation, as published.
+    """Structural similarity of the clipped approximation, as published:
+    :class:`SSIMReference` of ``original`` applied to ``approximation``."""
+    reference = SSIMReference(original, data_range)
+    if reference.undefined:
+        return _undefined(reference.undefined)
+    return reference.score(approximation)
 
-    Wang et al.'s SSIM (2004): an 11 x 11 Gaussian window with sigma 1.5 and
-    population covariances (scikit-image with ``gaussian_weights=True,
-    sigma=1.5, use_sample_covariance=False``). ``original`` is (m, n) or a
-    channel stack (c, m, n); channels are averaged. Images smaller than the
-    window (under 11 pixels on a side) give NaN.
+
+class SSIMReference:
+    """SSIM of approximations against one original, Wang et al. (2004).
+
+    An 11 x 11 Gaussian window with sigma 1.5 and population covariances,
+    the border of half a window left out of the mean: scikit-image's
+    ``structural_similarity(gaussian_weights=True, sigma=1.5,
+    use_sample_covariance=False)``, which a test compares it with. The
+    original's filtered moments are computed once, so a curve of many
+    approximations of one image filters three arrays per point, not five.
+    ``original`` is (m, n) or a channel stack (c, m, n); channels are
+    averaged. Images smaller than the window (under 11 pixels on a side)
+    give NaN. Filtering releases the GIL: references may be shared by threads.
     """
-    from skimage.metrics import structural_similarity
 
-    original = np.asarray(original, dtype=np.float64)
-    stack = original if original.ndim == 3 else original[np.newaxis]
-    shown = np.clip(approximation, 0.0, data_range).reshape(stack.shape)
-    side = min(stack.shape[1:])
-    if side < SSIM_WINDOW:
-        return _undefined(
+    def __init__(self, original, data_range=1.0):
+        original = np.asarray(original, dtype=np.float64)
+        self.stack = original if original.ndim == 3 else original[np.newaxis]
+        self.data_range = data_range
+        side = min(self.stack.shape[1:])
+        self.undefined = (
             f"SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} window needs images at least "
             f"{SSIM_WINDOW} pixels wide, got {side}"
+            if side < SSIM_WINDOW
+            else ""
         )
-    values = [
-        structural_similarity(
-            o, s, data_range=data_range, gaussian_weights=True, sigma=1.5,
-            use_sample_covariance=False,
-        )
-        for o, s in zip(stack, shown)
-    ]  # fmt: skip
-    return float(np.mean(values))
+        self.mean = [_window(x) for x in self.stack]
+        self.variance = [_window(x * x) - u * u for x, u in zip(self.stack, self.mean)]
+
+    def __call__(self, approximation):
+        if self.undefined:
+            return _undefined(self.undefined)
+        return self.score(approximation)
+
+    def score(self, approximation):
+        """SSIM of ``approximation``, the reference at least a window wide."""
+        shown = np.clip(approximation, 0.0, self.data_range).reshape(self.stack.shape)
+        c1 = (0.01 * self.data_range) ** 2
+        c2 = (0.03 * self.data_range) ** 2
+        pad = SSIM_WINDOW // 2
+        values = []
+        for x, y, ux, vx in zip(self.stack, shown, self.mean, self.variance):
+            uy = _window(y)
+            vy = _window(y * y) - uy * uy
+            vxy = _window(x * y) - ux * uy
+            index = ((2 * ux * uy + c1) * (2 * vxy + c2)) / (
+                (ux * ux + uy * uy + c1) * (vx + vy + c2)
+            )
+            values.append(index[pad:-pad, pad:-pad].mean(dtype=np.float64))
+        return float(np.mean(values))
+
+
+def _window(x):
+    """The Gaussian-weighted local mean, truncated at 3.5 sigma (11 taps)."""
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(x, sigma=1.5, truncate=3.5, mode="reflect")
 
 
 SSIM_WINDOW = 11  # 2 * round(3.5 sigma) + 1 for sigma 1.5, scikit-image's truncation

@@ -69,6 +69,22 @@ def test_ssim_is_wang_et_al_with_an_11x11_gaussian_window():
     assert metrics.ssim(x, y) == pytest.approx(expected, rel=1e-6)
 
 
+def test_ssim_matches_scikit_image_and_a_reference_serves_many_images():
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(6)
+    x = rng.uniform(size=(3, 30, 41))
+    reference = metrics.SSIMReference(x)
+    for noise in (0.01, 0.1, 0.5):
+        y = np.clip(x + noise * rng.standard_normal(x.shape), 0, 1)
+        expected = np.mean([
+            structural_similarity(a, b, data_range=1.0, gaussian_weights=True,
+                                  sigma=1.5, use_sample_covariance=False)
+            for a, b in zip(x, y)
+        ])  # fmt: skip
+        assert reference(y) == pytest.approx(expected, rel=1e-12)
+
+
 def test_storage_counts():
     assert metrics.svd_stored_numbers(600, 512, 10) == 11130
     assert metrics.compression_ratio(10, 10, 25) == 4.0

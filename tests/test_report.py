@@ -1,11 +1,13 @@
 import json
 import re
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
-from lowrank import figures
+from lowrank import charts, figures, paper_figure, pictures
 from lowrank.paper import paper_gap_table
 from lowrank.records import InputMatrix, Record
 from lowrank.report import InputSection, rate_distortion_facts, write_index
@@ -28,36 +30,78 @@ def make_records(matrix, rank):
     return records, [d]
 
 
-def test_per_rank_figures_are_png_and_study_figures_png_and_svg(tmp_path):
+def test_pictures_are_png_and_line_charts_svg(tmp_path):
     matrix = np.random.default_rng(0).uniform(size=(1, 6, 5))
     item = InputMatrix(matrix, "m", "uniform", "{}", "m")
     records, decompositions = make_records(matrix, 2)
     measures = pd.DataFrame(
         {"rel_err_2": [0.1, 0.2], "rel_err_fro": [0.2, 0.3]}, index=["svd", "nn-exact"]
     )
-    written = figures.approximation_panels(item, records, measures, tmp_path / "panels")
-    written += figures.training_curves(
-        records, decompositions, 2, tmp_path / "training"
-    )
+    panels = pictures.approximation_panels(
+        item, records, measures, tmp_path / "panels.png"
+    )[0]
+    # Three tiles, the 6x5 matrix enlarged by whole pixels to 256 rows.
+    assert Image.open(panels).size == (3 * pictures.COLUMN_WIDTH, 40 + 252 + 10)
+    training = figures.training_curves(
+        records, decompositions, 2, tmp_path / "training.svg"
+    )[0]
     table = pd.DataFrame(
         [{"method": "svd", "rank": 2, "rel_err_2": 0.1, "rel_err_fro": 0.2}]
     )
-    written += figures.error_versus_rank(table, decompositions, tmp_path / "errors")
-    assert sorted(p.name for p in written) == [
-        "errors.png", "errors.svg", "panels.png", "training.png",
-    ]  # fmt: skip
-    assert all(p.stat().st_size > 1000 for p in written)
+    errors = figures.error_versus_rank(table, decompositions, tmp_path / "e.svg")[0]
+    texts = [_svg_texts(training), _svg_texts(errors)]
+    assert "nn-exact, rank 2: dashed = best rank-j loss" in texts[0]
+    assert {"j=1", "nn-exact loss", "relative squared Frobenius error"} <= texts[0]
+    assert {"spectrum", "svd (every rank)", "relative 2-norm error"} <= texts[1]
+
+
+def _svg_texts(path):
+    """The text elements of an SVG file, which must parse as XML."""
+    root = ElementTree.parse(path).getroot()
+    return {e.text for e in root.iter("{http://www.w3.org/2000/svg}text")}
+
+
+def test_a_chart_escapes_its_text_and_skips_what_its_axes_cannot_show(tmp_path):
+    panel = charts.Panel(
+        title='a <b> & "$x$"', xlabel="x", ylabel="y", ylog=True,
+        series=[charts.Series([1, 2, 3, 4], [1e-5, 0.0, np.nan, 40], "#000", "l")],
+    )  # fmt: skip
+    path = charts.write_chart([panel], tmp_path / "c.svg")[0]
+    assert 'a <b> & "$x$"' in _svg_texts(path)
+    polyline = (
+        ElementTree.parse(path)
+        .getroot()
+        .find(".//{http://www.w3.org/2000/svg}polyline")
+    )
+    assert len(polyline.get("points").split()) == 2  # zero and NaN left out
+
+
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [(1e-5, 40.0, [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0]),
+     (0.3, 4.0, [0.5, 1.0, 2.0]), (1e-30, 1.0, [1e-30, 1e-26, 1e-22, 1e-18,
+                                                1e-14, 1e-10, 1e-6, 1e-2])],
+)  # fmt: skip
+def test_log_ticks_are_decades_or_one_two_five(low, high, expected):
+    assert charts._log_ticks(low, high) == pytest.approx(expected)
+
+
+def test_viridis_is_matplotlibs():
+    from matplotlib import colormaps
+
+    levels = np.linspace(0.0, 1.0, 1001)
+    expected = np.round(255 * colormaps["viridis"](levels)[:, :3]).astype(np.uint8)
+    shown = pictures.view_pixels(levels[np.newaxis, np.newaxis], "uniform", 0.0, 1.0)
+    np.testing.assert_array_equal(shown[0], expected)
 
 
 def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
-    from PIL import Image
-
     gray = np.random.default_rng(1).uniform(size=(1, 6, 5))
     item = InputMatrix(gray, "g", "image", "g.png", "g")
     records, _ = make_records(gray, 2)
     records["nn-exact"].approximation = np.full_like(gray, np.nan)  # diverged
-    written = figures.original_view(item, tmp_path / "views")
-    written += figures.approximation_views(item, records, tmp_path / "views")
+    written = pictures.original_view(item, tmp_path / "views")
+    written += pictures.approximation_views(item, records, tmp_path / "views")
     assert [p.name for p in written] == [
         "original.png",
         "svd-rank2.png",
@@ -67,7 +111,7 @@ def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
     np.testing.assert_array_equal(original, np.round(255 * gray[0]).astype(np.uint8))
     assert not np.asarray(Image.open(written[2])).any()
     matrix = InputMatrix(gray * 7 - 3, "m", "uniform", "{}", "m")
-    coloured = figures.original_view(matrix, tmp_path / "m")[0]
+    coloured = pictures.original_view(matrix, tmp_path / "m")[0]
     assert np.asarray(Image.open(coloured)).shape == (6, 5, 3)
 
 
@@ -131,7 +175,7 @@ def test_rate_distortion_facts_are_computed_from_the_table():
 
 
 def test_index_links_figures_relative_to_the_page(tmp_path):
-    figure = tmp_path / "figures" / "a b" / "errors.png"
+    figure = tmp_path / "figures" / "a b" / "errors.svg"
     figure.parent.mkdir(parents=True)
     figure.write_bytes(b"png")
     summary = pd.DataFrame(
@@ -151,7 +195,7 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     views, training = figure.with_name("views"), figure.with_name("training")
     section = InputSection(
         "a b", "image", (4, 5), figure,
-        ranks=[(3, figure.with_name("panels") / "rank3.png", training / "rank3.png")],
+        ranks=[(3, figure.with_name("panels") / "rank3.png", training / "rank3.svg")],
         views=views, evaluation=summary,
     )  # fmt: skip
     comparison = pd.DataFrame(
@@ -167,7 +211,7 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     problems = text[text.index('id="problems"') : text.index('id="overview"')]
     assert "1 of 2 rows" in problems and "the loss became nan" in problems
     assert "empty.jpg: the file is empty" in problems
-    assert 'src="../figures/a%20b/errors.png"' in text
+    assert 'src="../figures/a%20b/errors.svg"' in text
     assert 'id="input-a-b"' in text
     viewer = json.loads(
         re.search(r'<script type="application/json">(.*?)</script>', text).group(1)
@@ -194,6 +238,6 @@ def test_log_axes_are_labelled_in_plain_text(tmp_path, scale):
     figure, axis = plt.subplots()
     axis.plot([1, 2, 3], [1e-5, 0.03, 40])
     axis.set_yscale(**scale)
-    figures.save(figure, tmp_path / "log", formats=(".png",))
+    paper_figure.save(figure, tmp_path / "log", formats=(".png",))
     labels = [t.get_text() for t in axis.get_yticklabels(which="both")]
     assert any(labels) and not any("$" in label or "math" in label for label in labels)

@@ -275,7 +275,7 @@ def test_snakemake_report_builds(study):
         "Rate and distortion", "Paper tables",
     ):  # fmt: skip
         assert category in report, category
-    assert "rate_distortion.png" in report and "paper_gap.png" in report
+    assert "rate_distortion.svg" in report and "paper_gap.png" in report
 
 
 @pytest.mark.browser

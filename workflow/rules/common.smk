@@ -118,12 +118,28 @@ def memory_from_shape(wildcards, attempt):
 
 
 def larger_first(wildcards):
-    """Scheduling priority: the larger an input and the more ranks it has,
-    the earlier its long jobs (training, codec sweeps, evaluation) start, so
-    that the study does not end waiting for one big job started last."""
+    """Within a stage: the larger an input and the more ranks it has, the
+    earlier its job starts, so that the study does not end waiting for one
+    big job started last."""
     item = STUDY[wildcards.input]
     rows, cols = item.shape
     return int(math.log2(rows * cols * len(item.ranks)))
+
+
+# Between stages: training is the study's long chain, so every ready
+# training starts before any evaluation, and evaluations (which end the
+# chain) before codec sweeps, which nothing but the report waits for
+# (README, "How the study is scheduled").
+STAGE_PRIORITY = {"train": 200, "evaluate": 100, "rate_distortion": 0}
+
+
+def stage_priority(stage):
+    """The priority callable of a stage's jobs: its stage, then larger first."""
+
+    def priority(wildcards):
+        return STAGE_PRIORITY[stage] + larger_first(wildcards)
+
+    return priority
 
 
 def training_gpus():
@@ -316,7 +332,7 @@ def report_sections():
                 "name": name,
                 "kind": item.kind,
                 "shape": list(item.shape),
-                "errors": f"{figures}/errors.png",
+                "errors": f"{figures}/errors.svg",
                 "views": f"{figures}/views",
                 "evaluation": f"results/evaluations/{name}.csv",
                 "rate_distortion": (
@@ -328,7 +344,7 @@ def report_sections():
                     [
                         rank,
                         f"{figures}/panels/rank{rank}.png",
-                        f"{figures}/training/rank{rank}.png",
+                        f"{figures}/training/rank{rank}.svg",
                     ]
                     for rank in item.ranks
                 ],
@@ -345,5 +361,5 @@ def get_report_figures():
         paths += [section["errors"], f"{figures}/panels", f"{figures}/training"]
         paths.append(f"{figures}/views")
         if section["rate_distortion"]:
-            paths.append(f"{figures}/rate_distortion.png")
+            paths.append(f"{figures}/rate_distortion.svg")
     return paths

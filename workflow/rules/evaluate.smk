@@ -6,12 +6,11 @@ rule evaluate:
     output:
         table="results/evaluations/{input}.csv",
         errors=report(
-            "results/figures/{input}/errors.png",
+            "results/figures/{input}/errors.svg",
             caption="../report/errors.rst",
             category="Error against rank",
             labels={"input": "{input}"},
         ),
-        errors_svg="results/figures/{input}/errors.svg",
         panels=report(
             directory("results/figures/{input}/panels"),
             patterns=["rank{rank}.png"],
@@ -21,7 +20,7 @@ rule evaluate:
         ),
         training=report(
             directory("results/figures/{input}/training"),
-            patterns=["rank{rank}.png"],
+            patterns=["rank{rank}.svg"],
             caption="../report/training.rst",
             category="Training curves",
             labels={"input": "{input}", "rank": "{rank}"},
@@ -30,7 +29,9 @@ rule evaluate:
         views=directory("results/figures/{input}/views"),
     log:
         "results/logs/evaluate/{input}.log",
-    priority: larger_first
+    benchmark:
+        "results/benchmarks/evaluate/{input}.tsv"
+    priority: stage_priority("evaluate")
     conda:
         "../envs/lowrank.yaml"
     resources:
@@ -52,6 +53,8 @@ rule summary:
         hdf="results/summary.h5",
     log:
         "results/logs/summary.log",
+    benchmark:
+        "results/benchmarks/summary.tsv"
     conda:
         "../envs/lowrank.yaml"
     params:

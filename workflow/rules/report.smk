@@ -4,20 +4,23 @@ rule rate_distortion:
         svd="results/svd/{input}.h5",
     output:
         table="results/rate_distortion/{input}.csv",
-        png=report(
-            "results/figures/{input}/rate_distortion.png",
+        figure=report(
+            "results/figures/{input}/rate_distortion.svg",
             caption="../report/rate_distortion.rst",
             category="Rate and distortion",
             labels={"input": "{input}"},
         ),
-        svg="results/figures/{input}/rate_distortion.svg",
     log:
         "results/logs/rate_distortion/{input}.log",
+    benchmark:
+        "results/benchmarks/rate_distortion/{input}.tsv"
     wildcard_constraints:
         input=NOT_RESERVED,
-    priority: larger_first
+    priority: stage_priority("rate_distortion")
     conda:
         "../envs/lowrank.yaml"
+    # Its points are encoded and scored in threads (lowrank.codecs).
+    threads: 2
     params:
         ranks=get_input_ranks,
         qualities=config["report"]["codec_qualities"],
@@ -33,6 +36,8 @@ rule bd_rates:
         "results/rate_distortion/bd_rates.csv",
     log:
         "results/logs/bd_rates.log",
+    benchmark:
+        "results/benchmarks/bd_rates.tsv"
     conda:
         "../envs/lowrank.yaml"
     params:
@@ -56,6 +61,8 @@ rule paper_tables:
         svg="results/figures/paper_gap.svg",
     log:
         "results/logs/paper_tables.log",
+    benchmark:
+        "results/benchmarks/paper_tables.tsv"
     conda:
         "../envs/lowrank.yaml"
     params:
@@ -78,6 +85,8 @@ rule report_page:
         "results/report/index.html",
     log:
         "results/logs/report_page.log",
+    benchmark:
+        "results/benchmarks/report_page.tsv"
     conda:
         "../envs/lowrank.yaml"
     params:

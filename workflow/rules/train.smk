@@ -11,7 +11,7 @@ rule train:
         "results/logs/train/{input}/{regime}.log",
     benchmark:
         "results/benchmarks/train/{input}/{regime}.tsv"
-    priority: larger_first
+    priority: stage_priority("train")
     conda:
         "../envs/lowrank.yaml"
     threads: config["training"]["threads"]

@@ -30,6 +30,6 @@ folders = {
     "panels": snakemake.output.panels,
     "training": snakemake.output.training,
     "views": snakemake.output.views,
-    "errors": snakemake.output.errors.removesuffix(".png"),
+    "errors": snakemake.output.errors,
 }
 input_figures(item, decompositions, table, ranks, networks, folders)

@@ -4,8 +4,8 @@ every published number beside the study's."""
 import sys
 from pathlib import Path
 
-from lowrank.figures import paper_gap
 from lowrank.paper import comparison_table, paper_gap_table, published_gaps
+from lowrank.paper_figure import paper_gap
 from lowrank.summary import read_table
 
 sys.stderr = open(snakemake.log[0], "w")

@@ -8,6 +8,7 @@ import os
 os.nice(10)
 
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
@@ -19,7 +20,11 @@ sys.stderr = open(snakemake.log[0], "w")
 item = read_matrix(snakemake.input.matrix)
 ranks = rate_distortion_ranks(item.matrix.shape[1:], snakemake.params.ranks)
 rows = rate_distortion_rows(
-    item.matrix, read_svd(snakemake.input.svd), ranks, snakemake.params.qualities
+    item.matrix,
+    read_svd(snakemake.input.svd),
+    ranks,
+    snakemake.params.qualities,
+    threads=snakemake.threads,
 )
 table = pd.DataFrame(rows)
 table.insert(0, "input", item.input)
@@ -27,5 +32,5 @@ table.to_csv(snakemake.output.table, index=False)
 rate_distortion(
     table,
     f"{item.input}: rate and distortion",
-    snakemake.output.png.removesuffix(".png"),
+    Path(snakemake.output.figure),
 )

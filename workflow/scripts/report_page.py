@@ -17,7 +17,7 @@ for spec in snakemake.params.sections:
             shape=tuple(spec["shape"]),
             errors_figure=Path(spec["errors"]),
             rate_distortion_figure=(
-                Path(spec["errors"]).with_name("rate_distortion.png")
+                Path(spec["errors"]).with_name("rate_distortion.svg")
                 if rd_table
                 else None
             ),
