@@ -131,7 +131,7 @@ def main():
     )
     # The servers are not Snakemake's children: /usr/bin/time misses them.
     server = float(costs["server_cpu"].sum())
-    total_cpu = server + (args.cpu if args.cpu is not None else costs["cpu"].sum())
+    total_cpu = server + args.cpu if args.cpu is not None else float(costs["cpu"].sum())
     bound = max(path_seconds, total_cpu / args.cores)
     print(f"\njobs' CPU {costs['cpu'].sum():.1f} s; whole run's CPU {total_cpu:.1f} s")
     print(f"critical path {path_seconds:.1f} s: {steps}")
