@@ -10,6 +10,7 @@ trainers) counts as an import of that module.
 """
 
 import ast
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -21,7 +22,14 @@ LAZY_REFERENCE = re.compile(rf"^({PACKAGE}(?:\.\w+)+):\w+$")
 
 def imported_modules(path):
     """Names of the lowrank modules imported by the Python file ``path``."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    return set(_imports_in(Path(path).read_text(encoding="utf-8"), str(path)))
+
+
+@functools.cache
+def _imports_in(source, filename):
+    """Parsed once per source text: a workflow digests several scripts whose
+    closures share most modules; an edited file is parsed anew."""
+    tree = ast.parse(source, filename=filename)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -33,7 +41,7 @@ def imported_modules(path):
         else:
             continue
         found.update(name for name in names if _module_file(name) is not None)
-    return found
+    return frozenset(found)
 
 
 def module_closure(path):

@@ -1,3 +1,4 @@
+import inspect
 import json
 import math
 import os
@@ -5,6 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
+from snakemake.common import overwrite_function_params
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
@@ -29,9 +31,10 @@ os.environ.update(
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
-# A training job's Python (the environment's under conda or a container, else
-# this Snakemake's, as Snakemake picks one for `script:`) and how long its
-# server stays warm. They say how a job runs here, not what it computes, so
+# The Python of the jobs run as programs (prepare, train, evaluate: the
+# environment's under conda or a container, else this Snakemake's, as
+# Snakemake picks one for `script:`) and how long a training server stays
+# warm. They say how a job runs here, not what it computes, so
 # the environment carries them to the job, not the rule's params (a changed
 # param reruns the job).
 os.environ.update(
@@ -95,6 +98,15 @@ NETWORK_FOLDER = f"results/approximations/{{input}}/{network_method('{regime}')}
 INPUT_NETWORKS = expand(NETWORK_FOLDER, regime=config["methods"], allow_missing=True)
 
 
+def planned(function):
+    """Mark a callable that a rule hands Snakemake (input, params, resources,
+    priority): Snakemake reads its parameters with ``inspect.signature`` each
+    time it calls it, 17 times a job (a sixth of a 10,000-input dry run,
+    bench/dag_scale.py); hand it the same parameters once instead."""
+    overwrite_function_params(function, inspect.signature(function).parameters)
+    return function
+
+
 def script_digest(name):
     """Digest of a script and the lowrank modules it imports (reruns on their
     edits)."""
@@ -106,6 +118,7 @@ def module_digest(name):
     return source_digest(REPO_ROOT / "lowrank" / f"{name}.py")
 
 
+@planned
 def memory_from_shape(wildcards, attempt):
     """MB for a job that holds about 16 float64 copies of its input matrix.
 
@@ -136,6 +149,7 @@ STAGE_PRIORITY = {"train": 200, "evaluate": 100, "rate_distortion": 0}
 def stage_priority(stage):
     """The priority callable of a stage's jobs: its stage, then larger first."""
 
+    @planned
     def priority(wildcards):
         return STAGE_PRIORITY[stage] + larger_first(wildcards)
 
@@ -199,14 +213,17 @@ def local_cpu_training():
     return bool(workflow.local_exec and not TRAINING_GPUS)
 
 
+@planned
 def training_gpu_request(wildcards):
     return 0 if shared_gpus() else TRAINING_GPUS
 
 
+@planned
 def training_gpu_share_request(wildcards):
     return int(shared_gpus())
 
 
+@planned
 def training_cpu_request(wildcards):
     return int(local_cpu_training())
 
@@ -272,14 +289,17 @@ def input_matrix_path(name):
     return f"results/inputs/{name}.h5"
 
 
+@planned
 def get_source_files(wildcards):
     """The image file an input is read from; none for a study matrix."""
     item = STUDY[wildcards.input]
     return [str(item.path)] if item.kind == "image" else []
 
 
-def get_input_source(wildcards):
-    """How to build an input (:func:`lowrank.inputs.input_matrix`)."""
+@planned
+def get_input_source_json(wildcards):
+    """How to build an input (:func:`lowrank.inputs.input_matrix`), as JSON
+    for :mod:`lowrank.prepare_job`."""
     name = wildcards.input
     item = STUDY[name]
     if item.kind == "image":
@@ -288,9 +308,9 @@ def get_input_source(wildcards):
             "mode": image_mode(config, name),
             "max_pixels": config["images"]["max_pixels"],
         }
-        return {"image": image}
+        return json.dumps({"image": image}, sort_keys=True)
     spec = {"set": item.set, "member": item.member, **config["matrices"][item.set]}
-    return {"matrix": spec}
+    return json.dumps({"matrix": spec}, sort_keys=True)
 
 
 def get_evaluations():
@@ -309,14 +329,17 @@ def get_rate_distortion_tables():
     return [f"results/rate_distortion/{name}.csv" for name in image_inputs()]
 
 
+@planned
 def get_input_ranks(wildcards):
     return list(STUDY[wildcards.input].ranks)
 
 
+@planned
 def get_input_ranks_json(wildcards):
     return json.dumps(get_input_ranks(wildcards))
 
 
+@planned
 def get_regime_settings_json(wildcards):
     settings = regime_settings(config, STUDY[wildcards.input].set, wildcards.regime)
     return json.dumps(settings, sort_keys=True)

@@ -37,10 +37,14 @@ rule evaluate:
     resources:
         mem_mb=memory_from_shape,
     params:
-        ranks=get_input_ranks,
-        code=script_digest("evaluate.py"),
-    script:
-        "../scripts/evaluate.py"
+        ranks=get_input_ranks_json,
+        code=module_digest("evaluate_job"),
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.evaluate_job {input.matrix:q} {input.svd:q}'
+        " --networks {input.networks:q} --ranks {params.ranks:q}"
+        " --table {output.table:q} --errors {output.errors:q}"
+        " --panels {output.panels:q} --training {output.training:q}"
+        " --views {output.views:q} > {log:q} 2>&1"
 
 
 rule summary:

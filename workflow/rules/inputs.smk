@@ -13,7 +13,8 @@ rule prepare:
     resources:
         mem_mb=memory_from_shape,
     params:
-        source=get_input_source,
-        code=script_digest("prepare.py"),
-    script:
-        "../scripts/prepare.py"
+        source=get_input_source_json,
+        code=module_digest("prepare_job"),
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.prepare_job {wildcards.input:q}'
+        " {params.source:q} {output.matrix:q} {output.svd:q} > {log:q} 2>&1"

@@ -1,0 +1,59 @@
+"""An evaluate job: score the truncated SVD and every trained network of one
+input at each rank (one summary row per rank and method) and draw the
+input's figures.
+
+    python -m lowrank.evaluate_job MATRIX SVD --networks FOLDER... --ranks JSON
+        --table CSV --errors SVG --panels DIR --training DIR --views DIR
+
+The program of the workflow's ``evaluate`` rule; a plain program, not a
+Snakemake ``script:`` (see :mod:`lowrank.prepare_job`).
+"""
+
+import argparse
+import json
+import os
+import warnings
+
+from lowrank.evaluation import write_evaluation
+from lowrank.figures import input_figures
+from lowrank.metrics import UndefinedMetricWarning
+from lowrank.records import network_record_paths, read_matrix, read_svd
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("matrix", help="the input's matrix record (HDF5)")
+    parser.add_argument("svd", help="the input's SVD record (HDF5)")
+    parser.add_argument("--networks", nargs="*", default=[],
+                        help="the trained regimes' record folders")  # fmt: skip
+    parser.add_argument("--ranks", type=json.loads, required=True)
+    parser.add_argument("--table", required=True, help="the evaluation rows (CSV)")
+    for folder in ("errors", "panels", "training", "views"):
+        parser.add_argument(f"--{folder}", required=True)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    # Off the training chain, the study's critical path: the trainings get
+    # the CPU first where they share it (README, "Training throughput").
+    os.nice(10)
+    # Every undefined metric, not just the first per call site.
+    warnings.simplefilter("always", UndefinedMetricWarning)
+    item = read_matrix(args.matrix)
+    decompositions = read_svd(args.svd)
+    networks = network_record_paths(args.networks, args.ranks)
+    table = write_evaluation(
+        item, decompositions, args.ranks, args.svd, networks, args.table
+    )
+    folders = {
+        "panels": args.panels,
+        "training": args.training,
+        "views": args.views,
+        "errors": args.errors,
+    }
+    input_figures(item, decompositions, table, args.ranks, networks, folders)
+
+
+if __name__ == "__main__":
+    main()
