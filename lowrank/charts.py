@@ -1,7 +1,7 @@
 """Line charts as SVG text, for the figures drawn once per input or rank.
 
 Matplotlib lays out a small line chart in about 0.4 s, most of it tick
-and text measurement (bench/evaluate_cost.md); these charts need none of
+and text measurement (bench/study_costs_2026-12-02.md); these charts need none of
 that: the browser lays out the text. A chart is a row of :class:`Panel`
 objects, each with linear or log axes, lines with optional markers,
 dashed reference levels and a legend.

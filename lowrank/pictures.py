@@ -16,7 +16,7 @@ TILE = 256
 TITLE_HEIGHT = 40
 COLUMN_WIDTH = 250
 # zlib level 3 instead of Pillow's 6: half the encoding time of a 512x512
-# view for files about 10 % larger (bench/evaluate_cost.md).
+# view for files about 10 % larger (bench/study_costs_2026-12-02.md).
 PNG_OPTIONS = {"compress_level": 3}
 
 

@@ -357,7 +357,8 @@ def report_sections():
                 "shape": list(item.shape),
                 "errors": f"{figures}/errors.svg",
                 "views": f"{figures}/views",
-                "evaluation": f"results/evaluations/{name}.csv",
+                # Its evaluation rows, read from the summary.
+                "rows": {"input": item.set, "member": item.member},
                 "rate_distortion": (
                     f"results/rate_distortion/{name}.csv"
                     if item.kind == "image"
@@ -374,15 +375,3 @@ def report_sections():
             }
         )
     return sections
-
-
-def get_report_figures():
-    """Figure files and the folders of per-rank figures the report shows."""
-    paths = []
-    for section in report_sections():
-        figures = f"results/figures/{section['name']}"
-        paths += [section["errors"], f"{figures}/panels", f"{figures}/training"]
-        paths.append(f"{figures}/views")
-        if section["rate_distortion"]:
-            paths.append(f"{figures}/rate_distortion.svg")
-    return paths

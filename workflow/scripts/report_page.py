@@ -3,10 +3,14 @@
 import sys
 from pathlib import Path
 
+from lowrank.methods import compared_methods
 from lowrank.report import InputSection, rate_distortion_facts, write_index
 from lowrank.summary import read_csv, read_table
 
 sys.stderr = open(snakemake.log[0], "w")
+summary = read_table(snakemake.input.summary)
+compared = summary[summary["method"].isin(compared_methods())]
+evaluations = {key: rows for key, rows in compared.groupby(["input", "member"])}
 sections = []
 for spec in snakemake.params.sections:
     rd_table = spec["rate_distortion"]
@@ -26,12 +30,12 @@ for spec in snakemake.params.sections:
             ),
             ranks=[(rank, Path(p), Path(t)) for rank, p, t in spec["ranks"]],
             views=Path(spec["views"]),
-            evaluation=read_table(spec["evaluation"]),
+            evaluation=evaluations[(spec["rows"]["input"], spec["rows"]["member"])],
         )
     )
 write_index(
     snakemake.output[0],
-    read_table(snakemake.input.summary),
+    summary,
     read_csv(snakemake.input.paper_table),
     read_csv(snakemake.input.paper_comparison),
     Path(snakemake.input.paper_figure),
