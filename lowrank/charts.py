@@ -95,8 +95,7 @@ def _limits(values, log):
         return (0.1, 10.0) if log else (0.0, 1.0)
     low, high = min(finite), max(finite)
     if log:
-        low, high = low / 1.25, high * 1.25
-        return (low / 10, high * 10) if high / low < 1.5 else (low, high)
+        return low / 1.25, high * 1.25
     pad = (high - low) * 0.05 or abs(high) * 0.1 or 1.0
     return low - pad, high + pad
 
@@ -111,17 +110,18 @@ def _linear_ticks(low, high, count=5):
 
 def _log_ticks(low, high):
     """Decades between ``low`` and ``high`` (every few, at most eight);
-    1-2-5 steps where fewer than two decades fit."""
+    1-2-5 steps where fewer than two decades fit, else the two ends."""
     first, last = math.ceil(math.log10(low)), math.floor(math.log10(high))
     if last - first >= 1:
         every = math.ceil((last - first + 1) / 8)
         return [10.0**e for e in range(first, last + 1, every)]
-    return [
+    steps = [
         m * 10.0**e
         for e in range(first - 1, last + 1)
         for m in (1, 2, 5)
         if low <= m * 10.0**e <= high
     ]
+    return steps if len(steps) >= 2 else [low, high]
 
 
 def _label(value):

@@ -121,6 +121,7 @@ def _training_panel(record, method, decompositions, rank):
     loss = record.loss[0]
     loss = loss[np.isfinite(loss)]
     steps = np.arange(1, loss.size + 1) * record.loss_every
+    steps, loss = _thinned(steps, loss)
     regime = regime_of(method)
     distribution = INPUT_DISTRIBUTIONS.get(record.settings.get("inputs"), (0.0, 1.0))
     levels = singular_levels(decompositions[0], rank, regime.loss, distribution)
@@ -143,6 +144,20 @@ def _training_panel(record, method, decompositions, rank):
             else f"{record.status}: see the report's failures"
         ),
     )  # fmt: skip
+
+
+# A long run logs more loss points than a chart is pixels wide.
+CURVE_POINTS = 2000
+
+
+def _thinned(steps, loss):
+    """Every k-th point and the last, at most about :data:`CURVE_POINTS`:
+    the plateaus stay, the SVG stays small."""
+    if loss.size <= CURVE_POINTS:
+        return steps, loss
+    kept = np.append(np.arange(0, loss.size, math.ceil(loss.size / CURVE_POINTS)),
+                     loss.size - 1)  # fmt: skip
+    return steps[kept], loss[kept]
 
 
 def error_versus_rank(table, decompositions, path):

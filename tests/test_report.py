@@ -55,6 +55,14 @@ def test_pictures_are_png_and_line_charts_svg(tmp_path):
     assert {"spectrum", "svd (every rank)", "relative 2-norm error"} <= texts[1]
 
 
+def test_a_long_training_curve_is_thinned_to_its_plateaus_and_last_point():
+    steps = np.arange(1, 10_001)
+    loss = np.where(steps < 5000, 1.0, 0.5)
+    thin_steps, thin_loss = figures._thinned(steps, loss)
+    assert thin_steps.size <= figures.CURVE_POINTS + 1
+    assert thin_steps[-1] == 10_000 and set(thin_loss) == {1.0, 0.5}
+
+
 def _svg_texts(path):
     """The text elements of an SVG file, which must parse as XML."""
     root = ElementTree.parse(path).getroot()
@@ -79,8 +87,8 @@ def test_a_chart_escapes_its_text_and_skips_what_its_axes_cannot_show(tmp_path):
 @pytest.mark.parametrize(
     "low, high, expected",
     [(1e-5, 40.0, [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0]),
-     (0.3, 4.0, [0.5, 1.0, 2.0]), (1e-30, 1.0, [1e-30, 1e-26, 1e-22, 1e-18,
-                                                1e-14, 1e-10, 1e-6, 1e-2])],
+     (0.3, 4.0, [0.5, 1.0, 2.0]), (0.6, 0.9, [0.6, 0.9]),
+     (1e-30, 1.0, [1e-30, 1e-26, 1e-22, 1e-18, 1e-14, 1e-10, 1e-6, 1e-2])],
 )  # fmt: skip
 def test_log_ticks_are_decades_or_one_two_five(low, high, expected):
     assert charts._log_ticks(low, high) == pytest.approx(expected)
