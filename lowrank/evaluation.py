@@ -9,7 +9,7 @@ from lowrank import metrics
 from lowrank.methods import svd_record
 from lowrank.records import read_record
 from lowrank.summary import read_table, summary_row, summary_table
-from lowrank.svd import svd_errors
+from lowrank.svd import stack_norms, svd_errors
 
 
 def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
@@ -37,10 +37,7 @@ class Reference:
     the SSIM reference of an image."""
 
     def __init__(self, item, decompositions):
-        self.norm_2 = max(
-            (float(d.s[0]) for d in decompositions if d.s.size), default=0.0
-        )
-        self.norm_fro = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+        self.norm_2, self.norm_fro = stack_norms(decompositions)
         self.ssim = metrics.SSIMReference(item.matrix) if item.kind == "image" else None
 
 

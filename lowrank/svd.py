@@ -69,13 +69,20 @@ def svd_errors(decompositions, rank):
     stack is read as a block-diagonal matrix. A zero input is reproduced
     exactly: 0 (see :mod:`lowrank.metrics` on relative errors of zero).
     """
-    top = max(d.s[0] for d in decompositions)
-    total = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+    top, total = stack_norms(decompositions)
     if top == 0.0:
         return 0.0, 0.0
     error_2 = max(d.error_2(rank) for d in decompositions)
     error_fro = math.sqrt(sum(d.error_fro(rank) ** 2 for d in decompositions))
     return error_2 / top, error_fro / total
+
+
+def stack_norms(decompositions):
+    """(||A||_2, ||A||_F) of a channel stack read as a block-diagonal matrix,
+    from its singular values."""
+    top = max((float(d.s[0]) for d in decompositions if d.s.size), default=0.0)
+    total = math.sqrt(sum(float(np.sum(d.s**2)) for d in decompositions))
+    return top, total
 
 
 def _as_matrix(a):
