@@ -29,6 +29,8 @@ CODEC_STYLE = {
     "webp": ("#9467bd", "."),
     "avif": ("#8c564b", "."),
 }
+# The spectrum's lines, one per channel.
+CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
 
 def input_figures(item, decompositions, table, ranks, network_paths, folders):
@@ -198,9 +200,6 @@ def error_versus_rank(table, decompositions, path):
             Series(indices, decomposition.s.tolist(), colour, f"channel {channel}")
         )
     return write_chart([*panels, spectrum], path)
-
-
-CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
 
 def rate_distortion(table, title, path):

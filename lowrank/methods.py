@@ -65,8 +65,7 @@ def svd_record(item, decompositions, rank):
         # The truncation's singular values are the first ``rank`` of the
         # input's: no SVD of the product is needed to count them.
         numerical_rank=max(
-            rank_of_singular_values(d.s[:rank], (m, n), scale=d.s[0] if d.s.size else 0)
-            for d in decompositions
+            rank_of_singular_values(d.s[:rank], (m, n)) for d in decompositions
         ),
         loss=np.zeros((channels, 0)),
     )

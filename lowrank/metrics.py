@@ -101,6 +101,7 @@ def ssim(original, approximation, data_range=1.0):
     """Structural similarity of the clipped approximation, as published:
     :class:`SSIMReference` of ``original`` applied to ``approximation``."""
     reference = SSIMReference(original, data_range)
+    # Checked here, not through reference(): the warning names our caller.
     if reference.undefined:
         return _undefined(reference.undefined)
     return reference.score(approximation)
