@@ -14,9 +14,9 @@ import keras
 import matplotlib.cbook
 import numpy as np
 
-from lowrank.images import load_image
-from lowrank.svd import thin_svd
-from lowrank.training import ExactRegime, PaperRegime, train
+from lowrank.decomposition.svd import thin_svd
+from lowrank.inputs.images import load_image
+from lowrank.training.train import ExactRegime, PaperRegime, train
 
 
 def devices():

@@ -13,7 +13,7 @@ import inspect
 import time
 from pathlib import Path
 
-from lowrank.codecs import rate_distortion_ranks, rate_distortion_rows
+from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows
 from lowrank.records import read_matrix, read_svd
 
 QUALITIES = [5, 15, 25, 35, 45, 55, 65, 75, 85, 95]  # config/config.yaml

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 start = time.perf_counter()
-from lowrank.evaluation import write_evaluation  # noqa: E402
-from lowrank.figures import input_figures  # noqa: E402
+from lowrank.evaluation.scores import write_evaluation  # noqa: E402
 from lowrank.records import network_record_paths, read_matrix, read_svd  # noqa: E402
+from lowrank.report.figures import input_figures  # noqa: E402
 
 IMPORTS = time.perf_counter() - start
 

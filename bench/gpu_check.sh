@@ -46,7 +46,7 @@ run cpu .venv/bin/snakemake --cores 8 --resources gpu=1 \
 import subprocess, sys
 from pathlib import Path
 import pandas as pd
-from lowrank.summary import read_table
+from lowrank.evaluation.summary import read_table
 rows, devices = [], set()
 for name in ("tensorflow", "jax", "cpu"):
     results = Path(f"results-{name}")

@@ -13,7 +13,7 @@ symmetric set made from the same draws R in four ways (upper triangle
 mirrored, (R + R^T) / 2, R + R^T, R R^T), and on identity(50)
 and diag(0..49) at rank 20 (Figures 6 and 8). It prints, per variant, the mean
 and standard deviation of |delta| per rank beside the published values
-(``lowrank.paper``), and the largest miss at ranks 2-9. ``--batch-sizes``
+(``lowrank.report.paper``), and the largest miss at ranks 2-9. ``--batch-sizes``
 instead trains our default (uniform inputs, no biases) at each batch size on
 the random set and the mirrored symmetric set: the same 100,000 samples
 make fewer, larger steps.
@@ -29,11 +29,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from lowrank.matrices import build_members  # noqa: E402
-from lowrank.paper import published_gaps  # noqa: E402
-from lowrank.regimes import PaperRegime  # noqa: E402
-from lowrank.svd import thin_svd  # noqa: E402
-from lowrank.training import train  # noqa: E402
+from lowrank.decomposition.svd import thin_svd  # noqa: E402
+from lowrank.inputs.matrices import build_members  # noqa: E402
+from lowrank.report.paper import published_gaps  # noqa: E402
+from lowrank.training.regimes import PaperRegime  # noqa: E402
+from lowrank.training.train import train  # noqa: E402
 
 VARIANTS = [
     ("gaussian", True),

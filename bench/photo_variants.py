@@ -35,13 +35,13 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lowrank import paper_training  # noqa: E402
-from lowrank.backend import configure_threads  # noqa: E402
-from lowrank.metrics import psnr, relative_error_2  # noqa: E402
-from lowrank.regimes import INPUT_DISTRIBUTIONS, regime_from_settings  # noqa: E402
+from lowrank.decomposition.svd import thin_svd  # noqa: E402
+from lowrank.evaluation.metrics import psnr, relative_error_2  # noqa: E402
 from lowrank.settings import regime_settings  # noqa: E402
-from lowrank.svd import thin_svd  # noqa: E402
-from lowrank.training import train  # noqa: E402
+from lowrank.training import paper_training  # noqa: E402
+from lowrank.training.backend import configure_threads  # noqa: E402
+from lowrank.training.regimes import INPUT_DISTRIBUTIONS, regime_from_settings  # noqa: E402
+from lowrank.training.train import train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTO = REPO / "resources" / "paper_images" / "photo400.png"

@@ -48,7 +48,7 @@ def write_problems(path, ratios):
     """Save every input matrix once, so that all revisions train the same ones."""
     import numpy as np
 
-    from lowrank.matrices import build_members, gapped_spectrum_matrix
+    from lowrank.inputs.matrices import build_members, gapped_spectrum_matrix
 
     rng = np.random.default_rng(3)
     spec = {"family": "uniform", "count": 4, "shape": [10, 10], "seed": 0}
@@ -70,16 +70,16 @@ def measure(path):
     started = time.perf_counter()
     # What a training process pays to import Keras, measured apart from
     # training (from session 9 without Keras' optional matplotlib and pandas).
-    import lowrank.training  # noqa: F401
+    import lowrank.training.train  # noqa: F401
 
     results = {"import_seconds": time.perf_counter() - started}
-    from lowrank.svd import thin_svd
+    from lowrank.decomposition.svd import thin_svd
 
     try:
-        from lowrank.regimes import ExactRegime, PaperRegime
-    except ImportError:  # revisions before lowrank.regimes
-        from lowrank.training import ExactRegime, PaperRegime
-    from lowrank.training import train
+        from lowrank.training.regimes import ExactRegime, PaperRegime
+    except ImportError:  # revisions before lowrank.training.regimes
+        from lowrank.training.train import ExactRegime, PaperRegime
+    from lowrank.training.train import train
 
     problems = dict(np.load(path))
     small, twin = problems["small"], problems["twin"]
@@ -124,7 +124,7 @@ def measure_job(path):
         read_record,
         write_matrix,
     )
-    from lowrank.training import train_ranks
+    from lowrank.training.train import train_ranks
 
     folder = Path(path).parent / "job"
     folder.mkdir(exist_ok=True)
@@ -157,7 +157,7 @@ def print_table(rows):
     print("| --- |" + " ---: |" * len(names))
     any_row = rows[names[0]]
     lines = [
-        ("lowrank.training import, s", lambda r: f"{r['import_seconds']:.2f}"),
+        ("lowrank.training.train import, s", lambda r: f"{r['import_seconds']:.2f}"),
         ("paper 10x10 r4, first training, s", lambda r: f"{r['paper_10x10'][0]:.2f}"),
         ("paper 10x10 r5, warm process, s", lambda r: f"{r['paper_10x10'][1]:.2f}"),
         (

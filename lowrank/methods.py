@@ -1,17 +1,17 @@
 """The methods compared: each turns an input and a rank into a :class:`Record`.
 
 ``svd`` truncates the stored decomposition (here); ``nn-<regime>``, one per
-regime registered in :mod:`lowrank.regimes` (``nn-paper``, ``nn-exact``),
+regime registered in :mod:`lowrank.training.regimes` (``nn-paper``, ``nn-exact``),
 trains a bottleneck network per channel
-(:func:`lowrank.training.train_record`, kept apart so that only training
+(:func:`lowrank.training.train.train_record`, kept apart so that only training
 imports Keras). Evaluation, storage and plots treat all records alike.
 """
 
 import numpy as np
 
-from lowrank.metrics import rank_of_singular_values, svd_stored_numbers
+from lowrank.evaluation.metrics import rank_of_singular_values, svd_stored_numbers
 from lowrank.records import Record
-from lowrank.regimes import REGIMES
+from lowrank.training.regimes import REGIMES
 
 NETWORK_PREFIX = "nn-"
 SVD_STYLE = {"colour": "#000000", "marker": "o"}
@@ -51,7 +51,7 @@ def svd_record(item, decompositions, rank):
     Parameters
     ----------
     item : lowrank.records.InputMatrix
-    decompositions : list of lowrank.svd.SVD, one per channel
+    decompositions : list of lowrank.decomposition.svd.SVD, one per channel
     rank : int
     """
     channels, m, n = item.matrix.shape

@@ -5,7 +5,7 @@ modules the script imports, nor the program a ``shell:`` rule runs. A step's
 ``params`` carry the digest of its script and of every lowrank module the
 script reaches through imports, so editing one of them reruns exactly the
 steps that use it. A string constant ``"lowrank.module:function"`` (a
-function imported when first used, as :mod:`lowrank.regimes` names its
+function imported when first used, as :mod:`lowrank.training.regimes` names its
 trainers) counts as an import of that module.
 """
 
@@ -61,8 +61,10 @@ def source_digest(path):
     depends on: a step run as a plain program (not a Snakemake ``script:``,
     whose file Snakemake tracks itself) reruns on edits of its own file too."""
     digest = hashlib.sha256()
-    for file in [Path(path), *module_closure(path)]:
-        digest.update(file.name.encode())
+    digest.update(Path(path).name.encode())
+    digest.update(Path(path).read_bytes())
+    for file in module_closure(path):
+        digest.update(str(file.relative_to(PACKAGE_DIR)).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -82,7 +84,8 @@ def _module_file(name):
     parts = name.split(".")
     if parts[0] != PACKAGE:
         return None
-    if len(parts) == 1:
-        return PACKAGE_DIR / "__init__.py"
-    file = PACKAGE_DIR.joinpath(*parts[1:]).with_suffix(".py")
-    return file if file.is_file() else None
+    folder = PACKAGE_DIR.joinpath(*parts[1:])
+    for file in (folder / "__init__.py", folder.with_suffix(".py")):
+        if file.is_file():
+            return file
+    return None

@@ -24,7 +24,7 @@ Record  ``schema = "lowrank.record/5"``, one per trained (input, rank, method)
     ``diverged``), ``message`` (why, "" when ok), ``created`` (ISO 8601 UTC),
     ``settings`` and ``versions`` (JSON objects), ``cpu_seconds`` and
     ``peak_mb`` (what the training process spent on it, measured where it ran:
-    :mod:`lowrank.resource_usage`; NaN for methods that are not trained),
+    :mod:`lowrank.training.resource_usage`; NaN for methods that are not trained),
     ``device`` (where the framework held the trained weights, ``CPU`` or
     ``GPU:<index> <name>``) and ``backend`` (Keras backend and version), both
     "" for methods that are not trained.
@@ -145,7 +145,7 @@ def read_matrix(path):
 
 
 def write_svd(path, input_name, decompositions, seconds):
-    """Store one :class:`lowrank.svd.SVD` per channel."""
+    """Store one :class:`lowrank.decomposition.svd.SVD` per channel."""
     with atomic_h5(path) as handle:
         handle.attrs["schema"] = SVD_SCHEMA
         handle.attrs["input"] = input_name
@@ -157,8 +157,8 @@ def write_svd(path, input_name, decompositions, seconds):
 
 
 def read_svd(path):
-    """Return the per-channel list of :class:`lowrank.svd.SVD`."""
-    from lowrank.svd import SVD
+    """Return the per-channel list of :class:`lowrank.decomposition.svd.SVD`."""
+    from lowrank.decomposition.svd import SVD
 
     with _open(path, SVD_SCHEMA) as handle:
         u = _dataset(handle, path, "u", ndim=3)

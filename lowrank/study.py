@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lowrank.errors import InputFileError, StudySpecError
-from lowrank.images import is_image_path, load_image
-from lowrank.matrices import build_members
+from lowrank.inputs.images import is_image_path, load_image
+from lowrank.inputs.matrices import build_members
 
 # Image stems that would claim a study-wide output beside the per-image ones
 # (results/rate_distortion/bd_rates.csv).
@@ -95,7 +95,7 @@ def check_images(paths, max_pixels=None, cache_path=None):
     ----------
     paths : mapping of name -> Path
     max_pixels : int or None
-        Pixel limit passed to :func:`lowrank.images.load_image`.
+        Pixel limit passed to :func:`lowrank.inputs.images.load_image`.
     cache_path : Path or None
         JSON file remembering each file's verdict by size and modification
         time, so that a workflow rerun does not decode unchanged images again.

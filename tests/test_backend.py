@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from lowrank.backend import import_without
+from lowrank.training.backend import import_without
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_training_process_loads_neither_matplotlib_nor_pandas():
         [
             sys.executable,
             "-c",
-            "import sys; import lowrank.training; "
+            "import sys; import lowrank.training.train; "
             "print(sorted({'matplotlib', 'pandas'} & set(sys.modules)))",
         ],
         capture_output=True,

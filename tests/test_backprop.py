@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lowrank.backprop import mse_gradients, mse_loss
-from lowrank.network import build_bottleneck, kernels
+from lowrank.training.backprop import mse_gradients, mse_loss
+from lowrank.training.network import build_bottleneck, kernels
 
 
 @pytest.mark.parametrize("use_bias", [True, False])

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lowrank.bdrate import bd_figures, bd_table, efficient_points
+from lowrank.evaluation.bdrate import bd_figures, bd_table, efficient_points
 
 
 def curve(method, bpp, psnr, name="img"):

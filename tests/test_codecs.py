@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lowrank.codecs import (
+from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation.codecs import (
     HEADER,
     IMAGE_CODECS,
     decode_svd,
@@ -10,8 +11,7 @@ from lowrank.codecs import (
     rate_distortion_ranks,
     rate_distortion_rows,
 )
-from lowrank.metrics import psnr
-from lowrank.svd import thin_svd
+from lowrank.evaluation.metrics import psnr
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
 
 @pytest.mark.filterwarnings("error")  # a constant row must not divide by a zero step
 def test_eight_bit_grid_keeps_each_rows_ends_and_constant_rows():
-    from lowrank.svd import SVD
+    from lowrank.decomposition.svd import SVD
 
     u = np.array([[0.5, 0.25], [-0.5, 0.25], [0.125, 0.25]])  # second column constant
     vt = np.array([[1.0, -1.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]])

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from lowrank import gpu_probe
-from lowrank.device_policy import device_warning, gpu_expectation
 from lowrank.errors import GPUMissingError
-from lowrank.gpu_lease import lease_device
-from lowrank.initial_weights import initial_kernel
-from lowrank.summary import read_table
+from lowrank.evaluation.summary import read_table
+from lowrank.training import gpu_probe
+from lowrank.training.device_policy import device_warning, gpu_expectation
+from lowrank.training.gpu_lease import lease_device
+from lowrank.training.initial_weights import initial_kernel
 
 REPO = Path(__file__).resolve().parents[1]
 FORCED_GPU = ["--set-resources", "train:gpu=1", "train:mem_mb=4000",
@@ -78,7 +78,7 @@ def test_an_initializer_without_a_numpy_draw_is_named():
 
 
 BUILD_AND_PRINT = """
-from lowrank.network import build_bottleneck, kernels
+from lowrank.training.network import build_bottleneck, kernels
 model = build_bottleneck(5, 4, 2, seed=3)
 print([k.tolist() for k in kernels(model)])
 """
@@ -259,7 +259,7 @@ def _pins(path):
 
 def test_records_name_their_device_and_backend(tmp_path):
     from lowrank.records import InputMatrix, read_record, write_matrix
-    from lowrank.training import train_ranks
+    from lowrank.training.train import train_ranks
 
     matrix = np.random.default_rng(2).uniform(size=(1, 5, 4))
     write_matrix(tmp_path / "m.h5", InputMatrix(matrix, "m", "uniform", "t", "m"))

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lowrank.evaluation import evaluation_rows
+from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation.scores import evaluation_rows
+from lowrank.evaluation.summary import COLUMNS, read_table, summary_table
 from lowrank.records import InputMatrix, Record, write_record
-from lowrank.summary import COLUMNS, read_table, summary_table
-from lowrank.svd import thin_svd
 
 
 def network_record(decomposition, rank, noise):
@@ -101,7 +101,7 @@ def test_summary_rows_with_unknown_keys_are_named():
 
 
 def test_images_get_image_measures_and_matrices_do_not(tmp_path):
-    from lowrank import metrics
+    from lowrank.evaluation import metrics
 
     image = np.random.default_rng(2).uniform(size=(2, 12, 16))
     decompositions = [thin_svd(channel) for channel in image]

@@ -23,7 +23,7 @@ from test_workflow import (
     write_image,
 )
 
-from lowrank.summary import read_table
+from lowrank.evaluation.summary import read_table
 
 pytestmark = pytest.mark.workflow
 
@@ -47,7 +47,7 @@ def records(workdir, method):
 def training_processes(workdir):
     """The training job's processes (its shell and Python) of this study."""
     found = subprocess.run(
-        ["pgrep", "-f", "lowrank.training_job"], capture_output=True, text=True
+        ["pgrep", "-f", "lowrank.training.job"], capture_output=True, text=True
     )
     return [
         pid

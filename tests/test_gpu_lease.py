@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from lowrank.gpu_lease import assign_device, lease_device, visible_devices
+from lowrank.training.gpu_lease import assign_device, lease_device, visible_devices
 
 HOLD = """
 import sys, time
-from lowrank.gpu_lease import lease_device
+from lowrank.training.gpu_lease import lease_device
 lease = lease_device(["0", "1"], lease_dir=sys.argv[1], timeout=float(sys.argv[2]))
 print(lease.device, flush=True)
 time.sleep(float(sys.argv[3]))
@@ -74,7 +74,7 @@ def test_assign_narrows_the_environment(tmp_path):
 def test_leases_do_not_follow_a_private_temp_folder(tmp_path):
     # A study points TMPDIR into its private runtime folder; GPU leases must
     # stay where every user of the machine looks.
-    code = "from lowrank.gpu_lease import LEASE_DIR; print(LEASE_DIR)"
+    code = "from lowrank.training.gpu_lease import LEASE_DIR; print(LEASE_DIR)"
     environ = {**os.environ, "TMPDIR": str(tmp_path)}
     environ.pop("LOWRANK_GPU_LEASE_DIR", None)
     found = subprocess.run(

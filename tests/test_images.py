@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from lowrank.errors import InputFileError
-from lowrank.images import is_image_path, load_image
+from lowrank.inputs.images import is_image_path, load_image
 
 
 def save(path, image, **kwargs):

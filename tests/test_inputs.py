@@ -3,8 +3,8 @@ import json
 import numpy as np
 from PIL import Image
 
-from lowrank.inputs import input_matrix
-from lowrank.matrices import build_members
+from lowrank.inputs.matrices import build_members
+from lowrank.inputs.sources import input_matrix
 
 
 def test_image_source_reads_the_file(tmp_path):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from lowrank.decomposition.svd import thin_svd
 from lowrank.errors import StudySpecError
-from lowrank.matrices import build_member, build_members
-from lowrank.svd import thin_svd
+from lowrank.inputs.matrices import build_member, build_members
 
 
 def relative_svd_error_2(matrix, rank):
@@ -62,7 +62,7 @@ def test_bad_specs_name_the_key(spec, key):
 
 
 def test_gapped_spectrum_has_the_asked_gap():
-    from lowrank.matrices import gapped_spectrum_matrix
+    from lowrank.inputs.matrices import gapped_spectrum_matrix
 
     matrix, s = gapped_spectrum_matrix(30, 5, 0.9, seed=1)
     found = np.linalg.svd(matrix, compute_uv=False)

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from lowrank import metrics
-from lowrank.svd import thin_svd
+from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation import metrics
 
 
 def test_relative_errors_on_a_known_pair():

@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from lowrank.metrics import numerical_rank
-from lowrank.network import (
+from lowrank.evaluation.metrics import numerical_rank
+from lowrank.training.network import (
     build_bottleneck,
     layer_widths,
     learned_matrix,

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lowrank.paper import comparison_table, published_gaps, published_values
+from lowrank.report.paper import comparison_table, published_gaps, published_values
 
 
 def test_published_values_name_their_source():

@@ -2,6 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
+from lowrank.decomposition.svd import thin_svd
 from lowrank.errors import RecordError
 from lowrank.records import (
     InputMatrix,
@@ -13,7 +14,6 @@ from lowrank.records import (
     write_record,
     write_svd,
 )
-from lowrank.svd import thin_svd
 
 
 def make_record():

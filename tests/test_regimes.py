@@ -6,20 +6,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from lowrank import figures, regimes
-from lowrank.evaluation import evaluation_rows
+from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation.scores import evaluation_rows
+from lowrank.evaluation.summary import summary_table
 from lowrank.methods import compared_methods, is_network, method_style
-from lowrank.network import bottleneck_for
 from lowrank.records import (
     InputMatrix,
     network_record_paths,
     read_record,
     write_matrix,
 )
-from lowrank.regimes import Architecture, Fit, RegimeInfo, regime_from_settings
-from lowrank.summary import summary_table
-from lowrank.svd import thin_svd
-from lowrank.training import train_ranks
+from lowrank.report import figures
+from lowrank.training import regimes
+from lowrank.training.network import bottleneck_for
+from lowrank.training.regimes import Architecture, Fit, RegimeInfo, regime_from_settings
+from lowrank.training.train import train_ranks
 
 
 @dataclass(frozen=True)

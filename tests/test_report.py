@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from lowrank import charts, figures, paper_figure, pictures
-from lowrank.paper import paper_gap_table
+from lowrank.decomposition.svd import thin_svd
 from lowrank.records import InputMatrix, Record
-from lowrank.report import InputSection, rate_distortion_facts, write_index
-from lowrank.svd import thin_svd
+from lowrank.report import charts, figures, paper_figure, pictures
+from lowrank.report.page import InputSection, rate_distortion_facts, write_index
+from lowrank.report.paper import paper_gap_table
 
 
 def make_records(matrix, rank):

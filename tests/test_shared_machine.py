@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lowrank import runtime_folder, training_server
-from lowrank.gpu_lease import lease_device
+from lowrank import runtime_folder
 from lowrank.records import InputMatrix, write_matrix
 from lowrank.runtime_folder import RuntimeFolderError, open_private
-from lowrank.training_service import run_training
+from lowrank.training.gpu_lease import lease_device
+from lowrank.training.service import server as training_server
+from lowrank.training.service.client import run_training
 
 NEIGHBOUR = "lowrank-neighbour"
 
@@ -158,7 +159,7 @@ def request_for(tmp_path):
 def fake_server(runtime_dir, behave):
     """A listener on slot 0's socket that treats each connection with
     ``behave(connection)``; returns the thread and the listener."""
-    from lowrank.training_service import service_key
+    from lowrank.training.service.client import service_key
 
     runtime_dir.mkdir(mode=0o700, exist_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -272,7 +273,7 @@ def test_a_neighbours_planted_runtime_folder_stops_the_job_by_name(
 
 TRAIN_JOB = """
 import json, sys
-from lowrank.training_service import run_training
+from lowrank.training.service.client import run_training
 run_training(json.loads(sys.argv[1]), sys.argv[2] + "/out", 1, 30)
 """
 
@@ -309,7 +310,7 @@ def cache_entries(runtime_dir):
 
 TRAIN_HERE = """
 import json, sys
-from lowrank.training_service import run_training
+from lowrank.training.service.client import run_training
 run_training(json.loads(sys.argv[1]), sys.argv[2], 1, 0)
 """
 
@@ -339,7 +340,7 @@ def test_a_truncated_cache_entry_is_removed_and_training_goes_on(
 FILE_SIZE_LIMITED = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
-from lowrank.training_service import run_training
+from lowrank.training.service.client import run_training
 run_training(json.loads(sys.argv[1]), sys.argv[2], 1, float(sys.argv[3]))
 """
 

@@ -9,7 +9,7 @@ import pytest
 from slurm_cluster import single_node_cluster, unavailable_reason
 from test_workflow import SNAKEMAKE, TINY_CONFIG, make_study, snakemake
 
-from lowrank.summary import read_table
+from lowrank.evaluation.summary import read_table
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 

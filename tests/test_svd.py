@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 
-from lowrank.svd import thin_svd
+from lowrank.decomposition.svd import thin_svd
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_only_non_empty_matrices_are_decomposed(array):
 
 
 def test_svd_errors_of_a_zero_stack_are_zero_and_of_channels_block_diagonal():
-    from lowrank.svd import svd_errors
+    from lowrank.decomposition.svd import svd_errors
 
     assert svd_errors([thin_svd(np.zeros((3, 2)))] * 2, 1) == (0.0, 0.0)
     channels = [thin_svd(np.diag([4.0, 2.0])), thin_svd(np.diag([1.0, 1.0]))]

@@ -2,27 +2,28 @@ import keras
 import numpy as np
 import pytest
 
-from lowrank import backprop, training
-from lowrank.backend import backend_name
-from lowrank.exact_training import rotated_target, train_exact, trained_span
-from lowrank.matrices import gapped_spectrum_matrix
-from lowrank.network import build_bottleneck, kernels
-from lowrank.paper_training import (
+from lowrank.decomposition.svd import thin_svd
+from lowrank.inputs.matrices import gapped_spectrum_matrix
+from lowrank.training import backprop
+from lowrank.training import train as training
+from lowrank.training.backend import backend_name
+from lowrank.training.exact_training import rotated_target, train_exact, trained_span
+from lowrank.training.network import build_bottleneck, kernels
+from lowrank.training.paper_training import (
     adam_update,
     batch_order,
     expected_loss,
     mse_gradients,
     random_inputs,
 )
-from lowrank.regimes import (
+from lowrank.training.regimes import (
     INPUT_DISTRIBUTIONS,
     Architecture,
     ExactRegime,
     PaperRegime,
     regime_from_settings,
 )
-from lowrank.svd import thin_svd
-from lowrank.training import train
+from lowrank.training.train import train
 
 
 def delta_2(matrix, learned, rank):
@@ -219,9 +220,9 @@ def test_padded_exact_iterations_reach_the_same_optimum():
 
 
 def test_a_jobs_ranks_share_one_compiled_loop(tmp_path):
-    from lowrank.exact_training import compiled_iterations
-    from lowrank.paper_training import compiled_training
     from lowrank.records import InputMatrix, write_matrix
+    from lowrank.training.exact_training import compiled_iterations
+    from lowrank.training.paper_training import compiled_training
 
     matrix = np.random.default_rng(6).uniform(size=(1, 7, 7))
     write_matrix(tmp_path / "m.h5", InputMatrix(matrix, "m", "matrix", "test", "m"))

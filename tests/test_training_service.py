@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from lowrank import training_service
-from lowrank.backend import backend_name
 from lowrank.records import InputMatrix, read_record, write_matrix
-from lowrank.training_service import ServiceError, run_training
+from lowrank.training.backend import backend_name
+from lowrank.training.service import client as training_service
+from lowrank.training.service.client import ServiceError, run_training
 
 
 @pytest.fixture

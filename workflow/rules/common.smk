@@ -10,15 +10,15 @@ from snakemake.common import overwrite_function_params
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
-from lowrank.device_policy import CUDA_BUILD_FIX
-from lowrank.gpu_lease import visible_devices
-from lowrank.gpu_probe import GPUNotUsableWarning, framework_gpus
+from lowrank.training.device_policy import CUDA_BUILD_FIX
+from lowrank.training.gpu_lease import visible_devices
+from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
 from lowrank.methods import network_method
 from lowrank.provenance import source_digest
-from lowrank.regimes import REGIMES
+from lowrank.training.regimes import REGIMES
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
-from lowrank.training_service import prestart
+from lowrank.training.service.client import prestart
 
 # Jobs (local, conda or cluster) import lowrank from this checkout; an
 # existing PYTHONPATH is kept behind it.
@@ -52,7 +52,7 @@ os.environ.update(
     KERAS_BACKEND=config["training"]["backend"],
 )
 
-# Regimes are registered in lowrank.regimes, so the schema does not list them.
+# Regimes are registered in lowrank.training.regimes, so the schema does not list them.
 config.setdefault("methods", list(REGIMES))
 if unknown := set(config["methods"]) - set(REGIMES):
     raise ValueError(
@@ -114,8 +114,9 @@ def script_digest(name):
 
 
 def module_digest(name):
-    """Digest of a lowrank module run as a program and the modules it imports."""
-    return source_digest(REPO_ROOT / "lowrank" / f"{name}.py")
+    """Digest of a lowrank module run as a program (``python -m name``) and the
+    modules it imports."""
+    return source_digest(REPO_ROOT.joinpath(*name.split(".")).with_suffix(".py"))
 
 
 @planned
@@ -160,7 +161,7 @@ def training_gpus():
     """GPUs one training job asks for: 1 where GPUs are used, else 0.
 
     ``training.device: auto`` uses a GPU when the training framework of this
-    machine sees one (lowrank.gpu_probe), not merely nvidia-smi; elsewhere
+    machine sees one (lowrank.training.gpu_probe), not merely nvidia-smi; elsewhere
     training jobs ask for no ``gpu`` and run side by side as far as --cores
     allows, instead of one at a time under --resources gpu=1.
     """
@@ -201,7 +202,7 @@ PER_GPU = config["training"]["per_gpu"]
 def shared_gpus():
     """training.per_gpu > 1 on this machine: training jobs ask for a share of
     a GPU (``gpu_share``, per_gpu of them per GPU) instead of a whole one;
-    their GPU leases spread them over the GPUs (lowrank.gpu_lease). A cluster
+    their GPU leases spread them over the GPUs (lowrank.training.gpu_lease). A cluster
     job still asks for a GPU of its own."""
     return bool(TRAINING_GPUS and PER_GPU > 1 and workflow.local_exec)
 
@@ -275,7 +276,7 @@ def prestart_training_servers():
     # Each start waits for its server to listen: off the scheduler's path.
     threading.Thread(
         target=prestart,
-        # CPU trainings see no GPU (lowrank.training_job): nor do their servers.
+        # CPU trainings see no GPU (lowrank.training.job): nor do their servers.
         args=(jobs[0].threads, config["training"]["warm_seconds"], count, True),
         daemon=True,
     ).start()
@@ -298,8 +299,8 @@ def get_source_files(wildcards):
 
 @planned
 def get_input_source_json(wildcards):
-    """How to build an input (:func:`lowrank.inputs.input_matrix`), as JSON
-    for :mod:`lowrank.prepare_job`."""
+    """How to build an input (:func:`lowrank.inputs.sources.input_matrix`), as JSON
+    for :mod:`lowrank.decomposition.prepare_job`."""
     name = wildcards.input
     item = STUDY[name]
     if item.kind == "image":

@@ -38,9 +38,9 @@ rule evaluate:
         mem_mb=memory_from_shape,
     params:
         ranks=get_input_ranks_json,
-        code=module_digest("evaluate_job"),
+        code=module_digest("lowrank.evaluation.job"),
     shell:
-        '"$LOWRANK_PYTHON" -m lowrank.evaluate_job {input.matrix:q} {input.svd:q}'
+        '"$LOWRANK_PYTHON" -m lowrank.evaluation.job {input.matrix:q} {input.svd:q}'
         " --networks {input.networks:q} --ranks {params.ranks:q}"
         " --table {output.table:q} --errors {output.errors:q}"
         " --panels {output.panels:q} --training {output.training:q}"

@@ -19,7 +19,7 @@ rule rate_distortion:
     priority: stage_priority("rate_distortion")
     conda:
         "../envs/lowrank.yaml"
-    # Its points are encoded and scored in threads (lowrank.codecs).
+    # Its points are encoded and scored in threads (lowrank.evaluation.codecs).
     threads: 2
     params:
         ranks=get_input_ranks,

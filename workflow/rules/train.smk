@@ -23,9 +23,9 @@ rule train:
         ranks=get_input_ranks_json,
         settings=get_regime_settings_json,
         backend=config["training"]["backend"],
-        code=module_digest("training_job"),
+        code=module_digest("lowrank.training.job"),
     shell:
-        '"$LOWRANK_PYTHON" -m lowrank.training_job {input:q} {output:q}'
+        '"$LOWRANK_PYTHON" -m lowrank.training.job {input:q} {output:q}'
         " --regime {wildcards.regime} --ranks {params.ranks:q}"
         " --settings {params.settings:q} --backend {params.backend}"
         " --threads {threads} --gpus $(({resources.gpu} + {resources.gpu_share}))"

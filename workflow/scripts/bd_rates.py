@@ -4,8 +4,8 @@ import sys
 
 import pandas as pd
 
-from lowrank.bdrate import bd_table
-from lowrank.summary import read_csv
+from lowrank.evaluation.bdrate import bd_table
+from lowrank.evaluation.summary import read_csv
 
 sys.stderr = open(snakemake.log[0], "w")
 tables = [read_csv(path) for path in snakemake.input.tables]

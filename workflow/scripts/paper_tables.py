@@ -4,9 +4,9 @@ every published number beside the study's."""
 import sys
 from pathlib import Path
 
-from lowrank.paper import comparison_table, paper_gap_table, published_gaps
-from lowrank.paper_figure import paper_gap
-from lowrank.summary import read_table
+from lowrank.evaluation.summary import read_table
+from lowrank.report.paper import comparison_table, paper_gap_table, published_gaps
+from lowrank.report.paper_figure import paper_gap
 
 sys.stderr = open(snakemake.log[0], "w")
 summary = read_table(snakemake.input.summary)

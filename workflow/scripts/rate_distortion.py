@@ -12,9 +12,9 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from lowrank.codecs import rate_distortion_ranks, rate_distortion_rows  # noqa: E402
-from lowrank.figures import rate_distortion  # noqa: E402
+from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows  # noqa: E402
 from lowrank.records import read_matrix, read_svd  # noqa: E402
+from lowrank.report.figures import rate_distortion  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
 item = read_matrix(snakemake.input.matrix)

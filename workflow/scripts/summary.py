@@ -2,14 +2,14 @@
 
 import sys
 
-from lowrank.records import read_matrix
-from lowrank.summary import (
+from lowrank.evaluation.summary import (
     rate_distortion_summary_rows,
     read_csv,
     read_table,
     summary_table,
     write_summary,
 )
+from lowrank.records import read_matrix
 
 sys.stderr = open(snakemake.log[0], "w")
 rows = []

@@ -38,7 +38,7 @@ def _input_columns(item):
 
 def summary_row(item, record, measures, path):
     """One row from an input (``InputMatrix``), a ``Record`` of it and the
-    record's ``measures`` (:func:`lowrank.evaluation.evaluate`).
+    record's ``measures`` (:func:`lowrank.evaluation.scores.evaluate`).
 
     ``bpp`` (images only) counts the stored numbers at their precision: 64 bits
     for the SVD's float64 factors, the network's dtype for its weights.

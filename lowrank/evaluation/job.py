@@ -2,11 +2,11 @@
 input at each rank (one summary row per rank and method) and draw the
 input's figures.
 
-    python -m lowrank.evaluate_job MATRIX SVD --networks FOLDER... --ranks JSON
+    python -m lowrank.evaluation.job MATRIX SVD --networks FOLDER... --ranks JSON
         --table CSV --errors SVG --panels DIR --training DIR --views DIR
 
 The program of the workflow's ``evaluate`` rule; a plain program, not a
-Snakemake ``script:`` (see :mod:`lowrank.prepare_job`).
+Snakemake ``script:`` (see :mod:`lowrank.decomposition.prepare_job`).
 """
 
 import argparse
@@ -14,10 +14,10 @@ import json
 import os
 import warnings
 
-from lowrank.evaluation import write_evaluation
-from lowrank.figures import input_figures
-from lowrank.metrics import UndefinedMetricWarning
+from lowrank.evaluation.metrics import UndefinedMetricWarning
+from lowrank.evaluation.scores import write_evaluation
 from lowrank.records import network_record_paths, read_matrix, read_svd
+from lowrank.report.figures import input_figures
 
 
 def parse_arguments(argv=None):

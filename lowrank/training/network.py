@@ -7,9 +7,9 @@ computes has rank at most ``rank``.
 
 import numpy as np
 
-from lowrank.backend import keras
-from lowrank.initial_weights import initial_kernel
-from lowrank.metrics import numerical_rank
+from lowrank.evaluation.metrics import numerical_rank
+from lowrank.training.backend import keras
+from lowrank.training.initial_weights import initial_kernel
 
 DESIGNS = ("paper", "minimal", "pyramid", "custom")
 
@@ -49,7 +49,7 @@ def shared_widths(layouts):
 
     Layouts with the same number of layers get their elementwise maximum, so
     a compiled training loop traced for it serves each of them (zero-padded,
-    :func:`lowrank.paper_training.initial_state`).
+    :func:`lowrank.training.paper_training.initial_state`).
     """
     widest = {}
     for widths in layouts:
@@ -105,9 +105,10 @@ def build_bottleneck(
     """Build a linear Sequential model n_in -> ... -> rank -> ... -> n_out.
 
     ``initializer`` is anything ``keras.initializers.get`` accepts (a name, a
-    config dict, or an instance) that :func:`lowrank.initial_weights.initial_kernel`
-    can draw: the kernels come from NumPy's generator seeded by ``seed``, the
-    same on every backend; biases start at zero.
+    config dict, or an instance) that
+    :func:`lowrank.training.initial_weights.initial_kernel` can draw: the
+    kernels come from NumPy's generator seeded by ``seed``, the same on every
+    backend; biases start at zero.
     """
     kernel_initializer = keras.initializers.get(initializer)
     layers = [keras.Input(shape=(n_in,), dtype=dtype)]

@@ -1,9 +1,9 @@
 """A prepare job: one study input's matrix and the thin SVD of each channel.
 
-    python -m lowrank.prepare_job NAME SOURCE_JSON MATRIX SVD
+    python -m lowrank.decomposition.prepare_job NAME SOURCE_JSON MATRIX SVD
 
 The program of the workflow's ``prepare`` rule. SOURCE_JSON says how to build
-the input (:func:`lowrank.inputs.input_matrix`). A plain program, not a
+the input (:func:`lowrank.inputs.sources.input_matrix`). A plain program, not a
 Snakemake ``script:``: the job starts without importing Snakemake, and
 planning a study does not read a script's source once per job.
 """
@@ -12,9 +12,9 @@ import argparse
 import json
 import time
 
-from lowrank.inputs import input_matrix
+from lowrank.decomposition.svd import thin_svd
+from lowrank.inputs.sources import input_matrix
 from lowrank.records import write_matrix, write_svd
-from lowrank.svd import thin_svd
 
 
 def main(argv=None):

@@ -22,18 +22,18 @@ hands its work to a local server that has Keras loaded already:
   streams one line per rank back; the job renames the folder into place only
   when all ranks are done, so a killed job leaves no result (the server
   notices the closed socket at the next rank and deletes the folder). The
-  server itself is :mod:`lowrank.training_server`.
+  server itself is :mod:`lowrank.training.service.server`.
 - A server that refuses, resets, dies or stays silent for ``reply_timeout``
   seconds costs speed, not the study: the job asks again once, then trains
   in its own process and says so in its log, quoting the server's log.
 - Servers and jobs share XLA's compilations through a persistent cache in
-  the same folder (:mod:`lowrank.compilation_cache`).
+  the same folder (:mod:`lowrank.training.compilation_cache`).
 - A server exits after ``idle_seconds`` without a request. Its output
   (TensorFlow's C++ start-up lines among it) goes to ``<key>-<slot>.log``,
   not to the console.
 
 Messages are JSON lines. Request: the arguments of
-:func:`lowrank.training.train_ranks`. Replies: ``{"log": text}`` per rank, then
+:func:`lowrank.training.train.train_ranks`. Replies: ``{"log": text}`` per rank, then
 ``{"done": true}`` or ``{"error": text}``.
 
 :func:`run_training` is the entry point of a training job; with
@@ -52,23 +52,23 @@ import sys
 import time
 from pathlib import Path
 
-from lowrank.compilation_cache import (
-    clear_compilations,
-    is_cache_failure,
-    share_compilations,
-    stop_sharing_compilations,
-)
-from lowrank.device_policy import GPU_HIDING
-from lowrank.gpu_lease import try_lock
 from lowrank.provenance import PACKAGE_DIR, package_digest
 from lowrank.runtime_folder import (
     open_private,
     private_temp_environment,
     runtime_folder,
 )
+from lowrank.training.compilation_cache import (
+    clear_compilations,
+    is_cache_failure,
+    share_compilations,
+    stop_sharing_compilations,
+)
+from lowrank.training.device_policy import GPU_HIDING
+from lowrank.training.gpu_lease import try_lock
 
-SERVER = "lowrank.training_server:main"
-FRESH_TRAINING = "lowrank.training_service:train_in_this_process"
+SERVER = "lowrank.training.service.server:main"
+FRESH_TRAINING = "lowrank.training.service.client:train_in_this_process"
 START_TIMEOUT = 120.0
 REPLY_TIMEOUT = 600.0
 LOG_TAIL_BYTES = 2000
@@ -100,7 +100,7 @@ def run_training(
 ):
     """Train ``request`` into the folder ``output``, complete or not at all.
 
-    ``request`` holds the arguments of :func:`lowrank.training.train_ranks`
+    ``request`` holds the arguments of :func:`lowrank.training.train.train_ranks`
     but ``folder``. With ``idle_seconds`` > 0 a warm server of this machine
     trains it; with 0, inside a SLURM job (whose processes the cluster ends
     with the job), or when the server fails twice, this process does. ``log``
@@ -176,8 +176,8 @@ def servers_used(idle_seconds, environ=os.environ):
 
 
 def _train_here(request, folder, threads, log):
-    from lowrank.backend import configure_threads
-    from lowrank.training import train_ranks
+    from lowrank.training.backend import configure_threads
+    from lowrank.training.train import train_ranks
 
     configure_threads(threads)
     folder.mkdir(parents=True)

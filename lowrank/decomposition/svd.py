@@ -67,7 +67,7 @@ def svd_errors(decompositions, rank):
 
     Both follow from the singular values alone (Eckart-Young-Mirsky); the
     stack is read as a block-diagonal matrix. A zero input is reproduced
-    exactly: 0 (see :mod:`lowrank.metrics` on relative errors of zero).
+    exactly: 0 (see :mod:`lowrank.evaluation.metrics` on relative errors of zero).
     """
     top, total = stack_norms(decompositions)
     if top == 0.0:

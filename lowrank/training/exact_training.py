@@ -42,11 +42,11 @@ import math
 
 import numpy as np
 
-from lowrank.backend import compile_function, keras, to_numpy
 from lowrank.errors import check_finite
-from lowrank.network import bottleneck_for, padded_kernels
-from lowrank.network import kernels as network_kernels
-from lowrank.regimes import Fit
+from lowrank.training.backend import compile_function, keras, to_numpy
+from lowrank.training.network import bottleneck_for, padded_kernels
+from lowrank.training.network import kernels as network_kernels
+from lowrank.training.regimes import Fit
 
 
 def exact_network(a, rank, regime):
@@ -56,7 +56,7 @@ def exact_network(a, rank, regime):
 
 
 def fit_exact(model, a, regime, widths=None):
-    """The exact regime's trainer (:class:`lowrank.regimes.RegimeInfo`)."""
+    """The exact regime's trainer (:class:`lowrank.training.regimes.RegimeInfo`)."""
     loss, converged, _ = train_exact(model, a, regime, widths)
     note = (
         ""
@@ -76,10 +76,10 @@ def train_exact(model, a, regime, widths=None):
         Built with orthogonal kernels of gain ``regime.init_gain``; its
         kernels are replaced by the trained ones.
     a : ndarray (m, n)
-    regime : lowrank.regimes.ExactRegime
+    regime : lowrank.training.regimes.ExactRegime
     widths : list of int, optional
         Layer widths to run the compiled iterations at, each at least the
-        model's (:func:`lowrank.network.padded_kernels`): the networks of
+        model's (:func:`lowrank.training.network.padded_kernels`): the networks of
         every rank of a job then share one compilation; the padding does not
         change a step (:func:`_damped`).
 

@@ -158,7 +158,7 @@ def rate_distortion_rows(stack, decompositions, ranks, qualities, threads=1):
     list of dict with keys method, rank, quality, bits, bpp, psnr, ssim,
     SVD formats first (rank by rank), then each codec by quality
     """
-    from lowrank.metrics import SSIMReference, psnr
+    from lowrank.evaluation.metrics import SSIMReference, psnr
 
     pixels = stack.shape[1] * stack.shape[2]
     reference = SSIMReference(stack)

@@ -1,12 +1,12 @@
 """A training job: train one (input, regime) at every rank into a folder.
 
-    python -m lowrank.training_job MATRIX OUTPUT --regime R --ranks JSON
+    python -m lowrank.training.job MATRIX OUTPUT --regime R --ranks JSON
         --settings JSON --backend B --threads N --gpus G --warm-seconds S
         --server-timeout T [--device auto|cpu|gpu] [--gpu-shares N]
 
 The program of the workflow's ``train`` rule, the only step that reaches
 Keras/TensorFlow: through a warm training server of this machine
-(:mod:`lowrank.training_service`) or, with ``--warm-seconds 0`` and inside
+(:mod:`lowrank.training.service.client`) or, with ``--warm-seconds 0`` and inside
 SLURM jobs, in this process. A plain program, not a Snakemake ``script:``:
 the job's Python then starts without importing Snakemake (0.25 s of CPU,
 more than training a small network takes with a warm server).
@@ -17,10 +17,10 @@ import json
 import os
 import sys
 
-from lowrank.device_policy import GPU_HIDING, gpu_expectation
 from lowrank.errors import LowrankError
-from lowrank.gpu_lease import assign_device
-from lowrank.training_service import ServiceError, run_training
+from lowrank.training.device_policy import GPU_HIDING, gpu_expectation
+from lowrank.training.gpu_lease import assign_device
+from lowrank.training.service.client import ServiceError, run_training
 
 
 def parse_arguments(argv=None):

@@ -3,7 +3,7 @@ and the registry of regimes.
 
 A regime is one registration (:func:`register_regime`): a frozen dataclass of
 settings, built from the config section ``regimes.<name>`` by
-:func:`regime_from_settings`, and a trainer that :mod:`lowrank.training`
+:func:`regime_from_settings`, and a trainer that :mod:`lowrank.training.train`
 calls. The workflow's jobs, the method name ``nn-<name>``
 (:mod:`lowrank.methods`), the summary, the figures and the report take their
 regimes from :data:`REGIMES`; the config schema holds each one's settings.
@@ -21,7 +21,8 @@ INPUT_DISTRIBUTIONS = {
 
 @dataclass(frozen=True)
 class Architecture:
-    """Hidden layout of the network; see :func:`lowrank.network.layer_widths`."""
+    """Hidden layout of the network
+    (:func:`lowrank.training.network.layer_widths`)."""
 
     design: str = "paper"
     before: tuple = ()
@@ -33,7 +34,7 @@ class PaperRegime:
     """Bleckel's training set-up, kept to reproduce the paper's numbers.
 
     Adam on the mean squared error of mini-batches of random vectors x with
-    targets A x, reshuffled every epoch (:mod:`lowrank.paper_training`).
+    targets A x, reshuffled every epoch (:mod:`lowrank.training.paper_training`).
     ``inputs`` names the distribution of x (:data:`INPUT_DISTRIBUTIONS`).
     The paper states the layer widths, he_normal, MSE and the sample and
     epoch counts; ``inputs``, ``use_bias``, the optimizer, its learning rate
@@ -62,7 +63,7 @@ class PaperRegime:
 @dataclass(frozen=True)
 class ExactRegime:
     """Accelerated Gauss-Newton sweeps on the exact objective
-    (:mod:`lowrank.exact_training`). ``max_steps`` and ``steps_per_call``
+    (:mod:`lowrank.training.exact_training`). ``max_steps`` and ``steps_per_call``
     count iterations; an iteration is one sweep, two when momentum restarts."""
 
     max_steps: int = 2_000
@@ -112,7 +113,7 @@ class RegimeInfo:
     trainer : str or callable
         The same, ``train(model, a, regime, widths) -> Fit``: trains the
         network's weights in place; ``widths`` are the zero-padded layer
-        widths to compute at (:func:`lowrank.network.padded_kernels`), or
+        widths to compute at (:func:`lowrank.training.network.padded_kernels`), or
         None. It raises :class:`lowrank.errors.TrainingDivergedError` when
         the loss is not finite.
     step : str
@@ -158,14 +159,14 @@ def register_regime(name, info):
 
 register_regime(
     "paper",
-    RegimeInfo(PaperRegime, "lowrank.paper_training:paper_network",
-               "lowrank.paper_training:fit_paper", "Adam step", "mse",
+    RegimeInfo(PaperRegime, "lowrank.training.paper_training:paper_network",
+               "lowrank.training.paper_training:fit_paper", "Adam step", "mse",
                "#d62728", "s"),
 )  # fmt: skip
 register_regime(
     "exact",
-    RegimeInfo(ExactRegime, "lowrank.exact_training:exact_network",
-               "lowrank.exact_training:fit_exact", "Gauss-Newton iteration",
+    RegimeInfo(ExactRegime, "lowrank.training.exact_training:exact_network",
+               "lowrank.training.exact_training:fit_exact", "Gauss-Newton iteration",
                "relative_frobenius", "#1f77b4", "^"),
 )  # fmt: skip
 

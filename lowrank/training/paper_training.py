@@ -8,7 +8,7 @@ error of each mini-batch (the last one of an epoch may be shorter), and a new
 order of the samples every epoch. What differs is dispatch: ``fit`` returns
 to Python after every step (and did so twice more for the loss callback),
 while here every step of the training runs inside one ``tf.function`` or
-``jax.jit`` call. Gradients are the closed form of :mod:`lowrank.backprop`
+``jax.jit`` call. Gradients are the closed form of :mod:`lowrank.training.backprop`
 written in ``keras.ops``, so the loop is the same on every backend. The
 shuffle order comes from NumPy's generator seeded by ``seed`` rather than
 from ``tf.data``, so individual runs differ from ``fit``'s in the order of the
@@ -20,10 +20,10 @@ import math
 
 import numpy as np
 
-from lowrank.backend import compile_function, keras, to_numpy
 from lowrank.errors import check_finite
-from lowrank.network import bottleneck_for, padded_kernels
-from lowrank.regimes import INPUT_DISTRIBUTIONS, Fit
+from lowrank.training.backend import compile_function, keras, to_numpy
+from lowrank.training.network import bottleneck_for, padded_kernels
+from lowrank.training.regimes import INPUT_DISTRIBUTIONS, Fit
 
 MAX_LOSS_POINTS = 500
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
@@ -35,7 +35,7 @@ def paper_network(a, rank, regime):
 
 
 def fit_paper(model, a, regime, widths=None):
-    """The paper regime's trainer (:class:`lowrank.regimes.RegimeInfo`)."""
+    """The paper regime's trainer (:class:`lowrank.training.regimes.RegimeInfo`)."""
     loss, steps, loss_every = train_paper(model, a, regime, widths)
     return Fit(loss, steps, loss_every, converged=True)
 
@@ -46,13 +46,13 @@ def train_paper(model, a, regime, widths=None):
     Parameters
     ----------
     model : keras.Sequential
-        Built by :func:`lowrank.network.build_bottleneck`; its weights are
+        Built by :func:`lowrank.training.network.build_bottleneck`; its weights are
         replaced by the trained ones.
     a : ndarray (m, n)
-    regime : lowrank.regimes.PaperRegime
+    regime : lowrank.training.regimes.PaperRegime
     widths : list of int, optional
         Layer widths to run the compiled loop at, each at least the model's
-        (:func:`lowrank.network.shared_widths`): the networks of every rank
+        (:func:`lowrank.training.network.shared_widths`): the networks of every rank
         of a job then share one trace and compilation. The extra units start
         at zero and stay there (their gradients are zero: no weight leads in
         or out of them), so the training is the model's own.
@@ -132,7 +132,7 @@ def batch_order(rng, samples, batch_size):
 def initial_state(model, widths=None):
     """(kernels, biases, Adam first and second moments, step count), the
     weights zero-padded to the layer ``widths`` (default: the model's;
-    :func:`lowrank.network.padded_kernels`)."""
+    :func:`lowrank.training.network.padded_kernels`)."""
     ops = keras.ops
     layers = model.layers
     widths = [layer.units for layer in layers] if widths is None else widths
@@ -154,7 +154,7 @@ def mse_gradients(kernels, biases, x, y, weight):
     """Gradients of the weighted MSE sum_i weight_i ||f(x_i) - y_i||^2 / m.
 
     With weight_i = 1 / N this is Keras' ``mse`` of a batch of N rows; the
-    closed form of :func:`lowrank.backprop.mse_gradients` in ``keras.ops``.
+    closed form of :func:`lowrank.training.backprop.mse_gradients` in ``keras.ops``.
     Returns (kernel gradients, bias gradients) as tuples.
     """
     ops = keras.ops

@@ -1,9 +1,9 @@
 """Train a linear bottleneck network to act like a matrix A, and record it.
 
-The regimes are registered in :mod:`lowrank.regimes`: ``paper`` reproduces
-Bleckel's set-up (:mod:`lowrank.paper_training`) and plateaus above the SVD
+The regimes are registered in :mod:`lowrank.training.regimes`: ``paper`` reproduces
+Bleckel's set-up (:mod:`lowrank.training.paper_training`) and plateaus above the SVD
 error at ranks > 1; ``exact`` reaches the SVD optimum
-(:mod:`lowrank.exact_training`). This module runs a regime's trainer, checks
+(:mod:`lowrank.training.exact_training`). This module runs a regime's trainer, checks
 the learned map's rank and turns the results of every channel into a
 :class:`lowrank.records.Record`.
 """
@@ -13,21 +13,26 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lowrank.backend import backend_name, gpus_seen, placed_device, prepare_backend
-from lowrank.device_policy import device_warning
+from lowrank.decomposition.svd import check_rank as check_rank_range
 from lowrank.errors import TrainingDivergedError
 from lowrank.methods import network_method
-from lowrank.network import (
+from lowrank.records import Record, network_record_path, read_matrix, write_record
+from lowrank.training.backend import (
+    backend_name,
+    gpus_seen,
+    placed_device,
+    prepare_backend,
+)
+from lowrank.training.device_policy import device_warning
+from lowrank.training.network import (
     layer_widths,
     learned_matrix,
     rank_check,
     rounding_scale,
     shared_widths,
 )
-from lowrank.records import Record, network_record_path, read_matrix, write_record
-from lowrank.regimes import regime_from_settings, regime_info
-from lowrank.resource_usage import ResourceUsage
-from lowrank.svd import check_rank as check_rank_range
+from lowrank.training.regimes import regime_from_settings, regime_info
+from lowrank.training.resource_usage import ResourceUsage
 
 STATUSES = ("ok", "not-converged", "rank-check-failed", "diverged")
 
@@ -41,15 +46,15 @@ class TrainingResult:
     model : keras.Model
         Maps x to B x (+ bias for ``paper`` with ``use_bias``).
     matrix : ndarray (m, n)
-        The learned B, from :func:`lowrank.network.learned_matrix`; NaN when
+        The learned B, from :func:`lowrank.training.network.learned_matrix`; NaN when
         the training diverged.
     loss : ndarray (steps // loss_every,)
         ``paper``: the expected MSE after every ``loss_every``-th optimizer step
-        (:func:`lowrank.paper_training.train_paper`). ``exact``: relative squared
-        Frobenius error ||A - B||_F^2 / ||A||_F^2 after each iteration.
+        (:func:`lowrank.training.paper_training.train_paper`). ``exact``:
+        relative squared Frobenius error ||A - B||_F^2 / ||A||_F^2 after each iteration.
     numerical_rank : int
         Of B, relative to the network's rounding scale
-        (:func:`lowrank.network.rank_check`).
+        (:func:`lowrank.training.network.rank_check`).
     steps : int
         Optimizer steps (``paper``) or accelerated iterations (``exact``).
     loss_every : int
@@ -61,7 +66,7 @@ class TrainingResult:
     settings : dict
     device : str
         Where the framework holds the trained weights
-        (:func:`lowrank.backend.placed_device`): ``CPU`` or ``GPU:0 <name>``.
+        (:func:`lowrank.training.backend.placed_device`): ``CPU`` or ``GPU:0 <name>``.
     status : str
         One of :data:`STATUSES`: ``ok``; ``not-converged`` (``exact`` ran out
         of ``max_steps``; B is still its best iterate); ``rank-check-failed``
@@ -99,7 +104,7 @@ def train(a, rank, regime, widths=None):
     regime : the settings object of a registered regime
     widths : list of int, optional
         The layer widths the compiled training runs at, zero-padded
-        (:func:`lowrank.network.padded_kernels`), so that the ranks of a job
+        (:func:`lowrank.training.network.padded_kernels`), so that the ranks of a job
         share one compilation; the network keeps its own widths.
 
     Returns
@@ -111,7 +116,7 @@ def train(a, rank, regime, widths=None):
         raise ValueError(f"expected an (m, n) matrix, got shape {a.shape}")
     info = regime_info(regime)
     # No seeding of the backend: nothing draws from its generator (weights
-    # come from lowrank.initial_weights, samples from NumPy).
+    # come from lowrank.training.initial_weights, samples from NumPy).
     prepare_backend(regime.dtype)
     start = time.perf_counter()
     status, message = "ok", ""
@@ -150,10 +155,10 @@ def train_record(item, rank, regime_name, settings, widths=None):
     item : lowrank.records.InputMatrix
     rank : int
     regime_name : str
-        A key of :data:`lowrank.regimes.REGIMES`.
+        A key of :data:`lowrank.training.regimes.REGIMES`.
     settings : mapping
         The regime's settings, as accepted by
-        :func:`lowrank.regimes.regime_from_settings`.
+        :func:`lowrank.training.regimes.regime_from_settings`.
     widths : list of int, optional
         Passed to :func:`train`.
     """
@@ -192,7 +197,7 @@ def train_ranks(matrix_path, ranks, regime_name, settings, folder, gpu="none"):
     ``folder`` (:func:`lowrank.records.network_record_path`); yield a line
     per rank as it is done, after a line saying where the first one trained.
 
-    ``gpu`` (:data:`lowrank.device_policy.GPU_EXPECTATIONS`): a job scheduled
+    ``gpu`` (:data:`lowrank.training.device_policy.GPU_EXPECTATIONS`): a job scheduled
     on a GPU whose framework sees none warns, in the log and every record's
     message; where a GPU is required it raises
     :class:`lowrank.errors.GPUMissingError` before training.

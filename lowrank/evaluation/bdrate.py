@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lowrank.codecs import IMAGE_CODECS, SVD_FORMATS
+from lowrank.evaluation.codecs import IMAGE_CODECS, SVD_FORMATS
 
 ANCHORS = tuple(IMAGE_CODECS)
 TESTS = tuple(f"svd-{fmt}" for fmt in SVD_FORMATS)

@@ -1,23 +1,27 @@
-"""The figures of one input: pictures with Pillow (:mod:`lowrank.pictures`),
-line charts as SVG (:mod:`lowrank.charts`). :func:`input_figures` draws
-all of them; the study's paper-gap figure is :mod:`lowrank.paper_figure`."""
+"""The figures of one input: pictures with Pillow (:mod:`lowrank.report.pictures`),
+line charts as SVG (:mod:`lowrank.report.charts`). :func:`input_figures` draws
+all of them; the study's paper-gap figure is :mod:`lowrank.report.paper_figure`."""
 
 import math
 from pathlib import Path
 
 import numpy as np
 
-from lowrank.charts import Panel, Series, write_chart
+from lowrank.decomposition.svd import svd_errors
 from lowrank.methods import (
     compared_methods,
     method_style,
     regime_of,
     svd_record,
 )
-from lowrank.pictures import approximation_panels, approximation_views, original_view
 from lowrank.records import read_record
-from lowrank.regimes import INPUT_DISTRIBUTIONS, LOSS_SCALES
-from lowrank.svd import svd_errors
+from lowrank.report.charts import Panel, Series, write_chart
+from lowrank.report.pictures import (
+    approximation_panels,
+    approximation_views,
+    original_view,
+)
+from lowrank.training.regimes import INPUT_DISTRIBUTIONS, LOSS_SCALES
 
 LABELLED_LEVELS = 10
 # The rate-distortion methods; svd and the networks: lowrank.methods.method_style.
@@ -77,7 +81,7 @@ def method_colour_marker(method):
 
 def singular_levels(decomposition, rank, scale, distribution=(0.0, 1.0)):
     """Loss of the best rank-j map for j = 1..rank, on a regime's loss
-    ``scale`` (:data:`lowrank.regimes.LOSS_SCALES`).
+    ``scale`` (:data:`lowrank.training.regimes.LOSS_SCALES`).
 
     ``relative_frobenius`` (``exact``) is sum_{i>j} s_i^2 / ||A||_F^2. ``mse``
     (``paper``) is the MSE over training vectors, whose entries have

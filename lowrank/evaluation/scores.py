@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 
-from lowrank import metrics
+from lowrank.decomposition.svd import stack_norms, svd_errors
+from lowrank.evaluation import metrics
+from lowrank.evaluation.summary import read_table, summary_row, summary_table
 from lowrank.methods import svd_record
 from lowrank.records import read_record
-from lowrank.summary import read_table, summary_row, summary_table
-from lowrank.svd import stack_norms, svd_errors
 
 
 def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
@@ -55,7 +55,7 @@ def evaluate(item, decompositions, record, reference=None):
     Parameters
     ----------
     item : lowrank.records.InputMatrix
-    decompositions : list of lowrank.svd.SVD, one per channel of ``item``
+    decompositions : list of lowrank.decomposition.svd.SVD, one per channel of ``item``
     record : lowrank.records.Record
     reference : Reference, optional
         The input's, where many records of it are evaluated.

@@ -1,9 +1,9 @@
 """The warm training server: Keras loaded once, a request per training job.
 
-    python -I -m lowrank.training_server --socket PATH --threads N
+    python -I -m lowrank.training.service.server --socket PATH --threads N
         --idle-seconds S
 
-Started by :mod:`lowrank.training_service` (which documents the protocol) in
+Started by :mod:`lowrank.training.service.client` (which documents the protocol) in
 the user's private runtime folder, with an isolated ``sys.path`` (``-I``) and
 ``/`` as its working directory, so nothing beside it can be imported. It
 trusts no request: the caller must be this user (``SO_PEERCRED``), every
@@ -22,7 +22,7 @@ import struct
 import traceback
 from pathlib import Path
 
-from lowrank.device_policy import GPU_EXPECTATIONS
+from lowrank.training.device_policy import GPU_EXPECTATIONS
 
 REQUEST_FIELDS = {
     "matrix_path": str,
@@ -48,7 +48,7 @@ def peer_credentials(connection):
 
 
 def parse_request(line, peer_pid):
-    """The checked arguments of :func:`lowrank.training.train_ranks` in the
+    """The checked arguments of :func:`lowrank.training.train.train_ranks` in the
     JSON ``line`` of process ``peer_pid``; raises :class:`RequestError`."""
     try:
         request = json.loads(line)
@@ -96,8 +96,8 @@ def serve(socket_path, threads, idle_seconds):
     os.chmod(socket_path, 0o600)
     listener.listen()
     try:
-        from lowrank.backend import configure_threads
-        from lowrank.training import train_ranks  # imports Keras, once per server
+        from lowrank.training.backend import configure_threads
+        from lowrank.training.train import train_ranks  # imports Keras, once per server
 
         configure_threads(threads)
         listener.settimeout(idle_seconds)

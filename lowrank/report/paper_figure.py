@@ -1,6 +1,7 @@
 """The paper-gap figure (matplotlib, Agg): one per study, with error bars and
 a symlog axis, so the once-a-study cost of matplotlib buys its layout. The
-per-input figures are :mod:`lowrank.charts` and :mod:`lowrank.pictures`."""
+per-input figures are :mod:`lowrank.report.charts` and
+:mod:`lowrank.report.pictures`."""
 
 from pathlib import Path
 
@@ -12,7 +13,7 @@ matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
-from lowrank.figures import method_colour_marker  # noqa: E402
+from lowrank.report.figures import method_colour_marker  # noqa: E402
 
 
 def plain_log_ticks(figure):
@@ -49,7 +50,7 @@ def paper_gap(table, published, stem):
     """Mean |delta| per rank and set (bars: one standard deviation over the
     members), with the paper's per-rank values where it reports them.
 
-    ``published`` is :func:`lowrank.paper.published_gaps`; a set is compared
+    ``published`` is :func:`lowrank.report.paper.published_gaps`; a set is compared
     with the published experiment of its name.
     """
     sets = list(table["input"].unique()) or ["(no matrix sets)"]

@@ -16,8 +16,8 @@ import subprocess
 import sys
 import sysconfig
 
-from lowrank.gpu_lease import nvidia_gpu_listing
 from lowrank.runtime_folder import open_private, runtime_folder
+from lowrank.training.gpu_lease import nvidia_gpu_listing
 
 PROBE_TIMEOUT = 300.0
 
@@ -55,11 +55,11 @@ def _probe_key(backend, gpus, environ):
 
 def _ask_framework(backend, environ):
     """Import ``backend`` in a fresh Python and count the GPUs it sees."""
-    from lowrank.training_service import isolated_python
+    from lowrank.training.service.client import isolated_python
 
     try:
         answer = subprocess.run(
-            isolated_python("lowrank.gpu_probe:print_gpus_seen"),
+            isolated_python("lowrank.training.gpu_probe:print_gpus_seen"),
             capture_output=True, text=True, timeout=PROBE_TIMEOUT, cwd="/",
             env={**environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"},
         )  # fmt: skip
@@ -74,6 +74,6 @@ def _ask_framework(backend, environ):
 
 def print_gpus_seen():
     """The probe's program: print how many GPUs the Keras backend sees."""
-    from lowrank.backend import gpus_seen
+    from lowrank.training.backend import gpus_seen
 
     print(gpus_seen())

@@ -4,8 +4,8 @@ module turns one into a :class:`lowrank.records.InputMatrix`."""
 
 import json
 
-from lowrank.images import load_image
-from lowrank.matrices import build_member
+from lowrank.inputs.images import load_image
+from lowrank.inputs.matrices import build_member
 from lowrank.records import InputMatrix
 
 
@@ -13,9 +13,9 @@ def input_matrix(name, source):
     """The input ``name`` from ``source``, one of
 
     - ``{"image": {"path": ..., "mode": ..., "max_pixels": ...}}``: an image
-      file read by :func:`lowrank.images.load_image`;
+      file read by :func:`lowrank.inputs.images.load_image`;
     - ``{"matrix": {"set": ..., "member": i, **spec}}``: member i of the
-      matrix set ``spec`` (:func:`lowrank.matrices.build_member`).
+      matrix set ``spec`` (:func:`lowrank.inputs.matrices.build_member`).
     """
     if "image" in source:
         image = source["image"]

@@ -170,16 +170,16 @@ def write_index(
     summary : pandas.DataFrame
         The study summary (``results/summary.csv``).
     paper_table : pandas.DataFrame
-        From :func:`lowrank.paper.paper_gap_table`.
+        From :func:`lowrank.report.paper.paper_gap_table`.
     paper_comparison : pandas.DataFrame
-        From :func:`lowrank.paper.comparison_table`.
+        From :func:`lowrank.report.paper.comparison_table`.
     paper_figure : Path
     sections : list of InputSection
     notes : sequence of (category, message)
         What the study plan left out or ignored (unreadable images, ranks
         that do not fit, files that are not images).
     bd_rates : pandas.DataFrame, optional
-        From :func:`lowrank.bdrate.bd_table`.
+        From :func:`lowrank.evaluation.bdrate.bd_table`.
     """
     path = Path(path)
     here = path.parent

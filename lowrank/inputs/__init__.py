@@ -1,0 +1,2 @@
+"""Stage 1, the study's inputs: image files and declared matrix sets to
+float matrices (the ``prepare`` rule's first half)."""

@@ -1,0 +1,2 @@
+"""Stage 5: figures (Pillow pictures, SVG charts, one matplotlib figure) and
+the HTML report page."""
