@@ -4,7 +4,7 @@
 
 The paper trained its 400 x 400 photo on 100,000 vectors x 100 epochs and
 got an "unrecognizable" rank-10 picture; our default paper regime at that
-budget comes within 0.001 of the SVD (README, "The paper regime"). Each
+budget comes within 0.001 of the SVD (`docs/paper.md`). Each
 variant here changes one thing a student's script might have done
 differently, trains ``resources/paper_images/photo400.png`` at the paper's
 budget with the settings of ``config/paper.yaml`` otherwise, and prints the

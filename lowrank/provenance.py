@@ -6,7 +6,9 @@ modules the script imports, nor the program a ``shell:`` rule runs. A step's
 script reaches through imports, so editing one of them reruns exactly the
 steps that use it. A string constant ``"lowrank.module:function"`` (a
 function imported when first used, as :mod:`lowrank.training.regimes` names its
-trainers) counts as an import of that module.
+trainers) counts as an import of that module. A module that reads files of
+its own folder names them in ``SOURCE_DATA = ("folder", ...)``, and the
+files under those folders count as its source (the report's templates).
 """
 
 import ast
@@ -45,7 +47,8 @@ def _imports_in(source, filename):
 
 
 def module_closure(path):
-    """Files of every lowrank module reachable from ``path`` by imports, sorted."""
+    """Files of every lowrank module reachable from ``path`` by imports, and
+    the data files those modules name (``SOURCE_DATA``), sorted."""
     seen, pending = set(), [Path(path)]
     while pending:
         for name in imported_modules(pending.pop()):
@@ -53,7 +56,22 @@ def module_closure(path):
             if file not in seen:
                 seen.add(file)
                 pending.append(file)
-    return sorted(seen)
+    data = {found for file in seen for found in _data_files(file)}
+    return sorted(seen | data)
+
+
+def _data_files(module):
+    """The files under the folders ``module`` names in ``SOURCE_DATA``."""
+    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(getattr(t, "id", None) == "SOURCE_DATA" for t in node.targets)
+            and isinstance(node.value, ast.Tuple | ast.List)
+        ):
+            for element in node.value.elts:
+                folder = module.parent / element.value
+                yield from (f for f in folder.rglob("*") if f.is_file())
 
 
 def source_digest(path):

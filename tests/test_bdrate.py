@@ -61,3 +61,16 @@ def test_an_exact_curve_gets_no_figure_and_a_reason():
     figures = bd_figures((np.array([0.5, 1.0]), np.array([30.0, 40.0])), exact)
     assert math.isnan(figures["bd_rate_percent"])
     assert "fewer than two points" in figures["note"]
+
+
+def test_interpolation_is_the_ctc_sheets_pchip():
+    # Four points of two codecs where PCHIP and Akima give different figures:
+    # the table must carry PCHIP's, the JCT-VC CTC Excel sheet's method.
+    import bjontegaard
+
+    anchor = np.array([0.3, 0.6, 1.2, 2.4]), np.array([28.0, 31.5, 33.0, 37.0])
+    test = np.array([0.25, 0.55, 1.0, 2.6]), np.array([27.5, 32.0, 33.2, 38.0])
+    pchip = bjontegaard.bd_rate(*anchor, *test, method="pchip")
+    akima = bjontegaard.bd_rate(*anchor, *test, method="akima")
+    assert abs(pchip - akima) > 1e-3
+    assert bd_figures(anchor, test)["bd_rate_percent"] == pytest.approx(pchip)

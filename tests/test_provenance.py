@@ -1,7 +1,18 @@
 import shutil
 
+import pytest
+
 from lowrank import provenance
 from lowrank.provenance import module_closure, package_digest, source_digest
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """A copy of the lowrank package that provenance digests instead."""
+    copy = tmp_path / "lowrank"
+    shutil.copytree(provenance.PACKAGE_DIR, copy)
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", copy)
+    return copy
 
 
 def test_closure_follows_lowrank_imports_only(tmp_path):
@@ -35,16 +46,11 @@ def test_digest_depends_on_the_script_imports(tmp_path):
     assert source_digest(first) != source_digest(second)
 
 
-def test_digest_follows_edits_of_imported_modules_only(tmp_path, monkeypatch):
-    package = tmp_path / "lowrank"
-    shutil.copytree(provenance.PACKAGE_DIR, package)
-    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+def test_digest_follows_edits_of_imported_modules_only(tmp_path, package):
     script = tmp_path / "step.py"
     script.write_text("import lowrank.decomposition.svd\n")
     before = source_digest(script)
-    with (package / "inputs" / "images.py").open(
-        "a"
-    ) as images:  # not imported by the step
+    with (package / "inputs" / "images.py").open("a") as images:  # not imported
         images.write("\n# edited\n")
     assert source_digest(script) == before
     with (package / "decomposition" / "svd.py").open("a") as svd:
@@ -60,10 +66,7 @@ def test_digest_follows_edits_of_the_script_itself(tmp_path):
     assert source_digest(script) != before
 
 
-def test_package_digest_follows_every_module(tmp_path, monkeypatch):
-    package = tmp_path / "lowrank"
-    shutil.copytree(provenance.PACKAGE_DIR, package)
-    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+def test_package_digest_follows_every_module(package):
     before = package_digest()
     assert package_digest() == before
     with (package / "inputs" / "images.py").open("a") as images:
@@ -73,3 +76,13 @@ def test_package_digest_follows_every_module(tmp_path, monkeypatch):
 
 def _relative(files):
     return {str(file.relative_to(provenance.PACKAGE_DIR)) for file in files}
+
+
+def test_a_modules_named_data_files_count_as_its_source(tmp_path, package):
+    script = tmp_path / "step.py"
+    script.write_text("from lowrank.report.page import write_index\n")
+    assert "report/templates/index.html.j2" in _relative(module_closure(script))
+    before = source_digest(script)
+    with (package / "report" / "templates" / "report.css").open("a") as style:
+        style.write("\n/* edited */\n")
+    assert source_digest(script) != before

@@ -10,7 +10,8 @@ from PIL import Image
 from lowrank.decomposition.svd import thin_svd
 from lowrank.records import InputMatrix, Record
 from lowrank.report import charts, figures, paper_figure, pictures
-from lowrank.report.page import InputSection, rate_distortion_facts, write_index
+from lowrank.report.findings import rate_distortion_facts
+from lowrank.report.page import InputSection, write_index
 from lowrank.report.paper import paper_gap_table
 
 

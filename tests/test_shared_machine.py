@@ -159,7 +159,7 @@ def request_for(tmp_path):
 def fake_server(runtime_dir, behave):
     """A listener on slot 0's socket that treats each connection with
     ``behave(connection)``; returns the thread and the listener."""
-    from lowrank.training.service.client import service_key
+    from lowrank.training.service.slots import service_key
 
     runtime_dir.mkdir(mode=0o700, exist_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from lowrank.records import InputMatrix, read_record, write_matrix
+from lowrank.training import compilation_cache
 from lowrank.training.backend import backend_name
-from lowrank.training.service import client as training_service
+from lowrank.training.service import slots
 from lowrank.training.service.client import ServiceError, run_training
 
 
@@ -58,13 +59,13 @@ def test_warm_server_writes_the_records_of_an_in_process_run(
 
 
 def test_prestarted_servers_serve_the_first_jobs(tmp_path, runtime_dir, request_for):
-    assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 2
-    assert training_service.prestart(threads=1, idle_seconds=30, count=2) == 0
+    assert slots.prestart(threads=1, idle_seconds=30, count=2) == 2
+    assert slots.prestart(threads=1, idle_seconds=30, count=2) == 0
     assert len(list(runtime_dir.glob("*.sock"))) == 2
     lines = []
     run_training(request_for(), tmp_path / "out", 1, idle_seconds=30, log=lines.append)
     assert "warm" in lines[0] and (tmp_path / "out" / "rank3.h5").exists()
-    assert training_service.prestart(threads=1, idle_seconds=0, count=2) == 0
+    assert slots.prestart(threads=1, idle_seconds=0, count=2) == 0
 
 
 def test_failed_training_names_the_error_and_leaves_nothing(
@@ -81,10 +82,10 @@ def test_failed_training_names_the_error_and_leaves_nothing(
 
 
 def test_concurrent_jobs_lease_different_slots(runtime_dir):
-    with training_service._leased_slot("k") as first:
-        with training_service._leased_slot("k") as second:
+    with slots.leased_slot("k") as first:
+        with slots.leased_slot("k") as second:
             assert first != second
-    with training_service._leased_slot("k") as reused:
+    with slots.leased_slot("k") as reused:
         assert reused == first
 
 
@@ -102,15 +103,15 @@ def test_compilations_are_shared_through_one_cache_folder(runtime_dir):
         "TF_XLA_FLAGS": "--tf_xla_enable_lazy_compilation=false",
         "LOWRANK_RUNTIME_DIR": str(runtime_dir),
     }
-    training_service.share_compilations(environ)
-    training_service.share_compilations(environ)  # idempotent
+    compilation_cache.share_compilations(environ)
+    compilation_cache.share_compilations(environ)  # idempotent
     flags = environ["TF_XLA_FLAGS"].split()
     assert flags == [
         "--tf_xla_enable_lazy_compilation=false",
         f"--tf_xla_persistent_cache_directory={runtime_dir / 'xla-cache'}",
     ]
     chosen = {"TF_XLA_FLAGS": "--tf_xla_persistent_cache_directory=/elsewhere"}
-    training_service.share_compilations(chosen)
+    compilation_cache.share_compilations(chosen)
     assert chosen["TF_XLA_FLAGS"] == "--tf_xla_persistent_cache_directory=/elsewhere"
 
 
@@ -118,7 +119,7 @@ def test_a_server_closing_unasked_is_asked_again_then_bypassed(
     tmp_path, runtime_dir, request_for
 ):
     runtime_dir.mkdir(mode=0o700)
-    key = training_service.service_key(threads=1)
+    key = slots.service_key(threads=1)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(runtime_dir / f"{key}-0.sock"))
     listener.listen()

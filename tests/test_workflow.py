@@ -178,7 +178,7 @@ def test_changed_rank_of_one_image_retrains_that_image_only(study):
 
 
 def test_edited_module_reruns_only_its_dependants(study):
-    module = study / "lowrank" / "evaluation.py"
+    module = study / "lowrank" / "evaluation" / "scores.py"
     original = module.read_text()
     module.write_text(original + "\n# edited\n")
     try:

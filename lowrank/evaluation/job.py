@@ -36,7 +36,7 @@ def parse_arguments(argv=None):
 def main(argv=None):
     args = parse_arguments(argv)
     # Off the training chain, the study's critical path: the trainings get
-    # the CPU first where they share it (README, "Training throughput").
+    # the CPU first where they share it (`docs/design.md`, "The pipeline").
     os.nice(10)
     # Every undefined metric, not just the first per call site.
     warnings.simplefilter("always", UndefinedMetricWarning)

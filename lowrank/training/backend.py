@@ -8,7 +8,7 @@ import sys
 
 # Keras imports these when they are installed, for plots and DataFrame inputs
 # that training never uses: a second of the five a training process takes to
-# start (README, "Training throughput").
+# start (`docs/design.md`, "The warm training service").
 KERAS_OPTIONAL_IMPORTS = ("matplotlib", "pandas")
 # TensorFlow imports JAX where it is installed (for TF Lite's converters): half
 # a second of a TensorFlow process's start, unless the backend is JAX.

@@ -55,7 +55,7 @@ def _probe_key(backend, gpus, environ):
 
 def _ask_framework(backend, environ):
     """Import ``backend`` in a fresh Python and count the GPUs it sees."""
-    from lowrank.training.service.client import isolated_python
+    from lowrank.training.service.slots import isolated_python
 
     try:
         answer = subprocess.run(

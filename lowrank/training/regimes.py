@@ -38,7 +38,7 @@ class PaperRegime:
     ``inputs`` names the distribution of x (:data:`INPUT_DISTRIBUTIONS`).
     The paper states the layer widths, he_normal, MSE and the sample and
     epoch counts; ``inputs``, ``use_bias``, the optimizer, its learning rate
-    and the batch size are assumptions (README, "The paper regime").
+    and the batch size are assumptions (`docs/paper.md`).
     """
 
     inputs: str = "uniform"

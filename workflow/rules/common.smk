@@ -18,7 +18,7 @@ from lowrank.provenance import source_digest
 from lowrank.training.regimes import REGIMES
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
-from lowrank.training.service.client import prestart
+from lowrank.training.service.slots import prestart
 
 # Jobs (local, conda or cluster) import lowrank from this checkout; an
 # existing PYTHONPATH is kept behind it.
@@ -143,7 +143,7 @@ def larger_first(wildcards):
 # Between stages: training is the study's long chain, so every ready
 # training starts before any evaluation, and evaluations (which end the
 # chain) before codec sweeps, which nothing but the report waits for
-# (README, "How the study is scheduled").
+# (`docs/design.md`, "The pipeline"; `docs/performance.md`).
 STAGE_PRIORITY = {"train": 200, "evaluate": 100, "rate_distortion": 0}
 
 

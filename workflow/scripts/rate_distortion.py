@@ -3,7 +3,7 @@
 import os
 
 # Off the training chain, the study's critical path: the trainings get the
-# CPU first where they share it (README, "Training throughput"). Set before
+# CPU first where they share it (`docs/design.md`, "The pipeline"). Set before
 # the imports, which cost a second of CPU themselves.
 os.nice(10)
 

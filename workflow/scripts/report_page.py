@@ -5,7 +5,8 @@ from pathlib import Path
 
 from lowrank.evaluation.summary import read_csv, read_table
 from lowrank.methods import compared_methods
-from lowrank.report.page import InputSection, rate_distortion_facts, write_index
+from lowrank.report.findings import rate_distortion_facts
+from lowrank.report.page import InputSection, write_index
 
 sys.stderr = open(snakemake.log[0], "w")
 summary = read_table(snakemake.input.summary)

@@ -7,17 +7,19 @@ hands its work to a local server that has Keras loaded already:
 - Everything lives in the user's private runtime folder
   (:mod:`lowrank.runtime_folder`), checked before each use; its files are
   opened without following links or truncating.
-- The job leases a slot: an exclusive ``flock`` on ``<key>-<slot>.lock`` in
-  that folder, the first slot free. Concurrent jobs get different
-  slots, each slot has its own server, so jobs still train side by side. The
-  kernel drops the lock when the job ends, however it ends.
+- The job leases a slot (:mod:`lowrank.training.service.slots`): an
+  exclusive ``flock`` on ``<key>-<slot>.lock`` in that folder, the first
+  slot free. Concurrent jobs get different slots, each slot has its own
+  server, so jobs still train side by side. The kernel drops the lock when
+  the job ends, however it ends.
 - ``key`` digests the Python interpreter, every lowrank source file, the
   thread count and the visible GPU: a job never talks to a server with other
   code or another device.
 - The job connects to ``<key>-<slot>.sock``, starting the server first if
   none answers (under a lock per slot, so one server per socket). A server
   listens before it loads Keras; requests wait while it loads, so a study
-  can start servers when it begins (:func:`prestart`). The server trains
+  can start servers when it begins
+  (:func:`lowrank.training.service.slots.prestart`). The server trains
   every rank, writes the records into a temporary folder the job named, and
   streams one line per rank back; the job renames the folder into place only
   when all ranks are done, so a killed job leaves no result (the server
@@ -33,66 +35,41 @@ hands its work to a local server that has Keras loaded already:
   not to the console.
 
 Messages are JSON lines. Request: the arguments of
-:func:`lowrank.training.train.train_ranks`. Replies: ``{"log": text}`` per rank, then
-``{"done": true}`` or ``{"error": text}``.
+:func:`lowrank.training.train.train_ranks`. Replies: ``{"log": text}`` per
+rank, then ``{"done": true}`` or ``{"error": text}``.
 
 :func:`run_training` is the entry point of a training job; with
 ``idle_seconds`` 0, or inside a SLURM job, it trains in its own process.
 """
 
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from lowrank.provenance import PACKAGE_DIR, package_digest
-from lowrank.runtime_folder import (
-    open_private,
-    private_temp_environment,
-    runtime_folder,
-)
+from lowrank.runtime_folder import open_private, private_temp_environment
 from lowrank.training.compilation_cache import (
     clear_compilations,
     is_cache_failure,
     share_compilations,
     stop_sharing_compilations,
 )
-from lowrank.training.device_policy import GPU_HIDING
-from lowrank.training.gpu_lease import try_lock
+from lowrank.training.service.slots import (
+    ServiceError,
+    ServiceUnavailable,
+    connect_or_start,
+    isolated_python,
+    leased_slot,
+    servers_used,
+    service_key,
+    slot_paths,
+)
 
-SERVER = "lowrank.training.service.server:main"
 FRESH_TRAINING = "lowrank.training.service.client:train_in_this_process"
-START_TIMEOUT = 120.0
 REPLY_TIMEOUT = 600.0
 LOG_TAIL_BYTES = 2000
-
-
-class ServiceError(RuntimeError):
-    """The training server reported a failed training."""
-
-
-class ServiceUnavailable(ServiceError):
-    """The training server refused, reset, died or went silent: the job can
-    train in its own process instead."""
-
-
-def service_key(threads, environ=os.environ):
-    """What a server must share with a job to serve it, as a short digest."""
-    parts = [
-        sys.executable,
-        package_digest(),
-        str(threads),
-        environ.get("CUDA_VISIBLE_DEVICES", "*"),
-        environ.get("KERAS_BACKEND", ""),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def run_training(
@@ -168,13 +145,6 @@ def _train_in_fresh_process(request, folder, threads, log):
         )
 
 
-def servers_used(idle_seconds, environ=os.environ):
-    """Whether training jobs here go to warm servers: not with
-    ``idle_seconds`` 0, nor inside a SLURM job (whose processes the cluster
-    ends with the job)."""
-    return idle_seconds > 0 and "SLURM_JOB_ID" not in environ
-
-
 def _train_here(request, folder, threads, log):
     from lowrank.training.backend import configure_threads
     from lowrank.training.train import train_ranks
@@ -191,8 +161,8 @@ def _train_in_service(request, folder, threads, idle_seconds, reply_timeout, log
     matrix_path = str(Path(request["matrix_path"]).absolute())
     request = {**request, "matrix_path": matrix_path, "folder": str(folder)}
     key = service_key(threads)
-    with _leased_slot(key) as slot:
-        paths = _paths(key, slot)
+    with leased_slot(key) as slot:
+        paths = slot_paths(key, slot)
         for attempt in (1, 2):
             try:
                 _request(paths, request, threads, idle_seconds, reply_timeout, log)
@@ -245,128 +215,17 @@ def _log_tail(path):
         return handle.read().decode(errors="replace")
 
 
-@contextlib.contextmanager
-def _leased_slot(key):
-    folder = runtime_folder()
-    slot = 0
-    while (handle := try_lock(open_private(folder / f"{key}-{slot}.lock"))) is None:
-        slot += 1
-    with handle:
-        yield slot
-
-
-def _paths(key, slot):
-    stem = runtime_folder() / f"{key}-{slot}"
-    return {
-        "socket": f"{stem}.sock",
-        "log": f"{stem}.log",
-        "start_lock": f"{stem}.start",
-    }
-
-
 def _connect(paths, threads, idle_seconds, log):
     """A connection to the slot's server, started here if none answers.
 
     A server listens before it imports Keras, so the connection is made at
     once and the request waits while a new (or prestarted) server loads.
     """
-    connection, server = _connect_or_start(paths, threads, idle_seconds)
+    connection, server = connect_or_start(paths, threads, idle_seconds)
     if server is None:
         log(f"training server: warm ({paths['log']})")
     else:
         log(f"training server: started, pid {server.pid} ({paths['log']})")
-    return connection
-
-
-def prestart(threads, idle_seconds, count, hidden_gpus=False):
-    """Start the servers of slots 0 .. ``count`` - 1 that have none.
-
-    A study calls this when it begins, so that TensorFlow loads while the
-    first inputs are still being converted and decomposed; a training job
-    then finds its server warm, or loading. Returns the number started
-    (none where :func:`servers_used` is false).
-    """
-    if not servers_used(idle_seconds):
-        return 0
-    private_temp_environment()
-    share_compilations()
-    environ = {**os.environ, **(GPU_HIDING if hidden_gpus else {})}
-    key = service_key(threads, environ)
-    started = 0
-    for slot in range(count):
-        connection, server = _connect_or_start(
-            _paths(key, slot), threads, idle_seconds, environ
-        )
-        connection.close()
-        started += server is not None
-    return started
-
-
-def _connect_or_start(paths, threads, idle_seconds, environ=None):
-    """(connection, the server process if this call started it, else None)."""
-    with _starting(paths):
-        connection = _try_connect(paths["socket"])
-        if connection is not None:
-            return connection, None
-        server = _start_server(paths, threads, idle_seconds, environ)
-        return _await_listening(paths, server), server
-
-
-@contextlib.contextmanager
-def _starting(paths):
-    """Only one process at a time checks for and starts a slot's server: two
-    servers on one socket path would leave one of them unreachable."""
-    with os.fdopen(open_private(paths["start_lock"]), "rb") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
-def _start_server(paths, threads, idle_seconds, environ=None):
-    # The working directory "/" holds nothing a neighbour can plant; the
-    # server runs this job's own lowrank, the code service_key digests.
-    log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
-    try:
-        return subprocess.Popen(
-            [*isolated_python(SERVER),
-             "--socket", paths["socket"], "--threads", str(threads),
-             "--idle-seconds", str(idle_seconds)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, cwd="/", env=environ,
-        )  # fmt: skip
-    finally:
-        os.close(log)
-
-
-def isolated_python(entry_point):
-    """The command that runs ``"module:function"`` of this job's own lowrank
-    in a Python that imports nothing else from where it runs (``-I``)."""
-    module, function = entry_point.split(":")
-    program = (
-        f"import sys; sys.path.insert(0, {str(PACKAGE_DIR.parent)!r}); "
-        f"from {module} import {function}; {function}()"
-    )
-    return [sys.executable, "-I", "-c", program]
-
-
-def _await_listening(paths, server):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        connection = _try_connect(paths["socket"])
-        if connection is not None:
-            return connection
-        if server.poll() is not None:
-            break
-        time.sleep(0.02)
-    raise ServiceUnavailable("the training server did not start")
-
-
-def _try_connect(path):
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(path)
-    except (FileNotFoundError, ConnectionRefusedError):
-        connection.close()
-        return None
     return connection
 
 
