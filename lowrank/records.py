@@ -30,11 +30,9 @@ Record  ``schema = "lowrank.record/5"``, one per trained (input, rank, method)
     "" for methods that are not trained.
 """
 
-import contextlib
 import datetime
 import json
 import math
-import os
 import platform
 import sys
 from dataclasses import dataclass, field
@@ -45,11 +43,12 @@ import numpy as np
 
 from lowrank import __version__
 from lowrank.errors import RecordError
-
-# The most numbers one dataset may declare: three channels of the largest
-# image the config allows (images.max_pixels). A crafted file's header can ask
-# for terabytes; it is refused before anything is read.
-MAX_DATASET_ELEMENTS = 3 * 178_956_970
+from lowrank.hdf5_files import (
+    atomic_h5,
+    checked_attrs,
+    checked_dataset,
+    open_checked,
+)
 
 MATRIX_SCHEMA = "lowrank.matrix/1"
 SVD_SCHEMA = "lowrank.svd/1"
@@ -114,20 +113,6 @@ def library_versions():
     return versions
 
 
-@contextlib.contextmanager
-def atomic_h5(path):
-    """Open ``path`` for writing so that it appears complete or not at all."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        with h5py.File(temporary, "w") as handle:
-            yield handle
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def write_matrix(path, item):
     with atomic_h5(path) as handle:
         handle.attrs["schema"] = MATRIX_SCHEMA
@@ -138,9 +123,11 @@ def write_matrix(path, item):
 
 
 def read_matrix(path):
-    with _open(path, MATRIX_SCHEMA) as handle:
-        matrix = _dataset(handle, path, "matrix", ndim=3)
-        attrs = _attrs(handle, path, ("input", "kind", "source", "set", "member"))
+    with open_checked(path, MATRIX_SCHEMA) as handle:
+        matrix = checked_dataset(handle, path, "matrix", ndim=3)
+        attrs = checked_attrs(
+            handle, path, ("input", "kind", "source", "set", "member")
+        )
     return InputMatrix(matrix=matrix, **attrs)
 
 
@@ -160,10 +147,10 @@ def read_svd(path):
     """Return the per-channel list of :class:`lowrank.decomposition.svd.SVD`."""
     from lowrank.decomposition.svd import SVD
 
-    with _open(path, SVD_SCHEMA) as handle:
-        u = _dataset(handle, path, "u", ndim=3)
-        s = _dataset(handle, path, "s", ndim=2)
-        vt = _dataset(handle, path, "vt", ndim=3)
+    with open_checked(path, SVD_SCHEMA) as handle:
+        u = checked_dataset(handle, path, "u", ndim=3)
+        s = checked_dataset(handle, path, "s", ndim=2)
+        vt = checked_dataset(handle, path, "vt", ndim=3)
     if not (u.shape[0] == s.shape[0] == vt.shape[0] and u.shape[2] == s.shape[1]):
         raise RecordError(f"{path}: inconsistent shapes u {u.shape}, s {s.shape}")
     return [SVD(*parts) for parts in zip(u, s, vt)]
@@ -220,17 +207,17 @@ def write_record(path, record):
 
 
 def read_record(path):
-    with _open(path, RECORD_SCHEMA) as handle:
+    with open_checked(path, RECORD_SCHEMA) as handle:
         names = (
             "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
             "converged", "stored_numbers", "numerical_rank", "status", "message",
             "created", "settings", "versions", "cpu_seconds", "peak_mb", "device",
             "backend",
         )  # fmt: skip
-        attrs = _attrs(handle, path, names)
-        approximation = _dataset(handle, path, "approximation", ndim=3)
+        attrs = checked_attrs(handle, path, names)
+        approximation = checked_dataset(handle, path, "approximation", ndim=3)
         points = _loss_points(attrs, path)
-        loss = _dataset(
+        loss = checked_dataset(
             handle, path, "loss", ndim=2, shape=(approximation.shape[0], points)
         )
     try:
@@ -259,69 +246,3 @@ def _stack(matrix, path):
             f"{path}: expected a (c, m, n) stack, got shape {matrix.shape}"
         )
     return matrix
-
-
-@contextlib.contextmanager
-def _open(path, schema):
-    try:
-        handle = h5py.File(path, "r")
-    except FileNotFoundError as error:
-        raise RecordError(f"{path}: no such file") from error
-    except OSError as error:
-        raise RecordError(f"{path}: not a readable HDF5 file ({error})") from error
-    with handle:
-        found = handle.attrs.get("schema")
-        if found != schema:
-            raise RecordError(f"{path}: schema {found!r}, expected {schema!r}")
-        yield handle
-
-
-def _dataset(handle, path, name, ndim, shape=None):
-    """The dataset ``name`` as float64, read only after its declared shape,
-    type and storage are checked: no links out of the file, no external or
-    virtual storage (another file's bytes), no more numbers than any record
-    holds, and exactly ``shape`` where given."""
-    if not isinstance(handle.get(name, getlink=True), h5py.HardLink) or not (
-        isinstance(handle[name], h5py.Dataset)
-    ):
-        raise RecordError(f"{path}: missing dataset '{name}'")
-    dataset = handle[name]
-    if dataset.external or dataset.is_virtual:
-        raise RecordError(f"{path}: dataset '{name}' is stored outside the file")
-    if dataset.dtype.kind not in "fiu":
-        raise RecordError(f"{path}: dataset '{name}' holds {dataset.dtype} values")
-    if len(dataset.shape) != ndim:
-        raise RecordError(
-            f"{path}: dataset '{name}' has {len(dataset.shape)} dims, expected {ndim}"
-        )
-    if shape is not None and dataset.shape != shape:
-        raise RecordError(
-            f"{path}: dataset '{name}' has shape {dataset.shape}, expected {shape}"
-        )
-    if dataset.size > MAX_DATASET_ELEMENTS:
-        raise RecordError(
-            f"{path}: dataset '{name}' declares shape {dataset.shape}, more "
-            f"numbers than any lowrank file holds"
-        )
-    try:
-        data = dataset[()]
-    except OSError as error:
-        raise RecordError(
-            f"{path}: dataset '{name}' is unreadable ({error})"
-        ) from error
-    return np.asarray(data, dtype=np.float64)
-
-
-def _attrs(handle, path, names):
-    missing = [name for name in names if name not in handle.attrs]
-    if missing:
-        raise RecordError(f"{path}: missing attribute(s) {missing}")
-    return {name: _plain(handle.attrs[name]) for name in names}
-
-
-def _plain(value):
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
