@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lowrank.evaluation.bdrate import bd_figures, bd_table, efficient_points
+from lowrank.evaluation.bdrate import (
+    SET,
+    bd_figures,
+    bd_table,
+    efficient_points,
+    set_curves,
+)
 
 
 def curve(method, bpp, psnr, name="img"):
@@ -23,7 +29,7 @@ def test_half_the_bits_at_every_psnr_is_minus_fifty_percent():
     psnr = np.array([22.0, 26.0, 30.0, 33.0, 35.0])
     figures = bd_figures((bpp, psnr), (bpp / 2, psnr))
     assert figures["bd_rate_percent"] == pytest.approx(-50.0, abs=1e-6)
-    assert figures["bd_psnr_db"] > 0 and figures["overlap"] == pytest.approx(1.0)
+    assert figures["bd_quality"] > 0 and figures["overlap"] == pytest.approx(1.0)
     same = bd_figures((bpp, psnr), (bpp, psnr))
     assert same["bd_rate_percent"] == pytest.approx(0.0, abs=1e-9)
     assert same["note"] == ""
@@ -33,7 +39,9 @@ def test_curves_without_common_psnr_get_no_figure_and_a_reason():
     low = (np.array([0.1, 0.2, 0.4]), np.array([10.0, 12.0, 14.0]))
     high = (np.array([1.0, 2.0, 4.0]), np.array([30.0, 32.0, 34.0]))
     figures = bd_figures(low, high)
-    assert math.isnan(figures["bd_rate_percent"]) and "no PSNR range" in figures["note"]
+    assert (
+        math.isnan(figures["bd_rate_percent"]) and "no quality range" in figures["note"]
+    )
     partial = bd_figures(low, (np.array([0.3, 0.6, 1.0]), np.array([13.0, 20.0, 26.0])))
     assert "read with care" in partial["note"]
 
@@ -74,3 +82,43 @@ def test_interpolation_is_the_ctc_sheets_pchip():
     akima = bjontegaard.bd_rate(*anchor, *test, method="akima")
     assert abs(pchip - akima) > 1e-3
     assert bd_figures(anchor, test)["bd_rate_percent"] == pytest.approx(pchip)
+
+
+def test_set_curves_average_each_step_every_image_has():
+    table = pd.DataFrame(
+        {
+            "input": ["a", "a", "b", "b", "a"],
+            "method": ["jpeg", "jpeg", "jpeg", "jpeg", "svd-q8"],
+            "quality": [10, 90, 10, 90, None],
+            "rank": [None, None, None, None, 1],
+            "bpp": [0.2, 1.0, 0.4, 2.0, 0.5],
+            "psnr": [25.0, 35.0, 27.0, 37.0, 20.0],
+        }
+    )
+    curves = set_curves(table).set_index(["method", "step"])
+    assert curves.loc[("jpeg", 10), "bpp"] == pytest.approx(0.3)
+    assert curves.loc[("jpeg", 90), "psnr"] == pytest.approx(36.0)
+    assert "svd-q8" not in curves.index.get_level_values("method")  # only image a
+
+
+def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
+    bpp = np.array([0.25, 0.5, 1.0, 2.0])
+    rows = []
+    for name, cost in (("a", 2.0), ("b", 4.0)):
+        for method, factor in (("jpeg", 1.0), ("svd-q8", cost)):
+            for step, rate in enumerate(bpp * factor):
+                codec = method == "jpeg"
+                rows.append({
+                    "input": name, "method": method, "bpp": rate,
+                    "quality": step if codec else None,
+                    "rank": None if codec else step + 1,
+                    "psnr": 22.0 + 4 * step, "ssim": 0.5 + 0.1 * step,
+                })  # fmt: skip
+    result = bd_table(pd.DataFrame(rows)).set_index(["input", "metric"])
+    assert set(result.index.get_level_values("metric")) == {"psnr", "ssim"}
+    mean = result.loc[("mean", "ssim")]
+    assert mean["bd_rate_percent"] == pytest.approx(200)
+    assert (mean["spread_low"], mean["spread_high"]) == pytest.approx((100, 300))
+    assert mean["images"] == 2
+    # The mean curve of svd-q8 costs 3x the mean jpeg curve's bits.
+    assert result.loc[(SET, "psnr"), "bd_rate_percent"] == pytest.approx(200)

@@ -74,7 +74,7 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     methods = [row["method"] for row in rows]
     assert methods == (
         ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2
-        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2
+        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2 + ["jxl"] * 2
     )  # fmt: skip
     psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
     assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
@@ -119,5 +119,40 @@ def test_rate_distortion_ranks_of_a_large_image():
 
 def test_rate_distortion_rows_have_the_documented_keys(image):
     (row,) = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], [2], [])[:1]
-    assert set(row) == {"method", "rank", "quality", "bits", "bpp", "psnr", "ssim"}
+    assert set(row) == {
+        "method", "rank", "ranks", "quality", "bits", "bpp",
+        "psnr", "psnr_y", "ssim", "ms_ssim", "ssimulacra2",
+    }  # fmt: skip
     assert 0 < row["ssim"] < 1
+
+
+def test_colour_adds_the_allocated_ycbcr_curve_at_the_equal_rank_budgets():
+    rng = np.random.default_rng(3)
+    base = rng.random((24, 32))
+    # Colour with little chroma: the allocation should spend most ranks on Y.
+    stack = np.clip(np.stack([base, 0.9 * base + 0.05, 0.8 * base + 0.1]), 0, 1)
+    rows = rate_distortion_rows(stack, [thin_svd(c) for c in stack], [2, 4], [50])
+    allocated = [r for r in rows if r["method"] == "svd-ycc"]
+    assert [r["rank"] for r in allocated] == [6, 12]
+    for row in allocated:
+        luma, blue, red = map(int, row["ranks"].split("/"))
+        assert luma + blue + red == row["rank"] and luma > blue + red
+    equal = {r["rank"]: r for r in rows if r["method"] == "svd-q8"}
+    # Same rank-one terms in all, 12 header bytes more, less error.
+    for row in allocated:
+        assert row["bits"] == equal[row["rank"] // 3]["bits"] + 8 * 12
+        assert row["psnr"] > equal[row["rank"] // 3]["psnr"]
+
+
+def test_allocated_stream_decodes_from_its_bytes():
+    from lowrank.evaluation.codecs import allocated_ranks, decode_svd, encode_allocated
+    from lowrank.evaluation.colour import rgb_to_ycbcr, ycbcr_to_rgb
+
+    stack = np.random.default_rng(4).random((3, 12, 10))
+    ycc = [thin_svd(c) for c in rgb_to_ycbcr(stack)]
+    ranks = allocated_ranks(ycc, 9)
+    assert sum(ranks) == 9
+    decoded = decode_svd(encode_allocated(ycc, ranks))
+    assert decoded.shape == stack.shape
+    truncated = ycbcr_to_rgb(np.stack([d.truncate(k) for d, k in zip(ycc, ranks)]))
+    assert np.abs(decoded - truncated).max() < 0.02  # q8 rounding only

@@ -17,7 +17,8 @@ COLUMNS = (
     "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
-    "psnr", "ssim", "bpp", "bits", "quality", "stored_numbers", "compression_ratio",
+    "psnr", "ssim", "psnr_y", "ms_ssim", "ssimulacra2", "bpp", "bits", "quality",
+    "ranks", "stored_numbers", "compression_ratio",
     "train_seconds", "train_cpu_seconds", "train_peak_mb", "device", "backend",
     "steps", "converged",
     "final_loss", "record",
@@ -89,7 +90,7 @@ def rate_distortion_summary_rows(item, table, path):
 # missing value (inputs named 0001, NA, nan or True).
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
-    "note", "set", "device", "backend",
+    "note", "set", "device", "backend", "ranks", "metric",
 )  # fmt: skip
 
 

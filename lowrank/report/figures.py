@@ -32,6 +32,8 @@ CODEC_STYLE = {
     "jpeg": ("#ff7f0e", "."),
     "webp": ("#9467bd", "."),
     "avif": ("#8c564b", "."),
+    "jxl": ("#e377c2", "."),
+    "svd-ycc": ("#17becf", "."),
 }
 # The spectrum's lines, one per channel.
 CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")

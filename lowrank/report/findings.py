@@ -56,10 +56,14 @@ def counts(series):
 
 
 def q8_bd_rates(bd_rates):
-    """(anchor codec, mean BD-rate %) of the 8-bit SVD factors over the images."""
+    """(anchor codec, mean BD-rate % over PSNR-RGB) of the 8-bit SVD factors
+    over the images."""
     if bd_rates is None or bd_rates.empty:
         return []
-    means = bd_rates[(bd_rates["input"] == "mean") & (bd_rates["test"] == "svd-q8")]
+    means = bd_rates[
+        (bd_rates["input"] == "mean") & (bd_rates["test"] == "svd-q8")
+        & (bd_rates["metric"] == "psnr") & ~bd_rates["anchor"].str.startswith("svd-")
+    ]  # fmt: skip
     return [(row.anchor, float(row.bd_rate_percent)) for row in means.itertuples()]
 
 
@@ -108,3 +112,44 @@ def psnr_loss(table, method, reference="svd-f32"):
         return math.nan
     visible = pivot[pivot[reference] < VISIBLE_PSNR].dropna()
     return float((visible[reference] - visible[method]).max())
+
+
+@dataclass(frozen=True)
+class CodecGap:
+    """How many times the bits of ``anchor`` the best SVD format needs at one
+    PSNR-RGB on the set's mean curves."""
+
+    psnr: float
+    method: str
+    ratio: float
+    svd_bpp: float
+    anchor_bpp: float
+    anchor: str
+
+
+def codec_gap(curves, bd_rates, anchor="avif"):
+    """The :class:`CodecGap` at the middle of the PSNR range that the best SVD
+    format (lowest BD-rate against ``anchor`` on the set curves) shares with
+    ``anchor``; None where the curves share none."""
+    from lowrank.evaluation.bdrate import SET, efficient_points
+
+    if curves is None or curves.empty or bd_rates is None or bd_rates.empty:
+        return None
+    rows = bd_rates[
+        (bd_rates["input"] == SET) & (bd_rates["anchor"] == anchor)
+        & (bd_rates["metric"] == "psnr") & bd_rates["test"].str.startswith("svd-")
+    ].dropna(subset=["bd_rate_percent"])  # fmt: skip
+    if rows.empty:
+        return None
+    best = rows.loc[rows["bd_rate_percent"].idxmin()]
+    svd = efficient_points(curves[curves["method"] == best["test"]])
+    codec = efficient_points(curves[curves["method"] == anchor])
+    low, high = max(svd[1].min(), codec[1].min()), min(svd[1].max(), codec[1].max())
+    if high <= low:
+        return None
+    middle = (low + high) / 2
+    svd_bpp = float(np.exp(np.interp(middle, svd[1], np.log(svd[0]))))
+    anchor_bpp = float(np.exp(np.interp(middle, codec[1], np.log(codec[0]))))
+    return CodecGap(
+        middle, best["test"], svd_bpp / anchor_bpp, svd_bpp, anchor_bpp, anchor
+    )

@@ -61,6 +61,8 @@ def write_index(
     sections,
     notes=(),
     bd_rates=None,
+    set_curves=None,
+    set_figure=None,
 ):
     """Write the report page.
 
@@ -81,6 +83,10 @@ def write_index(
         that do not fit, files that are not images).
     bd_rates : pandas.DataFrame, optional
         From :func:`lowrank.evaluation.bdrate.bd_table`.
+    set_curves : pandas.DataFrame, optional
+        From :func:`lowrank.evaluation.bdrate.set_curves`.
+    set_figure : Path, optional
+        Their figure, the page's first.
     """
     path = Path(path)
     here = path.parent
@@ -95,8 +101,10 @@ def write_index(
         tojson=json_for_html,
         **page_data(summary, paper_table, paper_comparison, paper_figure),
         problems=problems_data(summary, notes),
-        bd_rates=table_data(bd_rates) if bd_rates is not None else None,
+        bd_rates=None if bd_rates is None else table_data(summary_bd_rows(bd_rates)),
         q8_bd_rates=findings.q8_bd_rates(bd_rates),
+        codec_gap=findings.codec_gap(set_curves, bd_rates),
+        set_figure=set_figure,
         sections=[section_data(section, link) for section in sections],
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +155,14 @@ def section_data(section, link):
         "curve": curve,
         "shown": len(viewer["ranks"]) // 2,
     }
+
+
+def summary_bd_rows(bd_rates):
+    """The BD figures the page shows: on the set's mean curves and the mean
+    over images (every image's are in ``bd_rates.csv``)."""
+    from lowrank.evaluation.bdrate import SET
+
+    return bd_rates[bd_rates["input"].isin([SET, "mean"])]
 
 
 def table_data(frame, columns=None):

@@ -33,7 +33,13 @@ rule bd_rates:
     input:
         tables=get_rate_distortion_tables(),
     output:
-        "results/rate_distortion/bd_rates.csv",
+        table="results/rate_distortion/bd_rates.csv",
+        curves="results/rate_distortion/set_curves.csv",
+        figure=report(
+            "results/figures/rate_distortion_set.svg",
+            caption="../report/rate_distortion_set.rst",
+            category="Rate and distortion",
+        ),
     log:
         "results/logs/bd_rates.log",
     benchmark:
@@ -77,6 +83,8 @@ rule report_page:
         paper_table="results/paper_tables.csv",
         paper_comparison="results/paper_comparison.csv",
         bd_rates="results/rate_distortion/bd_rates.csv",
+        set_curves="results/rate_distortion/set_curves.csv",
+        set_figure="results/figures/rate_distortion_set.svg",
         paper_figure="results/figures/paper_gap.png",
         # Each input's figures come from the job that writes its evaluation
         # rows (and its rate-distortion table), which the summary holds: it

@@ -1,13 +1,30 @@
-"""BD-rate and BD-PSNR of every SVD factor format against every image codec."""
+"""BD-rates of every SVD factor format against every image codec, per image
+and on the set's mean curves, and the figure of those curves."""
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 
-from lowrank.evaluation.bdrate import bd_table
+from lowrank.evaluation.bdrate import bd_table, set_curves
 from lowrank.evaluation.summary import read_csv
+from lowrank.report.figures import rate_distortion
 
 sys.stderr = open(snakemake.log[0], "w")
 tables = [read_csv(path) for path in snakemake.input.tables]
 table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-bd_table(table).to_csv(snakemake.output[0], index=False)
+bd_table(table).to_csv(snakemake.output.table, index=False)
+# A study of matrices alone has no codec rows: an empty table, and a figure
+# without curves that the report leaves out.
+curves = (
+    set_curves(table)
+    if not table.empty
+    else pd.DataFrame(columns=["method", "step", "bpp", "psnr", "input"])
+)
+curves.to_csv(snakemake.output.curves, index=False)
+images = table["input"].nunique() if not table.empty else 0
+rate_distortion(
+    curves,
+    f"mean over the study's {images} images: rate and distortion (PSNR-RGB)",
+    Path(snakemake.output.figure),
+)

@@ -34,6 +34,7 @@ for spec in snakemake.params.sections:
             evaluation=evaluations[(spec["rows"]["input"], spec["rows"]["member"])],
         )
     )
+set_curves = read_csv(snakemake.input.set_curves)
 write_index(
     snakemake.output[0],
     summary,
@@ -43,4 +44,6 @@ write_index(
     sections,
     notes=[tuple(note) for note in snakemake.params.notes],
     bd_rates=read_csv(snakemake.input.bd_rates),
+    set_curves=set_curves,
+    set_figure=Path(snakemake.input.set_figure) if not set_curves.empty else None,
 )
