@@ -122,3 +122,19 @@ def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
     assert mean["images"] == 2
     # The mean curve of svd-q8 costs 3x the mean jpeg curve's bits.
     assert result.loc[(SET, "psnr"), "bd_rate_percent"] == pytest.approx(200)
+
+
+def test_set_curves_leave_out_images_too_small_for_every_measure():
+    table = pd.DataFrame(
+        {
+            "input": ["photo", "photo", "tiny", "tiny"],
+            "method": ["jpeg"] * 4,
+            "quality": [10, 90, 10, 90],
+            "rank": [None] * 4,
+            "bpp": [0.2, 1.0, 30.0, 60.0],
+            "psnr": [25.0, 35.0, 20.0, 40.0],
+            "ms_ssim": [0.9, 0.99, np.nan, np.nan],
+        }
+    )
+    curves = set_curves(table).set_index(["method", "step"])
+    assert curves.loc[("jpeg", 10), "bpp"] == pytest.approx(0.2)

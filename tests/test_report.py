@@ -250,3 +250,37 @@ def test_log_axes_are_labelled_in_plain_text(tmp_path, scale):
     paper_figure.save(figure, tmp_path / "log", formats=(".png",))
     labels = [t.get_text() for t in axis.get_yticklabels(which="both")]
     assert any(labels) and not any("$" in label or "math" in label for label in labels)
+
+
+def test_the_set_figure_leads_and_the_codec_gap_is_computed(tmp_path):
+    from lowrank.evaluation.bdrate import bd_table, set_curves
+    from lowrank.report.findings import codec_gap
+
+    bpp = np.array([0.25, 0.5, 1.0, 2.0])
+    rows = [
+        {"input": "photo", "method": method, "bpp": rate, "psnr": 24.0 + 4 * step,
+         "quality": step if method == "avif" else None,
+         "rank": None if method == "avif" else step + 1}
+        for method, factor in (("avif", 1.0), ("svd-q8", 3.0))
+        for step, rate in enumerate(bpp * factor)
+    ]  # fmt: skip
+    table = pd.DataFrame(rows)
+    curves, bd_rates = set_curves(table), bd_table(table)
+    gap = codec_gap(curves, bd_rates)
+    assert gap.method == "svd-q8" and gap.ratio == pytest.approx(3.0)
+    assert gap.psnr == pytest.approx(30.0)  # the middle of the shared range
+    figure = tmp_path / "figures" / "rate_distortion_set.svg"
+    figure.parent.mkdir()
+    figure.write_text("<svg/>")
+    summary = pd.DataFrame(
+        [{"input": "photo", "member": 0, "rank": 1, "method": "svd", "status": "ok",
+          "message": "", "rel_err_2": 0.1, "delta_rel_err_2": 0.0}]
+    )  # fmt: skip
+    page = tmp_path / "report" / "index.html"
+    write_index(page, summary, pd.DataFrame(), pd.DataFrame({"experiment": []}),
+                figure, [], bd_rates=bd_rates, set_curves=curves,
+                set_figure=figure)  # fmt: skip
+    text = page.read_text()
+    findings = text[text.index('id="findings"') : text.index('id="glance"')]
+    assert findings.index("rate_distortion_set.svg") < findings.index("<li>")
+    assert "needs 3.0× the bits of AVIF" in " ".join(findings.split())

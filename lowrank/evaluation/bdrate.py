@@ -155,7 +155,16 @@ def _pair_rows(image, metrics):
 def set_curves(table):
     """The set's mean rate-distortion curves: per codec and quality step, or
     SVD format and rank, the mean bits per pixel and quality measures over the
-    images, at the steps every image has."""
+    images, at the steps every image has.
+
+    Only images on which every measure is defined count (MS-SSIM needs 176
+    pixels a side): a 10 x 10 picture, whose stream headers alone cost bits
+    per pixel by the dozen, would otherwise set the mean curve's rates."""
+    if "ms_ssim" in table.columns:
+        defined = table.groupby("input")["ms_ssim"].transform(
+            lambda values: np.isfinite(values).any()
+        )
+        table = table[defined.astype(bool)]
     images = table["input"].nunique()
     ranks = table.get("rank", pd.Series(np.nan, index=table.index))
     qualities = table.get("quality", pd.Series(np.nan, index=table.index))
