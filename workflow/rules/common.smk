@@ -140,10 +140,11 @@ def larger_first(wildcards):
     return int(math.log2(rows * cols * len(item.ranks)))
 
 
-# Between stages: trainings and an image's codec sweep are the study's long
-# chains, so they start before any evaluation, which ends a chain
+# Between stages: training is the study's long chain, so every ready
+# training starts before any evaluation, and evaluations (which end the
+# chain) before codec sweeps, which nothing but the report waits for
 # (`docs/design.md`, "The pipeline"; `docs/performance.md`).
-STAGE_PRIORITY = {"train": 200, "rate_distortion": 150, "evaluate": 100}
+STAGE_PRIORITY = {"train": 200, "evaluate": 100, "rate_distortion": 0}
 
 
 def stage_priority(stage):

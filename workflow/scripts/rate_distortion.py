@@ -1,16 +1,20 @@
 """Bits per pixel against PSNR for SVD factor formats and JPEG, one image."""
 
-# Not niced, unlike the evaluations: with five measures at every point, an
-# image's codec sweep is a chain as long as its trainings
-# (`docs/performance.md`).
-import sys
-from pathlib import Path
+import os
 
-import pandas as pd
+# Off the training chain, the study's critical path: the trainings get the
+# CPU first where they share it (`docs/design.md`, "The pipeline"). Set before
+# the imports, which cost a second of CPU themselves.
+os.nice(10)
 
-from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows
-from lowrank.records import read_matrix, read_svd
-from lowrank.report.figures import rate_distortion
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows  # noqa: E402
+from lowrank.records import read_matrix, read_svd  # noqa: E402
+from lowrank.report.figures import rate_distortion  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
 item = read_matrix(snakemake.input.matrix)
