@@ -284,3 +284,15 @@ def test_the_set_figure_leads_and_the_codec_gap_is_computed(tmp_path):
     findings = text[text.index('id="findings"') : text.index('id="glance"')]
     assert findings.index("rate_distortion_set.svg") < findings.index("<li>")
     assert "needs 3.0× the bits of AVIF" in " ".join(findings.split())
+
+
+def test_the_allocation_gain_of_each_image_is_listed():
+    from lowrank.report.findings import allocation_gains
+
+    table = pd.DataFrame(
+        [{"input": name, "test": "svd-ycc", "anchor": "svd-q8", "metric": metric,
+          "bd_rate_percent": value}
+         for name, metric, value in (("photo", "psnr", -44.8), ("photo", "ssim", -40.0),
+                                     ("wheel", "psnr", 7.2), ("mean", "psnr", -18.8))]
+    )  # fmt: skip
+    assert allocation_gains(table) == [("photo", -44.8), ("wheel", 7.2)]

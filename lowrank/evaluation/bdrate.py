@@ -152,6 +152,15 @@ def _pair_rows(image, metrics):
                 }  # fmt: skip
 
 
+def set_images(table):
+    """The images of ``table`` that the set's mean curves average: those with
+    a finite MS-SSIM somewhere (every measure is defined on them)."""
+    if "ms_ssim" not in table.columns:
+        return sorted(table["input"].unique())
+    defined = table.groupby("input")["ms_ssim"].apply(lambda v: np.isfinite(v).any())
+    return sorted(defined.index[defined])
+
+
 def set_curves(table):
     """The set's mean rate-distortion curves: per codec and quality step, or
     SVD format and rank, the mean bits per pixel and quality measures over the
@@ -160,11 +169,7 @@ def set_curves(table):
     Only images on which every measure is defined count (MS-SSIM needs 176
     pixels a side): a 10 x 10 picture, whose stream headers alone cost bits
     per pixel by the dozen, would otherwise set the mean curve's rates."""
-    if "ms_ssim" in table.columns:
-        defined = table.groupby("input")["ms_ssim"].transform(
-            lambda values: np.isfinite(values).any()
-        )
-        table = table[defined.astype(bool)]
+    table = table[table["input"].isin(set_images(table))]
     images = table["input"].nunique()
     ranks = table.get("rank", pd.Series(np.nan, index=table.index))
     qualities = table.get("quality", pd.Series(np.nan, index=table.index))

@@ -153,3 +153,16 @@ def codec_gap(curves, bd_rates, anchor="avif"):
     return CodecGap(
         middle, best["test"], svd_bpp / anchor_bpp, svd_bpp, anchor_bpp, anchor
     )
+
+
+def allocation_gains(bd_rates):
+    """(image, BD-rate % over PSNR-RGB) of the YCbCr SVD format with ranks
+    allocated per channel against equal ranks in RGB, per image."""
+    if bd_rates is None or bd_rates.empty:
+        return []
+    rows = bd_rates[
+        (bd_rates["test"] == "svd-ycc") & (bd_rates["anchor"] == "svd-q8")
+        & (bd_rates["metric"] == "psnr")
+        & ~bd_rates["input"].isin(["mean", "set curve"])
+    ].dropna(subset=["bd_rate_percent"])  # fmt: skip
+    return [(row.input, float(row.bd_rate_percent)) for row in rows.itertuples()]

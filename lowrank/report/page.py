@@ -104,6 +104,7 @@ def write_index(
         bd_rates=None if bd_rates is None else table_data(summary_bd_rows(bd_rates)),
         q8_bd_rates=findings.q8_bd_rates(bd_rates),
         codec_gap=findings.codec_gap(set_curves, bd_rates),
+        allocation_gains=findings.allocation_gains(bd_rates),
         set_figure=set_figure,
         sections=[section_data(section, link) for section in sections],
     )

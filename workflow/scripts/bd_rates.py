@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lowrank.evaluation.bdrate import bd_table, set_curves
+from lowrank.evaluation.bdrate import bd_table, set_curves, set_images
 from lowrank.evaluation.summary import read_csv
 from lowrank.report.figures import rate_distortion
 
@@ -22,9 +22,9 @@ curves = (
     else pd.DataFrame(columns=["method", "step", "bpp", "psnr", "input"])
 )
 curves.to_csv(snakemake.output.curves, index=False)
-images = table["input"].nunique() if not table.empty else 0
+images = len(set_images(table)) if not table.empty else 0
 rate_distortion(
     curves,
-    f"mean over the study's {images} images: rate and distortion (PSNR-RGB)",
+    f"mean over {images} images of at least 176 pixels a side (PSNR-RGB)",
     Path(snakemake.output.figure),
 )
