@@ -47,6 +47,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lowrank.runtime_folder import open_private, private_temp_environment
@@ -70,6 +71,9 @@ from lowrank.training.service.slots import (
 FRESH_TRAINING = "lowrank.training.service.client:train_in_this_process"
 REPLY_TIMEOUT = 600.0
 LOG_TAIL_BYTES = 2000
+# A server killed a moment ago may still hold its socket: a second attempt
+# made at once can land in the dying server's backlog and fail as well.
+RETRY_PAUSE = 0.5
 
 
 def run_training(
@@ -170,6 +174,7 @@ def _train_in_service(request, folder, threads, idle_seconds, reply_timeout, log
             except ServiceUnavailable as failure:
                 shutil.rmtree(folder, ignore_errors=True)  # a dead server's part
                 log(f"training server: {failure} (attempt {attempt} of 2)")
+                time.sleep(RETRY_PAUSE if attempt == 1 else 0)
     log(
         f"training server: unavailable, training in this process instead; "
         f"the end of {paths['log']}:\n{_log_tail(paths['log'])}"
