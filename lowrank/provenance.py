@@ -24,13 +24,14 @@ LAZY_REFERENCE = re.compile(rf"^({PACKAGE}(?:\.\w+)+):\w+$")
 
 def imported_modules(path):
     """Names of the lowrank modules imported by the Python file ``path``."""
-    return set(_imports_in(Path(path).read_text(encoding="utf-8"), str(path)))
+    return set(_source_facts(Path(path).read_text(encoding="utf-8"), str(path))[0])
 
 
 @functools.cache
-def _imports_in(source, filename):
-    """Parsed once per source text: a workflow digests several scripts whose
-    closures share most modules; an edited file is parsed anew."""
+def _source_facts(source, filename):
+    """(lowrank modules imported, ``SOURCE_DATA`` folders) of one source text,
+    parsed once per text: a workflow digests several scripts whose closures
+    share most modules; an edited file is parsed anew."""
     tree = ast.parse(source, filename=filename)
     found = set()
     for node in ast.walk(tree):
@@ -43,35 +44,35 @@ def _imports_in(source, filename):
         else:
             continue
         found.update(name for name in names if _module_file(name) is not None)
-    return frozenset(found)
+    return frozenset(found), tuple(_data_folders(tree))
 
 
-def module_closure(path):
-    """Files of every lowrank module reachable from ``path`` by imports, and
-    the data files those modules name (``SOURCE_DATA``), sorted."""
-    seen, pending = set(), [Path(path)]
-    while pending:
-        for name in imported_modules(pending.pop()):
-            file = _module_file(name)
-            if file not in seen:
-                seen.add(file)
-                pending.append(file)
-    data = {found for file in seen for found in _data_files(file)}
-    return sorted(seen | data)
-
-
-def _data_files(module):
-    """The files under the folders ``module`` names in ``SOURCE_DATA``."""
-    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+def _data_folders(tree):
+    """The folder names a module's top-level ``SOURCE_DATA`` tuple lists."""
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
             and any(getattr(t, "id", None) == "SOURCE_DATA" for t in node.targets)
             and isinstance(node.value, ast.Tuple | ast.List)
         ):
-            for element in node.value.elts:
-                folder = module.parent / element.value
-                yield from (f for f in folder.rglob("*") if f.is_file())
+            yield from (element.value for element in node.value.elts)
+
+
+def module_closure(path):
+    """Files of every lowrank module reachable from ``path`` by imports, and
+    the files under the folders those modules name in ``SOURCE_DATA``, sorted."""
+    seen, pending = set(), [Path(path)]
+    while pending:
+        file = pending.pop()
+        imports, folders = _source_facts(file.read_text(encoding="utf-8"), str(file))
+        for folder in folders:
+            seen.update(f for f in (file.parent / folder).rglob("*") if f.is_file())
+        for name in imports:
+            module = _module_file(name)
+            if module not in seen:
+                seen.add(module)
+                pending.append(module)
+    return sorted(seen)
 
 
 def source_digest(path):
