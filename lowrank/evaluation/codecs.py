@@ -36,7 +36,12 @@ import numpy as np
 from PIL import Image
 
 from lowrank.decomposition.svd import thin_svd
-from lowrank.evaluation.colour import rgb_error_weights, rgb_to_ycbcr, ycbcr_to_rgb
+from lowrank.evaluation.colour import (
+    eight_bit_image,
+    rgb_error_weights,
+    rgb_to_ycbcr,
+    ycbcr_to_rgb,
+)
 
 SVD_FORMATS = ("f32", "f16", "q8")
 ALLOCATED_FORMAT = "ycc"  # YCbCr, ranks allocated per channel, q8 factors
@@ -68,13 +73,13 @@ def encode_svd(decompositions, rank, fmt):
     m, n = decompositions[0].shape
     parts = [HEADER.pack(MAGIC, VERSION, SVD_FORMATS.index(fmt),
                          len(decompositions), m, n, rank)]  # fmt: skip
+    dtype = "<f4" if fmt == "f32" else "<f2"
     for d in decompositions:
-        u, s, vt = d.u[:, :rank], d.s[:rank], d.vt[:rank]
         if fmt == "q8":
             parts += _q8_bytes(d, rank)
         else:
-            dtype = "<f4" if fmt == "f32" else "<f2"
-            parts += [x.astype(dtype).tobytes() for x in (s, u, vt)]
+            factors = (d.s[:rank], d.u[:, :rank], d.vt[:rank])
+            parts += [x.astype(dtype).tobytes() for x in factors]
     return b"".join(parts)
 
 
@@ -116,7 +121,7 @@ def allocated_ranks(decompositions, total):
     gains = [
         (weights[c] * value**2, c)
         for c, d in enumerate(decompositions)
-        for value in d.s[: min(d.u.shape[0], d.vt.shape[1]) - 1]
+        for value in d.s[: min(d.shape) - 1]
     ]
     ranks = [0, 0, 0]
     for _, channel in sorted(gains, key=lambda gain: -gain[0])[:total]:
@@ -181,11 +186,7 @@ def image_codec(stack, codec, quality):
     :data:`IMAGE_CODECS`) at ``quality``; return (decoded stack, bits)."""
     if codec == "jxl":
         import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
-    stack = np.asarray(stack, dtype=np.float64)
-    pixels = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
-    image = Image.fromarray(
-        pixels[0] if stack.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
-    )
+    image = eight_bit_image(np.asarray(stack, dtype=np.float64))
     buffer = io.BytesIO()
     # The JXL plugin refuses quality 100; lossless is what it means there.
     level = {"lossless": True} if codec == "jxl" and quality >= 100 else {}

@@ -5,6 +5,7 @@ Cb and Cr are colour differences centred on 0.5.
 """
 
 import numpy as np
+from PIL import Image
 
 RGB_TO_YCBCR = np.array(
     [
@@ -38,3 +39,12 @@ def rgb_error_weights():
     makes: the squared norm of each column of the inverse transform (cross
     terms between channels' errors left out)."""
     return (YCBCR_TO_RGB**2).sum(axis=0)
+
+
+def eight_bit_image(stack):
+    """The Pillow image (L or RGB) a display shows of a gray or RGB stack:
+    values clipped to [0, 1] and rounded to 8 bits."""
+    pixels = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
+    return Image.fromarray(
+        pixels[0] if pixels.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
+    )

@@ -23,14 +23,11 @@ A measure that is undefined for a small image is NaN, with an
 """
 
 import io
-import math
-import warnings
 
 import numpy as np
-from PIL import Image
 
-from lowrank.evaluation.colour import luma
-from lowrank.evaluation.metrics import SSIMReference, UndefinedMetricWarning, psnr
+from lowrank.evaluation.colour import eight_bit_image, luma
+from lowrank.evaluation.metrics import SSIMReference, psnr, undefined
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 MS_SSIM_WINDOW, MS_SSIM_SIGMA = 11, 1.5
@@ -88,7 +85,7 @@ class MSSSIMReference:
 
     def __call__(self, approximation):
         if self.undefined:
-            return _undefined(self.undefined)
+            return undefined(self.undefined)
         y = np.clip(approximation, 0.0, self.data_range).reshape(self.shape)
         return float(np.mean([self._channel(s, c) for s, c in zip(self.scales, y)]))
 
@@ -157,7 +154,7 @@ def _ssimulacra2(original_png, shown):
 
     side = min(shown.shape[1:])
     if side < SSIMULACRA2_SIDE:
-        return _undefined(
+        return undefined(
             f"SSIMULACRA2 needs images at least {SSIMULACRA2_SIDE} pixels wide, "
             f"got {side}"
         )
@@ -167,15 +164,7 @@ def _ssimulacra2(original_png, shown):
 
 def _png(stack):
     """8-bit RGB PNG bytes of a gray or RGB stack in [0, 1]."""
-    pixels = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
-    image = Image.fromarray(
-        pixels[0] if pixels.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
-    ).convert("RGB")
+    image = eight_bit_image(stack).convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=0)
     return buffer.getvalue()
-
-
-def _undefined(reason):
-    warnings.warn(reason, UndefinedMetricWarning, stacklevel=3)
-    return math.nan

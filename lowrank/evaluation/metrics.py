@@ -19,7 +19,8 @@ class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for its input and was returned as NaN."""
 
 
-def _undefined(reason):
+def undefined(reason):
+    """Warn that a measure is undefined, naming why, and return NaN."""
     warnings.warn(reason, UndefinedMetricWarning, stacklevel=3)
     return math.nan
 
@@ -103,7 +104,7 @@ def ssim(original, approximation, data_range=1.0):
     reference = SSIMReference(original, data_range)
     # Checked here, not through reference(): the warning names our caller.
     if reference.undefined:
-        return _undefined(reference.undefined)
+        return undefined(reference.undefined)
     return reference.score(approximation)
 
 
@@ -137,7 +138,7 @@ class SSIMReference:
 
     def __call__(self, approximation):
         if self.undefined:
-            return _undefined(self.undefined)
+            return undefined(self.undefined)
         return self.score(approximation)
 
     def score(self, approximation):
@@ -197,15 +198,15 @@ def largest_principal_angle(b, u, s, rank, rtol=1e-10):
     singular vectors; fewer nonzero ones also give NaN.
     """
     if s.size == 0 or s[0] == 0.0:
-        return _undefined("principal angle of a zero matrix is undefined")
+        return undefined("principal angle of a zero matrix is undefined")
     if rank < s.size and s[rank - 1] - s[rank] <= rtol * s[0]:
-        return _undefined(
+        return undefined(
             f"s_{rank} = s_{rank + 1} = {s[rank]:.6g}: the top-{rank} singular "
             "subspace is not unique, so its principal angle is undefined"
         )
     ub, sb, _ = np.linalg.svd(np.asarray(b, dtype=np.float64), full_matrices=False)
     if sb.size < rank or sb[rank - 1] <= rtol * max(sb[0], 1e-300):
-        return _undefined(f"the approximation has rank below {rank}")
+        return undefined(f"the approximation has rank below {rank}")
     basis, reference = ub[:, :rank], u[:, :rank]
     # Sines resolve small angles that arccos of a cosine near 1 would round away.
     sine = np.linalg.norm(basis - reference @ (reference.T @ basis), ord=2)

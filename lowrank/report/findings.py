@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lowrank.evaluation.bdrate import SET, efficient_points
+from lowrank.evaluation.codecs import ALLOCATED_FORMAT
 from lowrank.methods import is_network
 
 # Above this PSNR a reconstruction is indistinguishable from the original for
@@ -131,8 +133,6 @@ def codec_gap(curves, bd_rates, anchor="avif"):
     """The :class:`CodecGap` at the middle of the PSNR range that the best SVD
     format (lowest BD-rate against ``anchor`` on the set curves) shares with
     ``anchor``; None where the curves share none."""
-    from lowrank.evaluation.bdrate import SET, efficient_points
-
     if curves is None or curves.empty or bd_rates is None or bd_rates.empty:
         return None
     rows = bd_rates[
@@ -161,8 +161,8 @@ def allocation_gains(bd_rates):
     if bd_rates is None or bd_rates.empty:
         return []
     rows = bd_rates[
-        (bd_rates["test"] == "svd-ycc") & (bd_rates["anchor"] == "svd-q8")
-        & (bd_rates["metric"] == "psnr")
-        & ~bd_rates["input"].isin(["mean", "set curve"])
+        (bd_rates["test"] == f"svd-{ALLOCATED_FORMAT}")
+        & (bd_rates["anchor"] == "svd-q8") & (bd_rates["metric"] == "psnr")
+        & ~bd_rates["input"].isin(["mean", SET])
     ].dropna(subset=["bd_rate_percent"])  # fmt: skip
     return [(row.input, float(row.bd_rate_percent)) for row in rows.itertuples()]

@@ -17,6 +17,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from lowrank.evaluation.bdrate import SET
 from lowrank.methods import compared_methods, is_network
 from lowrank.report import findings
 from lowrank.report.viewer import viewer_data
@@ -161,8 +162,6 @@ def section_data(section, link):
 def summary_bd_rows(bd_rates):
     """The BD figures the page shows: on the set's mean curves and the mean
     over images (every image's are in ``bd_rates.csv``)."""
-    from lowrank.evaluation.bdrate import SET
-
     return bd_rates[bd_rates["input"].isin([SET, "mean"])]
 
 
