@@ -6,10 +6,11 @@ half-written one. Every reader checks the schema and names the file at fault.
 
 Schemas (all arrays float64; c channels, m rows, n columns, r = min(m, n)):
 
-Input matrix  ``schema = "lowrank.matrix/1"``
+Input matrix  ``schema = "lowrank.matrix/2"``
     /matrix (c, m, n); attrs ``input``, ``kind`` ("image" or a matrix family),
     ``source`` (file path or JSON spec), ``set`` (set or image name), ``member``
-    (index within the set, 0 for single inputs).
+    (index within the set, 0 for single inputs), ``mode`` (how an image was
+    read: ``gray``, ``rgb`` or ``ycbcr``; "" for a matrix).
 
 Decomposition  ``schema = "lowrank.svd/1"``
     /u (c, m, r), /s (c, r), /vt (c, r, n); attrs ``input``, ``seconds``.
@@ -50,7 +51,7 @@ from lowrank.hdf5_files import (
     open_checked,
 )
 
-MATRIX_SCHEMA = "lowrank.matrix/1"
+MATRIX_SCHEMA = "lowrank.matrix/2"
 SVD_SCHEMA = "lowrank.svd/1"
 RECORD_SCHEMA = "lowrank.record/5"
 
@@ -65,6 +66,9 @@ class InputMatrix:
     source: str
     set: str
     member: int = 0
+    # How an image was read (``images.mode``: gray, rgb or ycbcr); "" for a
+    # matrix.
+    mode: str = ""
 
 
 @dataclass
@@ -117,7 +121,7 @@ def write_matrix(path, item):
     with atomic_h5(path) as handle:
         handle.attrs["schema"] = MATRIX_SCHEMA
         handle.create_dataset("matrix", data=_stack(item.matrix, path))
-        for key in ("input", "kind", "source", "set"):
+        for key in ("input", "kind", "source", "set", "mode"):
             handle.attrs[key] = getattr(item, key)
         handle.attrs["member"] = int(item.member)
 
@@ -126,7 +130,7 @@ def read_matrix(path):
     with open_checked(path, MATRIX_SCHEMA) as handle:
         matrix = checked_dataset(handle, path, "matrix", ndim=3)
         attrs = checked_attrs(
-            handle, path, ("input", "kind", "source", "set", "member")
+            handle, path, ("input", "kind", "source", "set", "member", "mode")
         )
     return InputMatrix(matrix=matrix, **attrs)
 

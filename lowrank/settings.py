@@ -23,6 +23,6 @@ def regime_settings(config, set_name, regime):
 
 
 def image_mode(config, stem):
-    """``gray`` or ``rgb``: how the image ``stem`` is read."""
+    """``gray``, ``rgb`` or ``ycbcr``: how the image ``stem`` is read."""
     override = config.get("overrides", {}).get(stem, {})
-    return override.get("mode", config.get("images", {}).get("mode", "gray"))
+    return override.get("mode", config.get("images", {}).get("mode", "rgb"))

@@ -127,6 +127,30 @@ def test_images_get_image_measures_and_matrices_do_not(tmp_path):
     assert rows["image"]["final_loss"] == pytest.approx((0.25 + 2.0) / 2)
 
 
+def test_a_ycbcr_image_is_scored_on_its_rgb_picture(tmp_path):
+    from lowrank.colour import rgb_to_ycbcr, ycbcr_to_rgb
+    from lowrank.evaluation import metrics
+
+    rgb = np.random.default_rng(3).uniform(size=(3, 12, 16))
+    ycc = rgb_to_ycbcr(rgb)
+    decompositions = [thin_svd(channel) for channel in ycc]
+    record = network_record(decompositions[0], 2, 1e-3)
+    record.approximation = np.stack([d.truncate(2) for d in decompositions])
+    record.loss = np.ones((3, 2))
+    write_record(tmp_path / "rank2.h5", record)
+    item = InputMatrix(ycc, "c", "image", "c.png", "c", mode="ycbcr")
+    rows = evaluation_rows(item, decompositions, [2], "svd.h5", [tmp_path / "rank2.h5"])
+    row = summary_table(rows).set_index("method").loc["nn-exact"]
+    picture = ycbcr_to_rgb(record.approximation)
+    assert row["mode"] == "ycbcr"
+    assert row["psnr"] == pytest.approx(metrics.psnr(rgb, picture))
+    assert row["ssim"] == pytest.approx(metrics.ssim(rgb, picture))
+    # The errors are the stack's, the channels that were approximated.
+    assert row["rel_err_fro"] == pytest.approx(
+        metrics.relative_error_fro(ycc, record.approximation)
+    )
+
+
 def test_a_record_of_another_shape_is_named(tmp_path):
     matrix = np.ones((1, 6, 5))
     record = network_record(thin_svd(np.ones((6, 4))), 1, 0.0)

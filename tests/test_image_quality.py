@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from quality_pairs import original, pairs
 
+from lowrank.colour import luma, rgb_to_ycbcr, ycbcr_to_rgb
 from lowrank.evaluation.codecs import image_codec
-from lowrank.evaluation.colour import luma, rgb_to_ycbcr, ycbcr_to_rgb
 from lowrank.evaluation.image_quality import QualityReference, ms_ssim, ssimulacra2
 from lowrank.evaluation.metrics import UndefinedMetricWarning, psnr
 

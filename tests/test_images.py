@@ -30,6 +30,21 @@ def test_rgb_mode_gives_one_matrix_per_channel(tmp_path):
     np.testing.assert_allclose(matrix[0], 0.0)
 
 
+def test_ycbcr_mode_gives_the_rgb_values_as_luma_and_chroma(tmp_path):
+    from lowrank.colour import luma, ycbcr_to_rgb
+
+    pixels = np.random.default_rng(0).integers(0, 256, (6, 7, 3), dtype=np.uint8)
+    path = save(tmp_path / "a.png", Image.fromarray(pixels))
+    rgb = load_image(path, mode="rgb")
+    ycc = load_image(path, mode="ycbcr")
+    assert ycc.shape == (3, 6, 7)
+    np.testing.assert_allclose(ycbcr_to_rgb(ycc), rgb, atol=1e-12)
+    np.testing.assert_allclose(ycc[:1], luma(rgb), atol=1e-12)
+    gray = np.full((2, 2), 128, dtype=np.uint8)
+    grey = load_image(save(tmp_path / "g.png", Image.fromarray(gray)), mode="ycbcr")
+    np.testing.assert_allclose(grey[1:], 0.5, atol=1e-12)  # no chroma
+
+
 def test_sixteen_bit_gray_keeps_its_depth(tmp_path):
     pixels = np.array([[0, 65535, 257]], dtype=np.uint16)
     path = save(tmp_path / "a.png", Image.fromarray(pixels))

@@ -124,6 +124,19 @@ def test_viewer_pictures_are_the_matrices_pixel_for_pixel(tmp_path):
     assert np.asarray(Image.open(coloured)).shape == (6, 5, 3)
 
 
+def test_a_ycbcr_image_is_shown_in_rgb(tmp_path):
+    from lowrank.colour import rgb_to_ycbcr
+
+    rgb = np.random.default_rng(2).uniform(size=(3, 6, 5))
+    shown = {}
+    for mode, stack in (("rgb", rgb), ("ycbcr", rgb_to_ycbcr(rgb))):
+        item = InputMatrix(stack, "c", "image", "c.png", "c", mode=mode)
+        (path,) = pictures.original_view(item, tmp_path / mode)
+        shown[mode] = np.asarray(Image.open(path))
+    assert shown["rgb"].shape == (6, 5, 3)
+    np.testing.assert_array_equal(shown["ycbcr"], shown["rgb"])
+
+
 def test_singular_levels_match_the_losses_of_each_regime():
     d = thin_svd(np.diag([3.0, 2.0, 1.0]))
     np.testing.assert_allclose(

@@ -129,6 +129,27 @@ def test_full_run_writes_the_summary(study):
     )
 
 
+def test_a_colour_image_read_as_ycbcr_is_studied_end_to_end(tmp_path):
+    images = {**TINY_CONFIG["images"], "mode": "ycbcr"}
+    config = {**TINY_CONFIG, "images": images, "matrices": {}, "methods": ["exact"]}
+    workdir = make_study(tmp_path / "ycbcr", config)
+    pixels = np.random.default_rng(1).integers(0, 256, (8, 6, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(workdir / "resources" / "images" / TINY_IMAGE)
+    snakemake(workdir)
+    table = pd.read_csv(workdir / "results" / "summary.csv")
+    assert set(table["mode"]) == {"ycbcr"} and set(table["channels"]) == {3}
+    exact = table[table["method"] == "nn-exact"]
+    assert len(exact) == 2 and exact["delta_rel_err_2"].abs().max() < 1e-9
+    allocated = table[table["method"] == "svd-ycc"]
+    assert len(allocated) and allocated["factor_bits"].str.count("/").eq(2).all()
+    # The viewer shows the picture in RGB, as it was drawn.
+    views = workdir / "results" / "figures" / Path(TINY_IMAGE).stem / "views"
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(views / "original.png")), pixels
+    )
+    assert (workdir / "results" / "report" / "index.html").is_file()
+
+
 def test_cpu_trainings_run_as_many_at_once_as_the_processors_allow(study):
     # --cores 2 and one thread a training: two at once, or one on one processor.
     processors = len(os.sched_getaffinity(0))

@@ -25,8 +25,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lowrank.evaluation.codecs import ALLOCATED_FORMAT, IMAGE_CODECS, SVD_FORMATS
+from lowrank.evaluation.codecs import IMAGE_CODECS
 from lowrank.evaluation.image_quality import QUALITY_COLUMNS
+from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT, SVD_FORMATS
 
 ANCHORS = tuple(IMAGE_CODECS)
 TESTS = (*(f"svd-{fmt}" for fmt in SVD_FORMATS), f"svd-{ALLOCATED_FORMAT}")

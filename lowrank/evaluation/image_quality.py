@@ -26,7 +26,7 @@ import io
 
 import numpy as np
 
-from lowrank.evaluation.colour import eight_bit_image, luma
+from lowrank.colour import eight_bit_image, luma
 from lowrank.evaluation.metrics import SSIMReference, psnr, undefined
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from lowrank.colour import rgb_view
 from lowrank.decomposition.svd import stack_norms, svd_errors
 from lowrank.evaluation import metrics
 from lowrank.evaluation.summary import read_table, summary_row, summary_table
@@ -34,11 +35,14 @@ def evaluation_rows(item, decompositions, ranks, svd_path, network_paths):
 class Reference:
     """What every record of one input is measured against, computed once:
     ||A||_2 and ||A||_F from the singular values (no SVD of A per record) and
-    the SSIM reference of an image."""
+    the SSIM reference of an image (of its gray or RGB picture)."""
 
     def __init__(self, item, decompositions):
         self.norm_2, self.norm_fro = stack_norms(decompositions)
-        self.ssim = metrics.SSIMReference(item.matrix) if item.kind == "image" else None
+        self.picture = rgb_view(item.matrix, item.mode)
+        self.ssim = (
+            metrics.SSIMReference(self.picture) if item.kind == "image" else None
+        )
 
 
 def write_evaluation(item, decompositions, ranks, svd_path, network_paths, path):
@@ -64,8 +68,10 @@ def evaluate(item, decompositions, record, reference=None):
     -----
     ``delta_*`` is the method's error minus the SVD's: never negative beyond
     rounding, by Eckart-Young. ``psnr`` and ``ssim`` are NaN unless the input
-    is an image. ``principal_angle`` is the largest over channels. A record
-    whose approximation is not a rank-k approximation (status ``diverged`` or
+    is an image, and measure its gray or RGB picture (a YCbCr stack's
+    approximation is turned into RGB first); the errors measure the stack.
+    ``principal_angle`` is the largest over channels. A record whose
+    approximation is not a rank-k approximation (status ``diverged`` or
     ``rank-check-failed``) has NaN for every measure of its approximation;
     the SVD's errors, its numerical rank, storage and loss are still given.
     """
@@ -107,7 +113,6 @@ APPROXIMATION_MEASURES = ("rel_err_2", "rel_err_fro", "principal_angle", "psnr",
 
 def _approximation_measures(item, decompositions, record, reference):
     original, approximation = item.matrix, record.approximation
-    is_image = item.kind == "image"
     return {
         "rel_err_2": metrics.relative_error_2(
             original, approximation, reference.norm_2
@@ -119,8 +124,18 @@ def _approximation_measures(item, decompositions, record, reference):
             metrics.largest_principal_angle(b, d.u, d.s, record.rank)
             for b, d in zip(approximation, decompositions)
         ),
-        "psnr": metrics.psnr(original, approximation) if is_image else math.nan,
-        "ssim": reference.ssim(approximation) if is_image else math.nan,
+        **_picture_measures(item, approximation, reference),
+    }
+
+
+def _picture_measures(item, approximation, reference):
+    """PSNR and SSIM of an image's picture; NaN for a matrix."""
+    if item.kind != "image":
+        return {"psnr": math.nan, "ssim": math.nan}
+    picture = rgb_view(approximation, item.mode)
+    return {
+        "psnr": metrics.psnr(reference.picture, picture),
+        "ssim": reference.ssim(picture),
     }
 
 

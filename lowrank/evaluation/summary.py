@@ -13,12 +13,13 @@ from lowrank.errors import SummarySchemaError
 from lowrank.methods import is_network
 
 COLUMNS = (
-    "input", "member", "kind", "rows", "cols", "channels", "rank", "method",
+    "input", "member", "kind", "mode", "rows", "cols", "channels", "rank",
+    "method",
     "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
     "psnr", "ssim", "psnr_y", "ms_ssim", "ssimulacra2", "bpp", "bits", "quality",
-    "ranks", "stored_numbers", "compression_ratio",
+    "ranks", "factor_bits", "stored_numbers", "compression_ratio",
     "train_seconds", "train_cpu_seconds", "train_peak_mb", "device", "backend",
     "steps", "converged",
     "final_loss", "record",
@@ -31,6 +32,7 @@ def _input_columns(item):
         "input": item.set,
         "member": item.member,
         "kind": item.kind,
+        "mode": item.mode or math.nan,  # a matrix is not read in a mode
         "rows": rows,
         "cols": cols,
         "channels": channels,
@@ -90,7 +92,7 @@ def rate_distortion_summary_rows(item, table, path):
 # missing value (inputs named 0001, NA, nan or True).
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
-    "note", "set", "device", "backend", "ranks", "metric",
+    "note", "set", "device", "backend", "ranks", "factor_bits", "metric", "mode",
 )  # fmt: skip
 
 

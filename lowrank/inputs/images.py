@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lowrank.colour import rgb_to_ycbcr
 from lowrank.errors import InputFileError
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 )
-MODES = ("gray", "rgb")
+MODES = ("gray", "rgb", "ycbcr")
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 
 
@@ -33,16 +34,19 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
     ----------
     path : str or Path
         Any file Pillow reads (PNG, JPEG, TIFF, BMP, WebP, GIF).
-    mode : {"gray", "rgb"}
+    mode : {"gray", "rgb", "ycbcr"}
         ``gray`` gives one luminance matrix (ITU-R 601-2 weights, Pillow's
-        ``L`` conversion); ``rgb`` gives one matrix per colour channel.
+        ``L`` conversion); ``rgb`` gives one matrix per colour channel;
+        ``ycbcr`` gives the Y, Cb and Cr matrices of the RGB values
+        (:mod:`lowrank.colour`, in floating point, so the RGB picture comes
+        back exactly).
     max_pixels : int or None
         Images with more pixels are refused (decompression-bomb guard).
 
     Returns
     -------
     ndarray of shape (c, m, n), float64 in [0, 1]
-        ``c`` is 1 for ``gray`` and 3 for ``rgb``; ``m`` rows, ``n`` columns.
+        ``c`` is 1 for ``gray`` and 3 otherwise; ``m`` rows, ``n`` columns.
 
     Raises
     ------
@@ -89,6 +93,12 @@ def _check_size(path, image, max_pixels):
 
 
 def _to_channels(image, mode):
+    channels = _channels(image, mode)
+    return rgb_to_ycbcr(channels) if mode == "ycbcr" else channels
+
+
+def _channels(image, mode):
+    """Gray or RGB values: one channel for ``gray``, three otherwise."""
     if image.mode in _SIXTEEN_BIT_MODES:
         values = np.asarray(image, dtype=np.float64) / 65535.0
         values = np.clip(values, 0.0, 1.0)[np.newaxis]

@@ -23,7 +23,12 @@ def input_matrix(name, source):
             image["path"], mode=image["mode"], max_pixels=image["max_pixels"]
         )
         return InputMatrix(
-            matrix, input=name, kind="image", source=image["path"], set=name
+            matrix,
+            input=name,
+            kind="image",
+            source=image["path"],
+            set=name,
+            mode=image["mode"],
         )
     spec = dict(source["matrix"])
     set_name, member = spec.pop("set"), spec.pop("member")

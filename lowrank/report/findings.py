@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lowrank.evaluation.bdrate import SET, efficient_points
-from lowrank.evaluation.codecs import ALLOCATED_FORMAT
+from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT
 from lowrank.methods import is_network
 
 # Above this PSNR a reconstruction is indistinguishable from the original for
@@ -157,7 +157,8 @@ def codec_gap(curves, bd_rates, anchor="avif"):
 
 def allocation_gains(bd_rates):
     """(image, BD-rate % over PSNR-RGB) of the YCbCr SVD format with ranks
-    allocated per channel against equal ranks in RGB, per image."""
+    and code widths allocated per channel against equal ranks of the
+    channels the image was read in, per image."""
     if bd_rates is None or bd_rates.empty:
         return []
     rows = bd_rates[

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from lowrank.colour import rgb_view
 from lowrank.methods import compared_methods
 
 # The longer side of a panel's tile; small matrices are enlarged by whole
@@ -55,10 +56,12 @@ def _scale(item):
 
 def _save_view(item, stack, path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(view_pixels(stack, item.kind, *_scale(item))).save(
-        path, **PNG_OPTIONS
-    )
+    Image.fromarray(_pixels(item, stack, *_scale(item))).save(path, **PNG_OPTIONS)
     return path
+
+
+def _pixels(item, stack, low, high):
+    return view_pixels(rgb_view(stack, item.mode), item.kind, low, high)
 
 
 def view_pixels(stack, kind, low, high):
@@ -97,7 +100,7 @@ def approximation_panels(item, records, measures, path):
             else record.status
         )
         tiles.append((f"{method}, rank {record.rank}", outcome, record.approximation))
-    pictures = [_tile(view_pixels(stack, item.kind, low, high)) for *_, stack in tiles]
+    pictures = [_tile(_pixels(item, stack, low, high)) for *_, stack in tiles]
     width = max(COLUMN_WIDTH, max(p.width for p in pictures) + 10)
     height = TITLE_HEIGHT + max(p.height for p in pictures) + 10
     canvas = Image.new("RGB", (width * len(tiles), height), "white")

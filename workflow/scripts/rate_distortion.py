@@ -25,6 +25,7 @@ rows = rate_distortion_rows(
     ranks,
     snakemake.params.qualities,
     threads=snakemake.threads,
+    mode=item.mode,
 )
 table = pd.DataFrame(rows)
 table.insert(0, "input", item.input)

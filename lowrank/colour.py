@@ -26,6 +26,12 @@ def ycbcr_to_rgb(stack):
     return np.einsum("ij,jmn->imn", YCBCR_TO_RGB, stack - CHROMA_OFFSET)
 
 
+def rgb_view(stack, mode):
+    """What a display shows of a stack read in ``mode`` (``images.mode``):
+    the RGB values of a YCbCr stack, any other stack as it is."""
+    return ycbcr_to_rgb(stack) if mode == "ycbcr" else stack
+
+
 def luma(stack):
     """Y of an RGB stack, or a gray stack's only channel, as (1, m, n)."""
     stack = np.asarray(stack, dtype=np.float64)
