@@ -43,6 +43,18 @@ def test_ssimulacra2_is_the_packages_score_and_falls_with_quality():
         assert math.isnan(ssimulacra2(image[:, :6, :6], image[:, :6, :6]))
 
 
+@pytest.mark.parametrize("shape", [(3, 96, 128), (1, 75, 41)])
+def test_a_curves_ssimulacra2_is_the_packages_score_to_the_last_bit(shape):
+    image = original(shape, seed=7)
+    reference = QualityReference(image)
+    for codec, quality in (("jpeg", 10), ("webp", 60), ("avif", 90)):
+        decoded, _ = image_codec(image, codec, quality)
+        assert reference(decoded)["ssimulacra2"] == ssimulacra2(image, decoded)
+    with pytest.warns(UndefinedMetricWarning, match="8 pixels"):
+        small = image[:, :6, :9]
+        assert math.isnan(QualityReference(small)(small)["ssimulacra2"])
+
+
 def test_psnr_y_is_psnr_of_luma_and_equals_psnr_for_gray():
     rgb = original((3, 40, 50), seed=6)
     noisy = np.clip(

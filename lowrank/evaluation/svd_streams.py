@@ -32,8 +32,10 @@ HEADER = struct.Struct("<4sBBBBIII")
 CHANNEL_LAYOUT = struct.Struct("<3I3B")  # the ycc format's ranks and code widths
 MAGIC, VERSION = b"LRSV", 2
 AS_READ, YCBCR = 0, 1
-# (luma, chroma) code widths the allocated format tries; Cb and Cr share one.
-PRECISIONS = ((8, 8), (8, 6), (8, 4), (6, 6), (6, 4), (4, 4))
+# (luma, chroma) code widths the allocated format tries, Cb and Cr sharing
+# one: on a photo, each budget's best of all 28 pairs from 8 to 2 bits or
+# within a quarter of a decibel of it (bench/allocation_widths_2026-12-02.md).
+PRECISIONS = ((8, 8), (8, 6), (6, 6), (6, 5), (5, 4), (4, 4), (4, 3), (3, 2))
 # Per rank-one term besides its codes: s as float32, and the float32 minimum
 # and maximum of its U column and of its V^T row.
 TERM_OVERHEAD_BITS = 32 + 4 * 32
