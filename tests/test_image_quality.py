@@ -74,3 +74,26 @@ def test_ycbcr_round_trip_and_luma_weights():
     assert np.allclose(ycbcr_to_rgb(rgb_to_ycbcr(rgb)), rgb, atol=1e-12)
     white = np.ones((3, 2, 2))
     assert np.allclose(rgb_to_ycbcr(white)[:, 0, 0], [1.0, 0.5, 0.5])
+
+
+def test_the_ssimulacra2_reference_pictures_are_the_ones_the_cpp_tool_scored():
+    from ssimulacra2_cases import pictures, reference_cases, sha256
+
+    cases = reference_cases()
+    assert len(cases) == 62
+    for case in cases:
+        source, distorted = pictures(case["name"], case["width"], case["height"])
+        assert (sha256(source), sha256(distorted)) == (
+            case["source_sha256"], case["distorted_sha256"]
+        ), case["name"]  # fmt: skip
+
+
+def test_the_package_agrees_with_the_cpp_tool_on_identical_pictures():
+    from ssimulacra2_cases import pictures, reference_cases
+
+    identical = [c for c in reference_cases() if c["cpp_score"] == 100.0]
+    assert len(identical) == 40
+    for case in identical:
+        source, _ = pictures(case["name"], case["width"], case["height"])
+        shown = (source / 255.0).transpose(2, 0, 1)
+        assert QualityReference(shown)(shown)["ssimulacra2"] == pytest.approx(100.0)
