@@ -309,3 +309,25 @@ def test_the_allocation_gain_of_each_image_is_listed():
                                      ("wheel", "psnr", 7.2), ("mean", "psnr", -18.8))]
     )  # fmt: skip
     assert allocation_gains(table) == [("photo", -44.8), ("wheel", 7.2)]
+
+
+@pytest.mark.parametrize("wheel, explained", [(7.2, True), (-3.6, False)])
+def test_a_loss_of_the_allocation_is_explained_only_where_there_is_one(
+    tmp_path, wheel, explained
+):
+    gains = (("photo", -44.8), ("wheel", wheel))
+    bd_rates = pd.DataFrame(
+        [{"input": name, "test": "svd-ycc", "anchor": "svd-q8", "metric": "psnr",
+          "bd_rate_percent": value} for name, value in gains]
+    )  # fmt: skip
+    summary = pd.DataFrame(
+        [{"input": "photo", "member": 0, "rank": 1, "method": "svd", "status": "ok",
+          "message": "", "rel_err_2": 0.1, "delta_rel_err_2": 0.0}]
+    )  # fmt: skip
+    page = tmp_path / "report" / "index.html"
+    figure = tmp_path / "paper_gap.png"
+    write_index(page, summary, pd.DataFrame(), pd.DataFrame({"experiment": []}),
+                figure, [], bd_rates=bd_rates)  # fmt: skip
+    text = " ".join(page.read_text().split())
+    assert f"photo -44.8 %, wheel {wheel:+.1f} %." in text
+    assert ("A positive figure means" in text) == explained
