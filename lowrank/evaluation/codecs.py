@@ -100,9 +100,7 @@ def rate_distortion_rows(
     reference = QualityReference(picture)
     points = [(f"svd-{fmt}", rank, None) for fmt in SVD_FORMATS for rank in ranks]
     if stack.shape[0] == 3:
-        ycc = decompositions if mode == "ycbcr" else [
-            thin_svd(channel) for channel in rgb_to_ycbcr(stack)
-        ]  # fmt: skip
+        ycc = decompositions if mode == "ycbcr" else _ycbcr_svds(stack)
         points += [(f"svd-{ALLOCATED_FORMAT}", rank, None) for rank in ranks]
     points += [
         (codec, None, quality) for codec in IMAGE_CODECS for quality in qualities
@@ -115,14 +113,7 @@ def rate_distortion_rows(
             reconstruction, bits = image_codec(picture, method, quality)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * len(encode_svd(decompositions, rank, "q8", colour))
-            data, reconstruction, channel_ranks, widths = best_allocation(
-                ycc, picture, budget
-            )
-            bits = 8 * len(data)
-            layout = {
-                "ranks": "/".join(map(str, channel_ranks)),
-                "factor_bits": "/".join(map(str, widths)),
-            }
+            reconstruction, bits, layout = _allocated_point(ycc, picture, budget)
         else:
             fmt = method.removeprefix("svd-")
             data = encode_svd(decompositions, rank, fmt, colour)
@@ -139,3 +130,17 @@ def rate_distortion_rows(
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         return list(pool.map(row, points))
+
+
+def _ycbcr_svds(rgb):
+    return [thin_svd(channel) for channel in rgb_to_ycbcr(rgb)]
+
+
+def _allocated_point(ycc, picture, budget):
+    """The allocated stream's reconstruction, bits and layout columns."""
+    data, reconstruction, ranks, widths = best_allocation(ycc, picture, budget)
+    layout = {
+        "ranks": "/".join(map(str, ranks)),
+        "factor_bits": "/".join(map(str, widths)),
+    }
+    return reconstruction, 8 * len(data), layout
