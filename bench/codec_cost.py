@@ -29,8 +29,11 @@ def main():
     decompositions = read_svd(args.results / "svd" / f"{args.input}.h5")
     ranks = rate_distortion_ranks(item.matrix.shape[1:])
     options = {}
-    if "threads" in inspect.signature(rate_distortion_rows).parameters:
+    parameters = inspect.signature(rate_distortion_rows).parameters
+    if "threads" in parameters:
         options["threads"] = args.threads
+    if "mode" in parameters:
+        options["mode"] = item.mode
     start = time.perf_counter()
     rows = rate_distortion_rows(
         item.matrix, decompositions, ranks, QUALITIES, **options

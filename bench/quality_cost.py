@@ -12,6 +12,7 @@ import argparse
 import statistics
 import time
 
+from lowrank.colour import rgb_view
 from lowrank.evaluation.codecs import IMAGE_CODECS, image_codec
 from lowrank.evaluation.image_quality import (
     MSSSIMReference,
@@ -37,7 +38,8 @@ def main():
     parser.add_argument("matrix", nargs="?", default="results/inputs/grace_hopper.h5")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    image = read_matrix(args.matrix).matrix
+    item = read_matrix(args.matrix)
+    image = rgb_view(item.matrix, item.mode)
     point, _ = image_codec(image, "jpeg", 50)
     ssimulacra2(image, point)  # the package's import, once
     ssim, ms_ssim, s2, every = (
