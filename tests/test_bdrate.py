@@ -122,6 +122,9 @@ def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
     assert mean["images"] == 2
     # The mean curve of svd-q8 costs 3x the mean jpeg curve's bits.
     assert result.loc[(SET, "psnr"), "bd_rate_percent"] == pytest.approx(200)
+    # Handed the set curves it would compute, the table is the same.
+    table = pd.DataFrame(rows)
+    pd.testing.assert_frame_equal(bd_table(table, set_curves(table)), bd_table(table))
 
 
 def test_set_curves_leave_out_images_too_small_for_every_measure():

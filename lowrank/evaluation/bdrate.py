@@ -81,36 +81,28 @@ def bd_figures(anchor, test):
             "bd_quality": math.nan,
             "note": "the curves share no quality range: no BD figure",
         }
+    options = {
+        "method": INTERPOLATION, "require_matching_points": False, "min_overlap": 0,
+    }  # fmt: skip
     with warnings.catch_warnings():  # the overlap is reported, not warned about
         warnings.simplefilter("ignore")
-        rate = bjontegaard.bd_rate(
-            *anchor,
-            *test,
-            method=INTERPOLATION,
-            require_matching_points=False,
-            min_overlap=0,
-        )
-        psnr = bjontegaard.bd_psnr(
-            *anchor,
-            *test,
-            method=INTERPOLATION,
-            require_matching_points=False,
-            min_overlap=0,
-        )
+        rate = bjontegaard.bd_rate(*anchor, *test, **options)
+        quality = bjontegaard.bd_psnr(*anchor, *test, **options)
     if overlap < MIN_OVERLAP:
         row["note"] = (
             f"the curves share {overlap:.0%} of their quality range "
             f"({low:.3g}-{high:.3g}): read with care"
         )
-    return {**row, "bd_rate_percent": float(rate), "bd_quality": float(psnr)}
+    return {**row, "bd_rate_percent": float(rate), "bd_quality": float(quality)}
 
 
-def bd_table(table):
+def bd_table(table, curves=None):
     """Per image, SVD format, anchor and quality measure a row of BD
     figures, then their mean over the images (``input`` = ``mean``, with the
     spread and count of the images' figures), then the figures of the set's
     mean curves (``input`` = :data:`SET`), from rate-distortion rows (columns
-    input, method, bpp, rank, quality and the measures)."""
+    input, method, bpp, rank, quality and the measures). ``curves`` are
+    :func:`set_curves` of ``table`` where the caller has them already."""
     metrics = [m for m in METRICS if m in table.columns]
     if table.empty or not metrics:  # a study of matrices alone has no codec rows
         return pd.DataFrame([], columns=list(COLUMNS))
@@ -127,7 +119,8 @@ def bd_table(table):
         "mean": "bd_rate_percent", "min": "spread_low", "max": "spread_high",
         "count": "images",
     }).assign(input="mean", note="mean over the images with a BD figure")  # fmt: skip
-    curves = [{"input": SET, **row} for row in _pair_rows(set_curves(table), metrics)]
+    curves = set_curves(table) if curves is None else curves
+    curves = [{"input": SET, **row} for row in _pair_rows(curves, metrics)]
     spread = means.set_index(["test", "anchor", "metric"])
     for row in curves:
         key = (row["test"], row["anchor"], row["metric"])

@@ -51,7 +51,7 @@ class SSIMULACRA2Reference:
 
 
 def _linear(stack):
-    rgb = eight_bit_image(np.clip(stack, 0.0, 1.0)).convert("RGB")
+    rgb = eight_bit_image(stack).convert("RGB")  # clipped there
     return package.srgb_to_linear(np.asarray(rgb, dtype=np.float64))
 
 

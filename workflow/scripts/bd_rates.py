@@ -13,7 +13,6 @@ from lowrank.report.figures import rate_distortion
 sys.stderr = open(snakemake.log[0], "w")
 tables = [read_csv(path) for path in snakemake.input.tables]
 table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-bd_table(table).to_csv(snakemake.output.table, index=False)
 # A study of matrices alone has no codec rows: an empty table, and a figure
 # without curves that the report leaves out.
 curves = (
@@ -21,6 +20,7 @@ curves = (
     if not table.empty
     else pd.DataFrame(columns=["method", "step", "bpp", "psnr", "input"])
 )
+bd_table(table, curves).to_csv(snakemake.output.table, index=False)
 curves.to_csv(snakemake.output.curves, index=False)
 images = len(set_images(table)) if not table.empty else 0
 rate_distortion(
