@@ -69,7 +69,7 @@ def train_paper(model, a, regime, widths=None):
     Raises :class:`lowrank.errors.TrainingDivergedError` when the loss is
     not finite.
     """
-    rng = np.random.default_rng(regime.seed)
+    rng = data_generator(regime.seed)
     x = random_inputs(rng, regime.inputs, (regime.samples, a.shape[1]))
     x = x.astype(regime.dtype)
     y = (x @ a.T).astype(regime.dtype)
@@ -104,6 +104,16 @@ def train_paper(model, a, regime, widths=None):
     losses = to_numpy(losses, np.float64)
     check_finite(losses, "learning_rate", every=loss_every)
     return losses, steps, loss_every
+
+
+def data_generator(seed):
+    """The generator of the training vectors and their order: a stream of its
+    own, independent of the initial weights' (:func:`lowrank.training.network.build_bottleneck`
+    draws those from ``default_rng(seed)``). Keras draws weights from the
+    backend's generator and the paper's vectors came from another: drawn from
+    one stream, weights and data were correlated, and rank-1 networks stalled
+    (`docs/paper.md`, "Rank 1 and the random streams")."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 
 def random_inputs(rng, distribution, shape):
