@@ -60,7 +60,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23])
     parser.add_argument("--members", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path("bench/paper_unseen_seeds.csv"))
+    parser.add_argument(
+        "--out", type=Path, default=Path("bench/paper_unseen_seeds.csv")
+    )
     args = parser.parse_args()
     published = published_gaps().set_index(["experiment", "rank"])["value"]
     regime, rows, commit = PaperRegime(), [], revision()

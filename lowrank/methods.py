@@ -9,17 +9,12 @@ imports Keras). Evaluation, storage and plots treat all records alike.
 
 import numpy as np
 
-from lowrank.evaluation.metrics import rank_of_singular_values, svd_stored_numbers
+from lowrank.decomposition.svd import rank_of_singular_values
+from lowrank.evaluation.metrics import svd_stored_numbers
 from lowrank.records import Record
-from lowrank.training.regimes import REGIMES
+from lowrank.training.regimes import NETWORK_PREFIX, REGIMES, network_method
 
-NETWORK_PREFIX = "nn-"
 SVD_STYLE = {"colour": "#000000", "marker": "o"}
-
-
-def network_method(regime_name):
-    """The method name of a training regime: ``exact`` -> ``nn-exact``."""
-    return f"{NETWORK_PREFIX}{regime_name}"
 
 
 def regime_of(method):

@@ -1,21 +1,30 @@
 """Digests of the lowrank source a workflow step runs.
 
 Snakemake reruns a job when its ``script:`` changes but cannot see the
-modules the script imports, nor the program a ``shell:`` rule runs. A step's
-``params`` carry the digest of its script and of every lowrank module the
-script reaches through imports, so editing one of them reruns exactly the
-steps that use it. A string constant ``"lowrank.module:function"`` (a
-function imported when first used, as :mod:`lowrank.training.regimes` names its
-trainers) counts as an import of that module. A module that reads files of
-its own folder names them in ``SOURCE_DATA = ("folder", ...)``, and the
-files under those folders count as its source (the report's templates).
+modules the script imports, nor the program a ``shell:`` rule runs. A job's
+``params`` carry the digest of its program and of every lowrank module the
+program reaches through imports (:func:`step_digests`), so editing one of
+them reruns exactly the jobs that run it: the table "What an edit reruns" of
+`docs/design.md` is the contract, and tests/test_reruns.py holds it.
+
+A string constant ``"lowrank.module:function"`` (a function imported when
+first used, as the training service names its server) counts as an import of
+that module. The regime registry names its trainers otherwise
+(:class:`lowrank.training.regimes.RegimeInfo`), so that its readers do not
+depend on every trainer: a training job adds its own regime's modules. A
+module that reads data files of the package names them, relative to its own
+folder, in ``SOURCE_DATA = ("templates", "../data/x.csv", ...)``, and those
+files (every file under a folder) count as its source.
 """
 
 import ast
 import functools
 import hashlib
+import os
 import re
 from pathlib import Path
+
+from lowrank.training.regimes import regime_modules
 
 PACKAGE = "lowrank"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,12 +52,14 @@ def _source_facts(source, filename):
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
         else:
             continue
-        found.update(name for name in names if _module_file(name) is not None)
-    return frozenset(found), tuple(_data_folders(tree))
+        # Importing a.b.c runs the __init__ of a and of a.b first.
+        parents = [name.rsplit(".", depth)[0] for name in names for depth in (1, 2, 3)]
+        found.update(n for n in [*names, *parents] if _module_file(n) is not None)
+    return frozenset(found), tuple(_data_paths(tree))
 
 
-def _data_folders(tree):
-    """The folder names a module's top-level ``SOURCE_DATA`` tuple lists."""
+def _data_paths(tree):
+    """The paths a module's top-level ``SOURCE_DATA`` tuple lists."""
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
@@ -58,15 +69,23 @@ def _data_folders(tree):
             yield from (element.value for element in node.value.elts)
 
 
-def module_closure(path):
-    """Files of every lowrank module reachable from ``path`` by imports, and
-    the files under the folders those modules name in ``SOURCE_DATA``, sorted."""
-    seen, pending = set(), [Path(path)]
+def _files_under(folder):
+    files = folder.rglob("*")
+    return (f for f in files if f.is_file() and "__pycache__" not in f.parts)
+
+
+def module_closure(path, modules=()):
+    """Files of every lowrank module reachable by imports from ``path`` and
+    from the modules named in ``modules`` (dotted names), and the data files
+    those modules name in ``SOURCE_DATA`` (files, or folders: every file
+    under them), sorted."""
+    seen = {_module_file(name) for name in modules}
+    pending = [Path(path), *seen]
     while pending:
         file = pending.pop()
-        imports, folders = _source_facts(file.read_text(encoding="utf-8"), str(file))
-        for folder in folders:
-            seen.update(f for f in (file.parent / folder).rglob("*") if f.is_file())
+        imports, data = _source_facts(file.read_text(encoding="utf-8"), str(file))
+        for path in (Path(os.path.normpath(file.parent / name)) for name in data):
+            seen.update([path] if path.is_file() else _files_under(path))
         for name in imports:
             module = _module_file(name)
             if module not in seen:
@@ -75,28 +94,55 @@ def module_closure(path):
     return sorted(seen)
 
 
-def source_digest(path):
+def source_digest(path, modules=()):
     """SHA-256 over the source of ``path`` and of the lowrank modules it
-    depends on: a step run as a plain program (not a Snakemake ``script:``,
-    whose file Snakemake tracks itself) reruns on edits of its own file too."""
+    depends on (:func:`module_closure`): a step run as a plain program (not a
+    Snakemake ``script:``, whose file Snakemake tracks itself) reruns on
+    edits of its own file too."""
     digest = hashlib.sha256()
     digest.update(Path(path).name.encode())
     digest.update(Path(path).read_bytes())
-    for file in module_closure(path):
+    for file in module_closure(path, modules):
         digest.update(str(file.relative_to(PACKAGE_DIR)).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def package_digest():
-    """SHA-256 over every lowrank source file, without parsing any: cheaper
-    than :func:`source_digest` (2 ms against 60-80 ms here), for a check made by
-    every job rather than once per study."""
-    digest = hashlib.sha256()
-    for file in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(str(file.relative_to(PACKAGE_DIR)).encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
+# The programs of the workflow's steps: lowrank modules run as ``python -m``
+# and scripts of workflow/scripts, by rule name.
+STEP_MODULES = {
+    "prepare": "lowrank.decomposition.prepare_job",
+    "train": "lowrank.training.job",
+    "evaluate": "lowrank.evaluation.job",
+}
+STEP_SCRIPTS = ("rate_distortion", "summary", "bd_rates", "paper_tables", "report_page")
+
+
+def step_digests(scripts, regimes):
+    """The code digest of each step, by rule name; a training job's is by
+    ``train:<regime>`` and covers that regime's network and trainer only.
+
+    Parameters
+    ----------
+    scripts : path
+        The folder of the workflow's scripts (``workflow/scripts``).
+    regimes : iterable of str
+        The registered regimes the study trains.
+    """
+    digests = {
+        step: source_digest(_module_file(module))
+        for step, module in STEP_MODULES.items()
+        if step != "train"
+    }
+    digests.update(
+        (f"train:{regime}",
+         source_digest(_module_file(STEP_MODULES["train"]), regime_modules(regime)))
+        for regime in regimes
+    )  # fmt: skip
+    digests.update(
+        (step, source_digest(Path(scripts) / f"{step}.py")) for step in STEP_SCRIPTS
+    )
+    return digests
 
 
 def _module_file(name):

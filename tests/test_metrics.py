@@ -29,15 +29,6 @@ def test_relative_errors_of_a_zero_matrix_are_absolute_errors():
     assert metrics.ssim(np.zeros((12, 12)), np.zeros((12, 12))) == pytest.approx(1.0)
 
 
-def test_numerical_rank_uses_the_given_precision():
-    b = np.outer([1.0, 2.0], [1.0, 1.0]) + 1e-9 * np.eye(2)
-    assert metrics.numerical_rank(b) == 2
-    assert metrics.numerical_rank(b, eps=np.finfo(np.float32).eps) == 1
-    assert metrics.numerical_rank(np.zeros((2, 2))) == 0
-    # Measured against a scale above its own, the small part is rounding.
-    assert metrics.numerical_rank(b, scale=1e9) == 1
-
-
 def test_psnr_and_ssim():
     rng = np.random.default_rng(0)
     image = rng.uniform(size=(16, 16))
@@ -117,19 +108,11 @@ def test_measures_of_float32_inputs_are_computed_in_float64():
     assert metrics.matrix_norm(a, 2) == pytest.approx(
         metrics.matrix_norm(wide_a, 2), rel=1e-14
     )
-    exactly_rank_one = np.outer([1, 2, 3], [1, 1, 1]).astype(np.float32)
-    assert metrics.numerical_rank(exactly_rank_one) == 1
 
 
 def test_shape_mismatch_is_named():
     with pytest.raises(ValueError, match=r"shapes differ: A \(2, 2\), B \(2, 3\)"):
         metrics.relative_error_2(np.ones((2, 2)), np.ones((2, 3)))
-
-
-@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
-def test_numerical_rank_does_not_depend_on_the_scale(scale):
-    assert metrics.numerical_rank(scale * np.diag([1.0, 1e-10])) == 2
-    assert metrics.numerical_rank(scale * np.diag([1.0, 1e-17])) == 1
 
 
 def test_image_measures_see_what_a_decoder_would_display():

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from lowrank.evaluation.metrics import numerical_rank
+from lowrank.decomposition.svd import numerical_rank
 from lowrank.training.network import (
     build_bottleneck,
     layer_widths,

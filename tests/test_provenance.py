@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from lowrank import provenance
-from lowrank.provenance import module_closure, package_digest, source_digest
+from lowrank.provenance import module_closure, source_digest
 
 
 @pytest.fixture
@@ -66,14 +66,6 @@ def test_digest_follows_edits_of_the_script_itself(tmp_path):
     assert source_digest(script) != before
 
 
-def test_package_digest_follows_every_module(package):
-    before = package_digest()
-    assert package_digest() == before
-    with (package / "inputs" / "images.py").open("a") as images:
-        images.write("\n# edited\n")
-    assert package_digest() != before
-
-
 def _relative(files):
     return {str(file.relative_to(provenance.PACKAGE_DIR)) for file in files}
 
@@ -86,3 +78,35 @@ def test_a_modules_named_data_files_count_as_its_source(tmp_path, package):
     with (package / "report" / "templates" / "report.css").open("a") as style:
         style.write("\n/* edited */\n")
     assert source_digest(script) != before
+
+
+SCRIPTS = provenance.PACKAGE_DIR.parent / "workflow" / "scripts"
+
+
+def _changed_steps(package, relative, note="\n# edited\n"):
+    before = provenance.step_digests(SCRIPTS, ["paper", "exact"])
+    with (package / relative).open("a") as module:
+        module.write(note)
+    after = provenance.step_digests(SCRIPTS, ["paper", "exact"])
+    return {step for step in before if before[step] != after[step]}
+
+
+def test_a_trainer_reaches_only_its_own_regimes_training_jobs(package):
+    assert _changed_steps(package, "training/exact_training.py") == {"train:exact"}
+    assert _changed_steps(package, "training/paper_training.py") == {"train:paper"}
+
+
+def test_metrics_and_codecs_reach_no_training_job(package):
+    for module in ("evaluation/metrics.py", "evaluation/codecs.py", "methods.py"):
+        assert not any(s.startswith("train") for s in _changed_steps(package, module))
+
+
+def test_a_package_init_counts_for_its_modules(package):
+    assert _changed_steps(package, "inputs/__init__.py") == {"prepare"}
+
+
+def test_a_named_data_file_counts(package):
+    changed = _changed_steps(package, "data/viridis.csv", note="")
+    assert changed == set()  # an empty append changes no byte
+    changed = _changed_steps(package, "data/viridis.csv", note="0,0,0\n")
+    assert "evaluate" in changed and "report_page" not in changed

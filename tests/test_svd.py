@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 
-from lowrank.decomposition.svd import thin_svd
+from lowrank.decomposition.svd import numerical_rank, thin_svd
 
 
 @pytest.fixture
@@ -87,3 +87,23 @@ def test_svd_errors_of_a_zero_stack_are_zero_and_of_channels_block_diagonal():
     error_2, error_fro = svd_errors(channels, 1)
     assert error_2 == pytest.approx(2.0 / 4.0)
     assert error_fro == pytest.approx(np.sqrt(4.0 + 1.0) / np.sqrt(16 + 4 + 1 + 1))
+
+
+def test_numerical_rank_uses_the_given_precision():
+    b = np.outer([1.0, 2.0], [1.0, 1.0]) + 1e-9 * np.eye(2)
+    assert numerical_rank(b) == 2
+    assert numerical_rank(b, eps=np.finfo(np.float32).eps) == 1
+    assert numerical_rank(np.zeros((2, 2))) == 0
+    # Measured against a scale above its own, the small part is rounding.
+    assert numerical_rank(b, scale=1e9) == 1
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_numerical_rank_does_not_depend_on_the_scale(scale):
+    assert numerical_rank(scale * np.diag([1.0, 1e-10])) == 2
+    assert numerical_rank(scale * np.diag([1.0, 1e-17])) == 1
+
+
+def test_numerical_rank_of_float32_entries():
+    exactly_rank_one = np.outer([1, 2, 3], [1, 1, 1]).astype(np.float32)
+    assert numerical_rank(exactly_rank_one) == 1

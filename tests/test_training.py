@@ -311,3 +311,22 @@ def test_uniform_inputs_train_and_unknown_ones_are_named():
     assert uniform.settings["inputs"] == "uniform"
     with pytest.raises(ValueError, match="regimes.paper.inputs"):
         regime_from_settings("paper", {"inputs": "cauchy"})
+
+
+def test_each_paper_network_draws_its_own_weights_and_vectors():
+    """Independent streams per (matrix, rank), weights apart from vectors
+    (lowrank.training.paper_training.network_streams)."""
+    from lowrank.training.paper_training import DATA_STREAM, network_streams
+
+    a, b = np.eye(3), 2 * np.eye(3)
+
+    def draw(seed):
+        return np.random.default_rng(seed).random(4)
+
+    draws = [
+        draw(network_streams(0, a, 1)), draw(network_streams(0, a, 2)),
+        draw(network_streams(0, b, 1)), draw(network_streams(0, a, DATA_STREAM)),
+        draw(network_streams(1, a, 1)),
+    ]  # fmt: skip
+    assert len({tuple(d) for d in draws}) == len(draws)
+    np.testing.assert_array_equal(draws[0], draw(network_streams(0, a, 1)))

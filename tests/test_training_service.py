@@ -1,6 +1,7 @@
 """The warm training server: same records as training in-process, nothing left
 behind on failure, one server per concurrent job, gone when idle."""
 
+import shutil
 import socket
 import threading
 import time
@@ -142,3 +143,14 @@ def test_a_server_closing_unasked_is_asked_again_then_bypassed(
     assert f"training in this process instead; the end of {runtime_dir}" in lines[4]
     assert (tmp_path / "out" / "rank3.h5").exists()
     assert not list(tmp_path.glob("out.tmp-*"))
+
+
+def test_package_digest_follows_every_module(tmp_path, monkeypatch):
+    copy = tmp_path / "lowrank"
+    shutil.copytree(slots.PACKAGE_DIR, copy)
+    monkeypatch.setattr(slots, "PACKAGE_DIR", copy)
+    before = slots.package_digest()
+    assert slots.package_digest() == before
+    with (copy / "inputs" / "images.py").open("a") as images:
+        images.write("\n# edited\n")
+    assert slots.package_digest() != before

@@ -1,4 +1,5 @@
-"""Truncated singular value decompositions.
+"""Truncated singular value decompositions, and the numerical rank that
+singular values give.
 
 Eckart-Young-Mirsky: the truncation A_k = U_k diag(s_k) V_k^T is a best rank-k
 approximation of A in the spectral and the Frobenius norm, with
@@ -92,3 +93,28 @@ def _as_matrix(a):
     if not np.all(np.isfinite(a)):
         raise ValueError("matrix contains NaN or infinite entries")
     return a
+
+
+_FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+
+def numerical_rank(b, eps=_FLOAT64_EPS, scale=None):
+    """Number of singular values above max(m, n) * eps * scale (NumPy's rule).
+
+    Pass the machine epsilon of the arithmetic that produced ``b`` (float32
+    for a float32 network), since rounding there leaves tiny singular values,
+    and the ``scale`` that rounding was relative to when it exceeds ``b``'s
+    own largest singular value (the default): a network whose map is nearly
+    zero computes it from weights and biases of ordinary size.
+    """
+    s = np.linalg.svd(np.asarray(b, dtype=np.float64), compute_uv=False)
+    return rank_of_singular_values(s, np.shape(b), eps, scale)
+
+
+def rank_of_singular_values(s, shape, eps=_FLOAT64_EPS, scale=None):
+    """:func:`numerical_rank` of a matrix of ``shape`` whose singular values
+    ``s`` are known (in descending order)."""
+    top = max(s[0] if s.size else 0.0, scale or 0.0)
+    if top == 0.0:
+        return 0
+    return int(np.sum(s > max(shape) * eps * top))

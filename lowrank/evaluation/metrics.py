@@ -1,4 +1,4 @@
-"""Error, rank, image-quality and storage measures of an approximation.
+"""Error, image-quality and storage measures of an approximation.
 
 Every function takes plain arrays. A quantity that is undefined for the
 given input (SSIM of an image smaller than its 11 x 11 window, a principal angle
@@ -57,31 +57,6 @@ def matrix_norm(a, ord):
     if ord == "fro":
         return float(np.sqrt(np.sum(a**2)))
     return float(np.max(np.linalg.norm(a, ord=2, axis=(-2, -1))))
-
-
-_FLOAT64_EPS = float(np.finfo(np.float64).eps)
-
-
-def numerical_rank(b, eps=_FLOAT64_EPS, scale=None):
-    """Number of singular values above max(m, n) * eps * scale (NumPy's rule).
-
-    Pass the machine epsilon of the arithmetic that produced ``b`` (float32
-    for a float32 network), since rounding there leaves tiny singular values,
-    and the ``scale`` that rounding was relative to when it exceeds ``b``'s
-    own largest singular value (the default): a network whose map is nearly
-    zero computes it from weights and biases of ordinary size.
-    """
-    s = np.linalg.svd(np.asarray(b, dtype=np.float64), compute_uv=False)
-    return rank_of_singular_values(s, np.shape(b), eps, scale)
-
-
-def rank_of_singular_values(s, shape, eps=_FLOAT64_EPS, scale=None):
-    """:func:`numerical_rank` of a matrix of ``shape`` whose singular values
-    ``s`` are known (in descending order)."""
-    top = max(s[0] if s.size else 0.0, scale or 0.0)
-    if top == 0.0:
-        return 0
-    return int(np.sum(s > max(shape) * eps * top))
 
 
 def psnr(original, approximation, data_range=1.0):

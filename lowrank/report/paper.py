@@ -11,7 +11,8 @@ from importlib.resources import files
 
 import pandas as pd
 
-from lowrank.methods import is_network, network_method
+from lowrank.methods import is_network
+from lowrank.training.regimes import network_method
 
 PUBLISHED_CSV = files("lowrank") / "data" / "bleckel_published.csv"
 

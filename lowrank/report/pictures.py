@@ -19,6 +19,8 @@ COLUMN_WIDTH = 250
 # zlib level 3 instead of Pillow's 6: half the encoding time of a 512x512
 # view for files about 10 % larger (bench/study_costs_2026-12-02.md).
 PNG_OPTIONS = {"compress_level": 3}
+# Data this module reads: part of its code digest (lowrank.provenance).
+SOURCE_DATA = ("../data/viridis.csv",)
 
 
 def _viridis():

@@ -7,7 +7,7 @@ computes has rank at most ``rank``.
 
 import numpy as np
 
-from lowrank.evaluation.metrics import numerical_rank
+from lowrank.decomposition.svd import numerical_rank
 from lowrank.training.backend import keras
 from lowrank.training.initial_weights import initial_kernel
 
@@ -127,15 +127,17 @@ def build_bottleneck(
     return model
 
 
-def bottleneck_for(a, rank, regime, use_bias, initializer):
+def bottleneck_for(a, rank, regime, use_bias, initializer, seed=None):
     """The rank-``rank`` network of ``regime``'s architecture and dtype for
-    the (m, n) matrix ``a``: n inputs, m outputs."""
+    the (m, n) matrix ``a``: n inputs, m outputs; its weights drawn from
+    ``seed`` (anything ``numpy.random.default_rng`` takes), by default the
+    regime's."""
     layout = regime.architecture
     m, n = a.shape
     return build_bottleneck(
         n, m, rank, design=layout.design, before=layout.before, after=layout.after,
         use_bias=use_bias, initializer=initializer, dtype=regime.dtype,
-        seed=regime.seed,
+        seed=regime.seed if seed is None else seed,
     )  # fmt: skip
 
 

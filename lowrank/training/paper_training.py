@@ -10,13 +10,14 @@ to Python after every step (and did so twice more for the loss callback),
 while here every step of the training runs inside one ``tf.function`` or
 ``jax.jit`` call. Gradients are the closed form of :mod:`lowrank.training.backprop`
 written in ``keras.ops``, so the loop is the same on every backend. The
-shuffle order comes from NumPy's generator seeded by ``seed`` rather than
+shuffle order comes from NumPy's generator (:func:`network_streams`) rather than
 from ``tf.data``, so individual runs differ from ``fit``'s in the order of the
 batches, not in distribution.
 """
 
 import functools
 import math
+import zlib
 
 import numpy as np
 
@@ -26,12 +27,17 @@ from lowrank.training.network import bottleneck_for, padded_kernels
 from lowrank.training.regimes import INPUT_DISTRIBUTIONS, Fit
 
 MAX_LOSS_POINTS = 500
+DATA_STREAM = 0  # network_streams' stream of the training vectors; ranks are >= 1
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
 
 
 def paper_network(a, rank, regime):
-    """The paper's network: its initializer (he_normal), biases as set."""
-    return bottleneck_for(a, rank, regime, regime.use_bias, regime.initializer)
+    """The paper's network: its initializer (he_normal), biases as set, and
+    initial weights of its own (:func:`network_streams`)."""
+    weights = network_streams(regime.seed, a, rank)
+    return bottleneck_for(
+        a, rank, regime, regime.use_bias, regime.initializer, seed=weights
+    )
 
 
 def fit_paper(model, a, regime, widths=None):
@@ -69,7 +75,7 @@ def train_paper(model, a, regime, widths=None):
     Raises :class:`lowrank.errors.TrainingDivergedError` when the loss is
     not finite.
     """
-    rng = data_generator(regime.seed)
+    rng = np.random.default_rng(network_streams(regime.seed, a, DATA_STREAM))
     x = random_inputs(rng, regime.inputs, (regime.samples, a.shape[1]))
     x = x.astype(regime.dtype)
     y = (x @ a.T).astype(regime.dtype)
@@ -106,14 +112,20 @@ def train_paper(model, a, regime, widths=None):
     return losses, steps, loss_every
 
 
-def data_generator(seed):
-    """The generator of the training vectors and their order: a stream of its
-    own, independent of the initial weights' (:func:`lowrank.training.network.build_bottleneck`
-    draws those from ``default_rng(seed)``). Keras draws weights from the
-    backend's generator and the paper's vectors came from another: drawn from
-    one stream, weights and data were correlated, and rank-1 networks stalled
-    (`docs/paper.md`, "Rank 1 and the random streams")."""
-    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+def network_streams(seed, a, stream):
+    """The seed of one of a network's random streams: its initial weights
+    (``stream`` = its rank) or its training vectors and their order
+    (:data:`DATA_STREAM`).
+
+    Each (matrix, rank) gets initial weights of its own, as each of the
+    paper's Keras models did (it set no seed): drawn from one seed for every
+    member of a set, one unlucky draw stalled the rank-1 network of every
+    member alike. The vectors come from a stream independent of the weights
+    (Keras drew weights from the backend's generator). ``seed`` (the
+    regime's) varies them all. Evidence: `docs/paper.md`, "Rank 1".
+    """
+    digest = zlib.crc32(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    return np.random.SeedSequence([seed, digest], spawn_key=(stream,))
 
 
 def random_inputs(rng, distribution, shape):

@@ -106,8 +106,8 @@ class RegimeInfo:
         ``regimes.<name>``; it has ``seed``, ``dtype`` and ``architecture``
         (:class:`Architecture`) and validates its values on construction.
     network : str or callable
-        ``"module:function"`` (imported when first used, so that only
-        training imports Keras) or the function itself:
+        A function of ``module`` by name (imported when first used, so that
+        only training imports Keras) or the function itself:
         ``network(a, rank, regime)`` builds the rank-``rank`` Keras network
         for the (m, n) matrix ``a``.
     trainer : str or callable
@@ -122,6 +122,13 @@ class RegimeInfo:
         A key of :data:`LOSS_SCALES`.
     colour, marker : str
         Its colour (hex) and matplotlib marker in figures and the report.
+    module : str
+        The dotted name of the module that holds ``network`` and ``trainer``
+        when they are named. Deliberately not a ``"module:function"`` string:
+        :mod:`lowrank.provenance` counts those as imports, and every reader
+        of this registry (summary, figures, report) would then depend on
+        every trainer. Only a training job of this regime digests it
+        (:func:`regime_modules`).
     """
 
     settings: type
@@ -131,22 +138,22 @@ class RegimeInfo:
     loss: str
     colour: str
     marker: str
+    module: str = ""
 
     def build(self, a, rank, regime):
-        return _function(self.network)(a, rank, regime)
+        return self._function(self.network)(a, rank, regime)
 
     def train(self, model, a, regime, widths=None):
-        return _function(self.trainer)(model, a, regime, widths)
+        return self._function(self.trainer)(model, a, regime, widths)
 
-
-def _function(reference):
-    if callable(reference):
-        return reference
-    module, name = reference.split(":")
-    return getattr(importlib.import_module(module), name)
+    def _function(self, reference):
+        if callable(reference):
+            return reference
+        return getattr(importlib.import_module(self.module), reference)
 
 
 REGIMES = {}
+NETWORK_PREFIX = "nn-"  # the method name of a regime: nn-<name>
 
 
 def register_regime(name, info):
@@ -159,16 +166,29 @@ def register_regime(name, info):
 
 register_regime(
     "paper",
-    RegimeInfo(PaperRegime, "lowrank.training.paper_training:paper_network",
-               "lowrank.training.paper_training:fit_paper", "Adam step", "mse",
-               "#d62728", "s"),
+    RegimeInfo(PaperRegime, "paper_network", "fit_paper", "Adam step", "mse",
+               "#d62728", "s", module="lowrank.training.paper_training"),
 )  # fmt: skip
 register_regime(
     "exact",
-    RegimeInfo(ExactRegime, "lowrank.training.exact_training:exact_network",
-               "lowrank.training.exact_training:fit_exact", "Gauss-Newton iteration",
-               "relative_frobenius", "#1f77b4", "^"),
+    RegimeInfo(ExactRegime, "exact_network", "fit_exact", "Gauss-Newton iteration",
+               "relative_frobenius", "#1f77b4", "^",
+               module="lowrank.training.exact_training"),
 )  # fmt: skip
+
+
+def network_method(regime_name):
+    """The method name of a training regime: ``exact`` -> ``nn-exact``."""
+    return f"{NETWORK_PREFIX}{regime_name}"
+
+
+def regime_modules(name):
+    """Dotted names of the modules a training job of regime ``name`` runs
+    beyond the shared training code: its network's and trainer's."""
+    info = REGIMES[name]
+    functions = (info.network, info.trainer)
+    given = {function.__module__ for function in functions if callable(function)}
+    return sorted(given | ({info.module} if info.module else set()))
 
 
 def regime_info(regime):

@@ -15,7 +15,6 @@ import numpy as np
 
 from lowrank.decomposition.svd import check_rank as check_rank_range
 from lowrank.errors import TrainingDivergedError
-from lowrank.methods import network_method
 from lowrank.records import Record, network_record_path, read_matrix, write_record
 from lowrank.training.backend import (
     backend_name,
@@ -31,7 +30,11 @@ from lowrank.training.network import (
     rounding_scale,
     shared_widths,
 )
-from lowrank.training.regimes import regime_from_settings, regime_info
+from lowrank.training.regimes import (
+    network_method,
+    regime_from_settings,
+    regime_info,
+)
 from lowrank.training.resource_usage import ResourceUsage
 
 STATUSES = ("ok", "not-converged", "rank-check-failed", "diverged")

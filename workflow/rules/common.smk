@@ -13,9 +13,8 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
-from lowrank.methods import network_method
-from lowrank.provenance import source_digest
-from lowrank.training.regimes import REGIMES
+from lowrank.provenance import step_digests
+from lowrank.training.regimes import REGIMES, network_method
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
@@ -107,16 +106,15 @@ def planned(function):
     return function
 
 
-def script_digest(name):
-    """Digest of a script and the lowrank modules it imports (reruns on their
-    edits)."""
-    return source_digest(SCRIPT_DIR / name)
+# The code digest of each step (lowrank.provenance): a job's params carry it,
+# so an edit reruns the jobs whose program reaches the edited module.
+CODE = step_digests(SCRIPT_DIR, config["methods"])
 
 
-def module_digest(name):
-    """Digest of a lowrank module run as a program (``python -m name``) and the
-    modules it imports."""
-    return source_digest(REPO_ROOT.joinpath(*name.split(".")).with_suffix(".py"))
+@planned
+def get_training_code(wildcards):
+    """A training job's code digest: its own regime's trainer, not another's."""
+    return CODE[f"train:{wildcards.regime}"]
 
 
 @planned
@@ -304,10 +302,14 @@ def get_input_source_json(wildcards):
     name = wildcards.input
     item = STUDY[name]
     if item.kind == "image":
+        rows, cols = item.shape
         image = {
             "path": str(item.path),
             "mode": image_mode(config, name),
-            "max_pixels": config["images"]["max_pixels"],
+            # The size the plan admitted, not images.max_pixels: raising that
+            # limit must not rerun images it already admitted, and the job
+            # still refuses a file that grew after planning.
+            "max_pixels": rows * cols,
         }
         return json.dumps({"image": image}, sort_keys=True)
     spec = {"set": item.set, "member": item.member, **config["matrices"][item.set]}

@@ -38,7 +38,7 @@ rule evaluate:
         mem_mb=memory_from_shape,
     params:
         ranks=get_input_ranks_json,
-        code=module_digest("lowrank.evaluation.job"),
+        code=CODE["evaluate"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.evaluation.job {input.matrix:q} {input.svd:q}'
         " --networks {input.networks:q} --ranks {params.ranks:q}"
@@ -62,6 +62,6 @@ rule summary:
     conda:
         "../envs/lowrank.yaml"
     params:
-        code=script_digest("summary.py"),
+        code=CODE["summary"],
     script:
         "../scripts/summary.py"

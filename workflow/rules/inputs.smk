@@ -14,7 +14,7 @@ rule prepare:
         mem_mb=memory_from_shape,
     params:
         source=get_input_source_json,
-        code=module_digest("lowrank.decomposition.prepare_job"),
+        code=CODE["prepare"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.decomposition.prepare_job {wildcards.input:q}'
         " {params.source:q} {output.matrix:q} {output.svd:q} > {log:q} 2>&1"

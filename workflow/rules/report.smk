@@ -24,7 +24,7 @@ rule rate_distortion:
     params:
         ranks=get_input_ranks,
         qualities=config["report"]["codec_qualities"],
-        code=script_digest("rate_distortion.py"),
+        code=CODE["rate_distortion"],
     script:
         "../scripts/rate_distortion.py"
 
@@ -47,7 +47,7 @@ rule bd_rates:
     conda:
         "../envs/lowrank.yaml"
     params:
-        code=script_digest("bd_rates.py"),
+        code=CODE["bd_rates"],
     script:
         "../scripts/bd_rates.py"
 
@@ -72,7 +72,7 @@ rule paper_tables:
     conda:
         "../envs/lowrank.yaml"
     params:
-        code=script_digest("paper_tables.py"),
+        code=CODE["paper_tables"],
     script:
         "../scripts/paper_tables.py"
 
@@ -101,6 +101,6 @@ rule report_page:
     params:
         sections=report_sections(),
         notes=STUDY_NOTES,
-        code=script_digest("report_page.py"),
+        code=CODE["report_page"],
     script:
         "../scripts/report_page.py"

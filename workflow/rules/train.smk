@@ -23,7 +23,7 @@ rule train:
         ranks=get_input_ranks_json,
         settings=get_regime_settings_json,
         backend=config["training"]["backend"],
-        code=module_digest("lowrank.training.job"),
+        code=get_training_code,
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.training.job {input:q} {output:q}'
         " --regime {wildcards.regime} --ranks {params.ranks:q}"
