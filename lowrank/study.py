@@ -20,8 +20,8 @@ from lowrank.inputs.images import is_image_path, load_image
 from lowrank.inputs.matrices import build_members
 
 # Image stems that would claim a study-wide output beside the per-image ones
-# (results/rate_distortion/bd_rates.csv).
-RESERVED_STEMS = ("bd_rates",)
+# (results/rate_distortion/bd_rates.csv and set_curves.csv).
+RESERVED_STEMS = ("bd_rates", "set_curves")
 
 
 class SkippedRankWarning(UserWarning):
@@ -169,7 +169,7 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
     for stem in sorted(set(images) & set(RESERVED_STEMS)):
         warn(
             f"skipped: {images.pop(stem)}: the stem {stem!r} names a study-wide "
-            "table (results/rate_distortion/bd_rates.csv); rename the file",
+            f"table (results/rate_distortion/{stem}.csv); rename the file",
             SkippedInputWarning,
         )
     for stem in sorted(stem for stem in images if set(stem) & set("{}")):

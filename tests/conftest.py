@@ -18,3 +18,14 @@ def runtime_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", None)
     monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory):
+    """The tiny study of test_workflow, run once: test_reruns and
+    test_workflow read it, and each test that changes it restores it."""
+    from test_workflow import TINY_CONFIG, make_study, snakemake
+
+    workdir = make_study(tmp_path_factory.mktemp("study"), TINY_CONFIG)
+    snakemake(workdir)
+    return workdir

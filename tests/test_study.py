@@ -83,10 +83,11 @@ def test_unreadable_images_are_skipped_with_a_warning(images, tmp_path):
     assert "broken.png" in cache.read_text()
 
 
-def test_an_image_named_like_a_study_table_is_skipped(images):
-    Image.new("L", (6, 4)).save(images / "bd_rates.png")
+@pytest.mark.parametrize("stem", ["bd_rates", "set_curves"])
+def test_an_image_named_like_a_study_table_is_skipped(images, stem):
+    Image.new("L", (6, 4)).save(images / f"{stem}.png")
     config = {"images": {"directory": str(images)}, "ranks": [1]}
-    with pytest.warns(SkippedInputWarning, match=r"bd_rates.png: the stem"):
+    with pytest.warns(SkippedInputWarning, match=rf"{stem}.png: the stem"):
         plan = plan_study(config)
     assert [item.name for item in plan] == ["wide one"]
 

@@ -104,13 +104,6 @@ def make_study(workdir, config):
     return workdir
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    workdir = make_study(tmp_path_factory.mktemp("study"), TINY_CONFIG)
-    snakemake(workdir)
-    return workdir
-
-
 def test_full_run_writes_the_summary(study):
     table = pd.read_csv(study / "results" / "summary.csv")
     hdf = pd.read_hdf(study / "results" / "summary.h5", "summary")

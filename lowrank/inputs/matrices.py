@@ -47,6 +47,18 @@ def build_members(name, spec):
     return _build(name, spec, None)
 
 
+def member_spec(spec):
+    """What decides a member's numbers: the family and the keys it reads,
+    without ``count`` (how many members) or ``ranks``. A ``prepare`` job gets
+    this, so that changing another key re-prepares nothing."""
+    family = spec.get("family")
+    keys = [key for key in _REQUIRED.get(family, ()) if key != "count"]
+    defining = {"family": family, **{key: spec[key] for key in keys if key in spec}}
+    if family == "symmetric":
+        defining["symmetrize"] = spec.get("symmetrize", "upper")
+    return defining
+
+
 def build_member(name, spec, member):
     """Member ``member`` of :func:`build_members` ``(name, spec)``, the same
     numbers, without drawing the members before it: the generator skips their
@@ -60,11 +72,13 @@ def _build(name, spec, member):
         raise StudySpecError(
             f"matrices.{name}.family: expected one of {FAMILIES}, got {family!r}"
         )
-    missing = [key for key in _REQUIRED[family] if key not in spec]
+    # One member needs no count: members do not depend on how many there are.
+    needed = [key for key in _REQUIRED[family] if member is None or key != "count"]
+    missing = [key for key in needed if key not in spec]
     if missing:
         raise StudySpecError(f"matrices.{name}: missing key(s) {missing} for {family}")
-    count = 1 if family in ("identity", "diag") else spec["count"]
-    count = _positive(name, "count", count)
+    count = 1 if family in ("identity", "diag") else spec.get("count")
+    count = member + 1 if count is None else _positive(name, "count", count)
     if member is not None and not 0 <= member < count:
         raise StudySpecError(f"matrices.{name}: no member {member} of {count}")
     if family == "identity":

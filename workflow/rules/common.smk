@@ -15,6 +15,7 @@ from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
 from lowrank.provenance import step_digests
 from lowrank.training.regimes import REGIMES, network_method
+from lowrank.inputs.matrices import member_spec
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
@@ -312,7 +313,8 @@ def get_input_source_json(wildcards):
             "max_pixels": rows * cols,
         }
         return json.dumps({"image": image}, sort_keys=True)
-    spec = {"set": item.set, "member": item.member, **config["matrices"][item.set]}
+    spec = member_spec(config["matrices"][item.set])
+    spec.update(set=item.set, member=item.member)
     return json.dumps({"matrix": spec}, sort_keys=True)
 
 
