@@ -41,11 +41,9 @@ def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
         # No accounting daemon here: ask squeue, and ask soon.
         "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "1",
-        # This cluster's GPU is a name in gres.conf, which TensorFlow cannot
-        # use: with the profile's training.device gpu every training would
-        # fail. Each training still asks SLURM for a GPU, and says it got one
-        # its framework cannot see.
-        "--config", "training={device: auto}",
+        # The shipped profile as it is; each training still asks SLURM for
+        # this cluster's GPU (a name in gres.conf, which TensorFlow cannot
+        # use) and says it got one its framework cannot see.
         "--set-resources", "train:gpu=1", "train:mem_mb=4000", "train:runtime=120",
     ]  # fmt: skip
     result = subprocess.run(
