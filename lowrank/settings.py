@@ -15,7 +15,10 @@ def regime_settings(config, set_name, regime):
         **(config["regimes"].get(regime) or {}),
         **(override.get("regimes", {}).get(regime) or {}),
     }
-    architecture = {**config.get("architecture", {}), **override.get("architecture", {})}
+    architecture = {
+        **config.get("architecture", {}),
+        **override.get("architecture", {}),
+    }
     if architecture.get("design", "paper") != "custom":
         # Widths around the bottleneck shape only a custom design: elsewhere
         # they must not rerun a training.

@@ -22,13 +22,14 @@ JOB = re.compile(
     r"|bd_rates|paper_tables|report_page"
 )
 TINY_STEM = Path(TINY_IMAGE).stem
-# A study of two random sets, without images.
+# A study of two random sets, without images (a one-member set's input is
+# named by the set, a larger set's members <set>-<i>).
 MATRIX_CONFIG = {
     **TINY_CONFIG,
     "matrices": {
         "sym4": {"family": "symmetric", "n": 4, "count": 1, "seed": 1, "ranks": [1]},
         # n is read only once the family is changed to symmetric.
-        "rand4": {"family": "uniform", "shape": [4, 4], "n": 4, "count": 1,
+        "rand4": {"family": "uniform", "shape": [4, 4], "n": 4, "count": 2,
                   "seed": 0, "ranks": [1]},
     },
 }  # fmt: skip
@@ -163,7 +164,7 @@ CHANGES = {
     "matrices.<name>.symmetrize": ("sets", "mean", ["matrices", "sym4", "symmetrize"]),
     "matrices.<name>.n": ("sets", 5, ["matrices", "sym4", "n"]),
     "matrices.<name>.shape": ("sets", [4, 5], ["matrices", "rand4", "shape"]),
-    "matrices.<name>.count": ("sets", 2, ["matrices", "rand4", "count"]),
+    "matrices.<name>.count": ("sets", 3, ["matrices", "rand4", "count"]),
     "matrices.<name>.seed": ("sets", 5, ["matrices", "rand4", "seed"]),
     "matrices.<name>.ranks": ("sets", [1, 2], ["matrices", "rand4", "ranks"]),
     "methods": ("sets", ["exact"], None),
@@ -217,10 +218,11 @@ def changed_config(base, key, workdir):
 SCOPES = {
     ("images", "the images"): {TINY_STEM},
     ("images", "the named image"): {TINY_STEM},
-    ("sets", "every input"): {"sym4-0", "rand4-0"},
-    ("sets", "the named set"): None,  # the set the change names
-    ("sets", "its new members"): {"rand4-1"},
+    ("sets", "every input"): {"sym4", "rand4-0", "rand4-1"},
+    ("sets", "the named set"): None,  # the set the key's path names
+    ("sets", "its new members"): {"rand4-2"},
 }
+MEMBERS = {"sym4": {"sym4"}, "rand4": {"rand4-0", "rand4-1"}}
 
 
 def setting_rows():
@@ -271,6 +273,6 @@ def test_a_setting_reruns_the_jobs_the_table_names(key, study, sets_study):
     assert {label for label, _ in planned} == jobs_named(reruns)
     inputs = {name for _, name in planned if name}
     expected = set() if scope == "-" else SCOPES[(kind, scope)]
-    if expected is None:  # the set the key's path names; each has one member
-        expected = {f"{CHANGES[key][2][1]}-0"}
+    if expected is None:
+        expected = MEMBERS[CHANGES[key][2][1]]
     assert inputs == expected
