@@ -4,7 +4,7 @@
 
 From a paper-config study's comparison table (``results/paper_comparison.csv``
 of ``config/paper.yaml``; the committed run is
-``bench/paper_comparison_2026-12-02.csv``): how far nn-paper's mean |delta|
+``bench/paper_comparison_2026-12-05.csv``): how far nn-paper's mean |delta|
 lies from each published value of Figures 10 and 12, and the ratio of ours to
 the published gap on the experiments the defaults were not fitted on. From the
 matrices themselves (``config/paper.yaml``'s random10 and symmetric10): the
@@ -100,7 +100,7 @@ def analysis(config):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comparison", default="bench/paper_comparison_2026-12-02.csv")
+    parser.add_argument("--comparison", default="bench/paper_comparison_2026-12-05.csv")
     parser.add_argument("--config", default="config/paper.yaml")
     parser.add_argument("--out", default="bench/paper_numbers.md")
     args = parser.parse_args()
