@@ -1,4 +1,5 @@
-"""Every number the documents quote comes from a file in the repository.
+"""Every number the documents quote comes from a row of a file in the
+repository.
 
 Two checks:
 
@@ -6,11 +7,14 @@ Two checks:
   docs/ is a view of the CSV ``FILE``: each row's key cells find one row of
   the CSV, and each further cell is that row's value of the next column, to
   the digits shown (an empty cell: a missing value).
-- Every decimal number in the prose and tables of README.md and docs/ (not in
-  code) is, to the digits shown, a number of a file the same paragraph names
-  in backticks, or of the settings and published values every page may quote
-  (the configs, the schema, the paper's numbers). Whole numbers (ranks,
-  sizes, counts, years) are not checked.
+- Every other decimal number in README.md, config/README.md and docs/ (not in
+  code) is a link to the line of its source file that holds it:
+  ``[0.050](../bench/paper_numbers_2026-12-05.md#L9 "largest miss")``. The
+  title names the column: required for a CSV (the line is the row), and for
+  a row of a Markdown table (the header's cell); a line of text holds the
+  number anywhere. Every link must also fail when a digit of its number is
+  changed, so a quote cannot pass on a neighbouring value. Whole numbers
+  (ranks, sizes, counts, years) are not checked.
 """
 
 import math
@@ -26,20 +30,17 @@ PAGES = [
     REPO / "config" / "README.md",
     *sorted((REPO / "docs").glob("*.md")),
 ]
-ALWAYS_CITED = [
-    "pyproject.toml",
-    "config/config.yaml",
-    "config/paper.yaml",
-    "workflow/schemas/config.schema.yaml",
-    "lowrank/data/bleckel_published.csv",
-]
 SOURCE = re.compile(
     r"<!-- source: (?P<file>\S+); keys: (?P<keys>[\w, ]+); "
     r"columns: (?P<columns>[\w, ]+) -->"
 )
-NUMBER = re.compile(r"(?<![\w.§/^-])(?:\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)(?![\w.])")
+DECIMAL = r"(?:\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)"
+NUMBER = re.compile(rf"(?<![\w.§/^-]){DECIMAL}(?![\w.])")
 CANDIDATE = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-CITED = re.compile(r"(?:`|<!-- source: )([\w./-]+\.\w+)")
+QUOTE = re.compile(
+    rf"\[(?P<number>{DECIMAL})\]\((?P<path>[^)#\s]+)#L(?P<line>\d+)"
+    r'(?: "(?P<column>[^"]+)")?\)'
+)
 
 
 def shown_as(token, value):
@@ -52,55 +53,107 @@ def shown_as(token, value):
     return abs(abs(value) - float(token)) <= 0.5 * 10.0**-decimals * scale * (1 + 1e-9)
 
 
-def blocks(text):
-    """Paragraphs, list items and tables outside code, as text."""
+def prose(text):
+    """The text outside code blocks, inline code and sourced tables."""
     text = re.sub(r"```.*?```", "", text, flags=re.S)
-    text = re.sub(
-        r"`[^`]*`", lambda m: m.group(0) if CITED.match(m.group(0)) else "", text
-    )
-    block, found = [], []
-    for line in text.splitlines() + [""]:
-        starts_item = re.match(r"\s*(?:[-*] |\d+\. )", line) and block
-        if not line.strip() or starts_item:
-            if block:
-                found.append("\n".join(block))
-            block = [line] if starts_item else []
-        else:
-            block.append(line)
-    return found
+    text = re.sub(r"`[^`]*`", "", text)
+    lines, in_sourced_table = [], False
+    for line in text.splitlines():
+        if SOURCE.search(line):
+            in_sourced_table = True
+        elif in_sourced_table and not line.startswith("|"):
+            in_sourced_table = line.strip() == ""
+        if not in_sourced_table:
+            lines.append(line)
+    return "\n".join(lines)
 
 
-def numbers_of(path):
+def table_cells(line):
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def markdown_header(lines, index):
+    """The header cells of the Markdown table holding line ``index``; None
+    where its rows have no header (no separator line under the first)."""
+    while index > 0 and lines[index - 1].startswith("|"):
+        index -= 1
+    separator = lines[index + 1] if index + 1 < len(lines) else ""
+    if not re.fullmatch(r"\|(?:\s*:?-+:?\s*\|)+", separator.strip()):
+        return None
+    return table_cells(lines[index])
+
+
+def quoted_values(path, line, column):
+    """The numbers a quote of ``path`` at ``line`` (1-based) and ``column``
+    may show; ValueError where the file has no such place."""
     if path.suffix == ".csv":
         frame = pd.read_csv(path)
-        values = frame.select_dtypes("number").to_numpy().ravel().tolist()
-        text = " ".join(map(str, frame.select_dtypes(exclude="number").values.ravel()))
-        return values + [float(t) for t in CANDIDATE.findall(text)]
-    return [float(t) for t in CANDIDATE.findall(path.read_text(encoding="utf-8"))]
+        if column is None or column not in frame.columns:
+            raise ValueError(f"{path.name}: a CSV quote names a column, got {column}")
+        value = frame.iloc[line - 2][column]
+        try:
+            return [float(value)]
+        except (TypeError, ValueError):
+            return [float(t) for t in CANDIDATE.findall(str(value))]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    text = lines[line - 1]
+    if text.startswith("|") and column is not None:
+        header = markdown_header(lines, line - 1) or []
+        if column not in header:
+            raise ValueError(f"{path.name}:{line}: no column {column!r}")
+        text = table_cells(text)[header.index(column)]
+    return [float(t) for t in CANDIDATE.findall(text)]
 
 
-@pytest.fixture(scope="module")
-def always_cited():
-    return [v for name in ALWAYS_CITED for v in numbers_of(REPO / name)]
+def quotes(page):
+    """(number, source path, line, column) of every linked number."""
+    for match in QUOTE.finditer(prose(page.read_text(encoding="utf-8"))):
+        path = (page.parent / match["path"]).resolve()
+        yield match["number"], path, int(match["line"]), match["column"]
+
+
+def wrong_digits(token):
+    """``token`` with its last shown digit one up and one down."""
+    mantissa, e, exponent = token.partition("e")
+    digits = [i for i, c in enumerate(mantissa) if c.isdigit()]
+    last = digits[-1]
+    for step in (1, -1):
+        digit = (int(mantissa[last]) + step) % 10
+        wrong = mantissa[:last] + str(digit) + mantissa[last + 1 :] + e + exponent
+        if float(wrong) != 0:  # a zero would match any tiny neighbour
+            yield wrong
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_every_decimal_has_a_source_file(page, always_cited):
-    unsourced = []
-    previous = ""
-    for block in blocks(page.read_text(encoding="utf-8")):
-        cited = [REPO / name for name in CITED.findall(block)]
-        if block.lstrip().startswith("|"):  # a table: its paragraph cites for it
-            cited += [REPO / name for name in CITED.findall(previous)]
-        else:
-            previous = block
-        values = always_cited + [
-            v for path in cited if path.is_file() for v in numbers_of(path)
-        ]
-        for token in NUMBER.findall(block):
-            if not any(shown_as(token, value) for value in values):
-                unsourced.append(f"{token} in: {block[:100]!r}")
-    assert unsourced == [], "\n".join(unsourced)
+def test_every_decimal_is_a_quote(page):
+    unlinked = NUMBER.findall(QUOTE.sub("", prose(page.read_text(encoding="utf-8"))))
+    assert unlinked == [], f"{page.name}: numbers without a source link: {unlinked}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_quote_is_its_source(page):
+    wrong = []
+    for number, path, line, column in quotes(page):
+        place = f"{number} -> {path.relative_to(REPO)}#L{line} {column or ''}"
+        if path in PAGES:
+            wrong.append(f"{place}: a page quotes a page, not a source")
+            continue
+        values = quoted_values(path, line, column)
+        if not any(shown_as(number, value) for value in values):
+            wrong.append(f"{place}: source shows {values}")
+        elif any(shown_as(w, v) for w in wrong_digits(number) for v in values):
+            wrong.append(f"{place}: a wrong digit would pass too; name a column")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_a_wrong_digit_fails(tmp_path):
+    source = tmp_path / "numbers.md"
+    source.write_text("| set | gap |\n| --- | ---: |\n| random10 | 0.050 |\n")
+    page = tmp_path / "page.md"
+    page.write_text('Missed by [0.060](numbers.md#L3 "gap").\n')
+    ((number, path, line, column),) = quotes(page)
+    assert not shown_as(number, quoted_values(path, line, column)[0])
+    assert shown_as("0.050", quoted_values(path, line, column)[0])
 
 
 def sourced_tables(text):
