@@ -1,6 +1,7 @@
 """Figures 10 and 12 on matrix sets the defaults were not fitted on.
 
     python bench/paper_unseen_seeds.py [--seeds 7 11 23] [--members 10]
+        [--set KEY=VALUE ...] [--uncorrected-he-normal]
         [--out bench/paper_unseen_seeds.csv]
 
 The paper regime's defaults (`docs/paper.md`) were chosen on the random and
@@ -10,6 +11,14 @@ per set, seed and rank, the mean and standard deviation of |delta| over the
 members beside the published value, the miss (|mean - published|) and
 whether it lies within the checkpoint's tolerance: 0.003 at rank 1, 0.03 at
 ranks 2-9 (issue #33). The revision that ran is written into every row.
+
+Variants of the regime, to test what might make the paper's rank 1 converge
+(`docs/paper.md`, "Rank 1"): ``--set learning_rate=0.003`` changes a field of
+the paper regime; ``--uncorrected-he-normal`` draws he_normal as Keras did
+before 2.2 (a normal of standard deviation sqrt(2 / fan_in) truncated at two,
+without the later correction that restores that deviation after truncation,
+keras-team/keras#9963), i.e. 0.88 times today's spread. Each row names its
+variant.
 """
 
 import argparse
@@ -21,7 +30,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
 
+import lowrank.training.initial_weights as initial_weights  # noqa: E402
 from lowrank.decomposition.svd import thin_svd  # noqa: E402
 from lowrank.inputs.matrices import build_members  # noqa: E402
 from lowrank.report.paper import published_gaps  # noqa: E402
@@ -60,12 +71,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23])
     parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--uncorrected-he-normal", action="store_true")
     parser.add_argument(
         "--out", type=Path, default=Path("bench/paper_unseen_seeds.csv")
     )
     args = parser.parse_args()
     published = published_gaps().set_index(["experiment", "rank"])["value"]
-    regime, rows, commit = PaperRegime(), [], revision()
+    changes = dict(item.split("=", 1) for item in args.set)
+    regime = PaperRegime(**{k: yaml.safe_load(v) for k, v in changes.items()})
+    variant = " ".join(args.set) or "default"
+    if args.uncorrected_he_normal:
+        initial_weights.TRUNCATED_NORMAL_STDDEV = 1.0
+        variant = "uncorrected he_normal"
+    rows, commit = [], revision()
     for name, spec in SETS.items():
         for seed in args.seeds:
             spec_seeded = {**spec, "count": args.members, "seed": seed}
@@ -77,6 +96,7 @@ def main():
                 tolerance = TOLERANCE.get(rank, OTHER_RANKS_TOLERANCE)
                 rows.append(
                     {
+                        "variant": variant,
                         "experiment": name, "matrix_seed": seed, "rank": rank,
                         "published_abs_delta": expected,
                         "paper_abs_delta_mean": round(deltas.mean(), 4),
