@@ -9,8 +9,9 @@ symmetric 10x10 sets of ``config/paper.yaml`` (matrix seeds 0 and 1). This
 trains the default regime on sets drawn with other matrix seeds and writes,
 per set, seed and rank, the mean and standard deviation of |delta| over the
 members beside the published value, the miss (|mean - published|) and
-whether it lies within the checkpoint's tolerance: 0.003 at rank 1, 0.03 at
-ranks 2-9 (issue #33). The revision that ran is written into every row.
+whether it lies within the checkpoint's tolerance: 0.003 for Figure 10 at
+rank 1, 0.03 for every other (issue #33). The revision that ran is written
+into every row.
 
 Variants of the regime, to test what might make the paper's rank 1 converge
 (`docs/paper.md`, "Rank 1"): ``--set learning_rate=0.003`` changes a field of
@@ -39,8 +40,8 @@ from lowrank.report.paper import published_gaps  # noqa: E402
 from lowrank.training.regimes import PaperRegime  # noqa: E402
 from lowrank.training.train import train  # noqa: E402
 
-TOLERANCE = {1: 0.003}  # rank -> allowed miss; every other rank 0.03
-OTHER_RANKS_TOLERANCE = 0.03
+TOLERANCE = {("random10", 1): 0.003}  # Figure 10 at rank 1; every other 0.03
+OTHER_TOLERANCE = 0.03
 SETS = {
     # name in the published table: the config/paper.yaml spec without its seed
     "random10": {"family": "uniform", "shape": [10, 10]},
@@ -93,7 +94,7 @@ def main():
                 deltas = abs_deltas(members, rank, regime)
                 expected = published[(name, rank)]
                 miss = abs(deltas.mean() - expected)
-                tolerance = TOLERANCE.get(rank, OTHER_RANKS_TOLERANCE)
+                tolerance = TOLERANCE.get((name, rank), OTHER_TOLERANCE)
                 rows.append(
                     {
                         "variant": variant,
