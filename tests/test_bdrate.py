@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from lowrank.evaluation.bdrate import (
+    MEAN,
     SET,
     bd_figures,
     bd_table,
@@ -13,8 +14,14 @@ from lowrank.evaluation.bdrate import (
 )
 
 
-def curve(method, bpp, psnr, name="img"):
-    return pd.DataFrame({"input": name, "method": method, "bpp": bpp, "psnr": psnr})
+def curve(method, bpp, psnr, name="img", side=512):
+    return pd.DataFrame(
+        {
+            "input": name, "method": method, "rows": side, "cols": side,
+            "rank": np.nan, "quality": np.arange(len(bpp)) * 10.0,
+            "bpp": bpp, "psnr": psnr,
+        }
+    )  # fmt: skip
 
 
 def test_efficient_points_keep_rising_finite_psnr():
@@ -46,22 +53,48 @@ def test_curves_without_common_psnr_get_no_figure_and_a_reason():
     assert "read with care" in partial["note"]
 
 
-def test_table_has_every_pair_and_the_mean_over_images():
+def test_overlap_is_the_share_of_the_anchors_range():
+    anchor = np.array([0.5, 1.0, 2.0]), np.array([30.0, 35.0, 40.0])
+    # The test spans 20-35 dB: half of the anchor's 30-40 dB.
+    test = np.array([0.5, 1.0, 4.0]), np.array([20.0, 28.0, 35.0])
+    assert bd_figures(anchor, test)["overlap"] == pytest.approx(0.5)
+
+
+def two_images(sides=(512, 512), svd_costs=(2.0, 4.0)):
     bpp = [0.25, 0.5, 1.0, 2.0]
     psnr = [22.0, 26.0, 30.0, 33.0]
-    table = pd.concat(
+    return pd.concat(
         [
-            curve(method, [b * cost for b in bpp], psnr, name)
-            for name, svd_cost in (("a", 2.0), ("b", 4.0))
+            curve(method, [b * cost for b in bpp], psnr, name, side)
+            for name, side, svd_cost in zip("ab", sides, svd_costs)
             for method, cost in (("jpeg", 1.0), ("svd-q8", svd_cost))
         ]
     )
-    result = bd_table(table).set_index(["input", "test", "anchor"])
+
+
+def test_table_has_every_pair_and_the_geometric_mean_over_images():
+    result = bd_table(two_images()).set_index(["input", "test", "anchor"])
     assert result.loc[("a", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(100)
     assert result.loc[("b", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(300)
-    assert result.loc[("mean", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(
-        200
-    )
+    # Rate ratios 2 and 4: their geometric mean is sqrt(8), not the 3 of the
+    # arithmetic mean of the percentages.
+    mean = result.loc[(MEAN, "svd-q8", "jpeg")]
+    assert mean["bd_rate_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
+    assert (mean["images"], mean["aggregated"]) == (2, "a, b")
+
+
+def test_an_image_under_the_size_floor_enters_no_aggregate():
+    table = two_images(sides=(512, 100))
+    result = bd_table(table, min_side=256).set_index(["input", "test", "anchor"])
+    for aggregate in (MEAN, SET):
+        row = result.loc[(aggregate, "svd-q8", "jpeg")]
+        assert row["bd_rate_percent"] == pytest.approx(100)  # image a's alone
+        assert (row["images"], row["aggregated"]) == (1, "a")
+    assert result.loc[("b", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(300)
+    curves = set_curves(table, min_side=256)
+    assert curves.query("method == 'jpeg'")["bpp"].tolist() == [0.25, 0.5, 1.0, 2.0]
+    below = bd_table(table, min_side=64).set_index(["input", "test", "anchor"])
+    assert below.loc[(MEAN, "svd-q8", "jpeg"), "images"] == 2
 
 
 def test_an_exact_curve_gets_no_figure_and_a_reason():
@@ -88,6 +121,8 @@ def test_set_curves_average_each_step_every_image_has():
     table = pd.DataFrame(
         {
             "input": ["a", "a", "b", "b", "a"],
+            "rows": 512,
+            "cols": 512,
             "method": ["jpeg", "jpeg", "jpeg", "jpeg", "svd-q8"],
             "quality": [10, 90, 10, 90, None],
             "rank": [None, None, None, None, 1],
@@ -110,14 +145,15 @@ def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
                 codec = method == "jpeg"
                 rows.append({
                     "input": name, "method": method, "bpp": rate,
+                    "rows": 512, "cols": 512,
                     "quality": step if codec else None,
                     "rank": None if codec else step + 1,
                     "psnr": 22.0 + 4 * step, "ssim": 0.5 + 0.1 * step,
                 })  # fmt: skip
     result = bd_table(pd.DataFrame(rows)).set_index(["input", "metric"])
-    assert set(result.index.get_level_values("metric")) == {"psnr", "ssim"}
-    mean = result.loc[("mean", "ssim")]
-    assert mean["bd_rate_percent"] == pytest.approx(200)
+    assert set(result.index.get_level_values("metric")) == {"psnr", "ssim_db"}
+    mean = result.loc[(MEAN, "ssim_db")]
+    assert mean["bd_rate_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
     assert (mean["spread_low"], mean["spread_high"]) == pytest.approx((100, 300))
     assert mean["images"] == 2
     # The mean curve of svd-q8 costs 3x the mean jpeg curve's bits.
@@ -131,6 +167,8 @@ def test_set_curves_leave_out_images_too_small_for_every_measure():
     table = pd.DataFrame(
         {
             "input": ["photo", "photo", "tiny", "tiny"],
+            "rows": [512, 512, 200, 200],
+            "cols": [512, 512, 200, 200],
             "method": ["jpeg"] * 4,
             "quality": [10, 90, 10, 90],
             "rank": [None] * 4,
@@ -141,3 +179,34 @@ def test_set_curves_leave_out_images_too_small_for_every_measure():
     )
     curves = set_curves(table).set_index(["method", "step"])
     assert curves.loc[("jpeg", 10), "bpp"] == pytest.approx(0.2)
+
+
+def test_ssim_enters_bd_figures_in_decibels():
+    rows = curve("jpeg", [0.5, 1.0, 2.0], [20.0, 25.0, 30.0]).assign(
+        ssim=[0.9, 0.99, 0.999]
+    )
+    _, quality = efficient_points(rows, "ssim")
+    assert quality == pytest.approx([10.0, 20.0, 30.0])
+
+
+def test_svd_set_curves_meet_at_rank_fractions_across_sizes():
+    # Two images whose SVD curves are the same function of k / min(m, n):
+    # their mean curve is that function, whatever ranks each was swept at.
+    rows = []
+    for name, side, ranks in (
+        ("small", 300, [3, 6, 30, 150]),
+        ("large", 600, [6, 12, 60, 300]),
+    ):
+        for rank in ranks:
+            fraction = rank / side
+            rows.append({
+                "input": name, "rows": side, "cols": side + 40, "method": "svd-q8",
+                "rank": rank, "quality": np.nan, "bpp": 8 * fraction,
+                "psnr": 30 + 10 * np.log10(fraction),
+            })  # fmt: skip
+    curves = set_curves(pd.DataFrame(rows))
+    assert (curves["images"] == 2).all()
+    assert curves["step"].min() == pytest.approx(0.01) and curves["step"].max() == 0.5
+    assert curves["bpp"].to_numpy() == pytest.approx(8 * curves["step"].to_numpy())
+    expected = 30 + 10 * np.log10(curves["step"].to_numpy())
+    assert curves["psnr"].to_numpy() == pytest.approx(expected)

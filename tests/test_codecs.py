@@ -80,7 +80,8 @@ def test_rate_distortion_ranks_of_a_large_image():
 def test_rate_distortion_rows_have_the_documented_keys(image):
     (row,) = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], [2], [])[:1]
     assert set(row) == {
-        "method", "rank", "ranks", "factor_bits", "quality", "bits", "bpp",
+        "method", "rows", "cols", "rank", "ranks", "factor_bits", "quality",
+        "bits", "bpp",
         "psnr", "psnr_y", "ssim", "ms_ssim", "ssimulacra2",
     }  # fmt: skip
     assert 0 < row["ssim"] < 1

@@ -132,3 +132,22 @@ def test_a_decompression_bomb_is_refused_by_name(tmp_path):
     assert path.stat().st_size == 45
     with pytest.raises(InputFileError, match=r"bomb.png: refused as a .*200000000"):
         load_image(path)
+
+
+@pytest.mark.parametrize("mode", ["rgb", "ycbcr"])
+def test_a_gray_picture_is_one_channel_in_every_mode(tmp_path, mode):
+    from lowrank.inputs.sources import picture
+
+    gray = np.random.default_rng(0).integers(0, 256, (6, 7), dtype=np.uint8)
+    for name, image in (
+        ("l.png", Image.fromarray(gray)),
+        ("rgb.png", Image.fromarray(np.stack([gray] * 3, axis=-1))),
+    ):
+        stack, read_as = picture(save(tmp_path / name, image), mode, None)
+        assert (stack.shape, read_as) == ((1, 6, 7), "gray"), name
+        np.testing.assert_allclose(stack[0], gray / 255.0)
+    colour = np.stack([gray, gray, 255 - gray], axis=-1)
+    stack, read_as = picture(
+        save(tmp_path / "c.png", Image.fromarray(colour)), mode, None
+    )
+    assert (stack.shape, read_as) == ((3, 6, 7), mode)

@@ -271,7 +271,8 @@ def test_the_set_figure_leads_and_the_codec_gap_is_computed(tmp_path):
 
     bpp = np.array([0.25, 0.5, 1.0, 2.0])
     rows = [
-        {"input": "photo", "method": method, "bpp": rate, "psnr": 24.0 + 4 * step,
+        {"input": "photo", "rows": 512, "cols": 512, "method": method,
+         "bpp": rate, "psnr": 24.0 + 4 * step,
          "quality": step if method == "avif" else None,
          "rank": None if method == "avif" else step + 1}
         for method, factor in (("avif", 1.0), ("svd-q8", 3.0))
@@ -296,17 +297,21 @@ def test_the_set_figure_leads_and_the_codec_gap_is_computed(tmp_path):
     text = page.read_text()
     findings = text[text.index('id="findings"') : text.index('id="glance"')]
     assert findings.index("rate_distortion_set.svg") < findings.index("<li>")
-    assert "needs 3.0× the bits of AVIF" in " ".join(findings.split())
+    words = " ".join(findings.split())
+    assert "needs 3.0× the bits of AVIF" in words
+    assert "On the mean curves over photo" in words
+    assert "covers 100 % of AVIF's PSNR range" in words
 
 
 def test_the_allocation_gain_of_each_image_is_listed():
+    from lowrank.evaluation.bdrate import MEAN
     from lowrank.report.findings import allocation_gains
 
     table = pd.DataFrame(
         [{"input": name, "test": "svd-ycc", "anchor": "svd-q8", "metric": metric,
           "bd_rate_percent": value}
          for name, metric, value in (("photo", "psnr", -44.8), ("photo", "ssim", -40.0),
-                                     ("wheel", "psnr", 7.2), ("mean", "psnr", -18.8))]
+                                     ("wheel", "psnr", 7.2), (MEAN, "psnr", -18.8))]
     )  # fmt: skip
     assert allocation_gains(table) == [("photo", -44.8), ("wheel", 7.2)]
 

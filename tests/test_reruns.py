@@ -160,6 +160,7 @@ CHANGES = {
     "rank_overrides.<stem>": ("images", [1], ["rank_overrides", TINY_STEM]),
     "overrides.<name>.mode": ("images", "rgb", ["overrides", TINY_STEM, "mode"]),
     "report.codec_qualities": ("images", [50], None),
+    "report.aggregate_min_side": ("images", 8, None),
     "matrices.<name>.family": ("sets", "symmetric", ["matrices", "rand4", "family"]),
     "matrices.<name>.symmetrize": ("sets", "mean", ["matrices", "sym4", "symmetrize"]),
     "matrices.<name>.n": ("sets", 5, ["matrices", "sym4", "n"]),

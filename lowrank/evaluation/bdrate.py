@@ -4,19 +4,26 @@ BD-rate is the average difference in bit rate, in percent, between two
 rate-distortion curves over the quality range where both have points
 (negative: the test needs fewer bits than the anchor), for each quality
 measure in turn (PSNR-RGB, PSNR-Y, SSIM, MS-SSIM, SSIMULACRA2); BD-quality
-the average difference of the measure over their common rate range (dB for
-PSNR). Figures are given per image, as the mean over images with their
-spread, and on the set's mean curves (:func:`set_curves`: per codec the mean
-bits per pixel and quality over the images at each quality step, as
-CompressAI averages them; per SVD format at each rank every image has).
-Both come from the maintained
-``bjontegaard`` package with piecewise cubic Hermite interpolation (PCHIP),
-the interpolation of the JCT-VC common-test-conditions Excel sheet, which the
-package reproduces to at least 10 decimals (its README,
-https://github.com/FAU-LMS/bjontegaard). A curve is first reduced
-to its efficient points (each needs more bits and gives a higher quality than
-the one before), since interpolation needs quality to rise with the rate,
-and exact reconstructions (infinite PSNR) are left out.
+the average difference of the measure over their common rate range. As
+codec papers do, SSIM and MS-SSIM enter in decibels, -10 log10(1 - x)
+(metrics ``ssim_db`` and ``ms_ssim_db``), so both BD figures of every measure
+but SSIMULACRA2 are over a logarithmic quality scale.
+
+Figures are given per image; their aggregates (the geometric mean of the
+images' rate ratios and the set's mean curves, :func:`set_curves`) take only
+the images of at least :data:`MIN_SIDE` pixels a side on which every measure
+is defined (:func:`set_images`): on a 10 x 10 picture a file's headers alone
+cost dozens of bits per pixel, and a mean over rate gaps of several hundred
+per cent is ruled by its worst image unless it averages ratios.
+
+Both come from the maintained ``bjontegaard`` package with piecewise cubic
+Hermite interpolation (PCHIP), the interpolation of the JCT-VC
+common-test-conditions Excel sheet, which the package reproduces to at least
+10 decimals (its README, https://github.com/FAU-LMS/bjontegaard). A curve is
+first reduced to its efficient points (each needs more bits and gives a
+higher quality than the one before), since interpolation needs quality to
+rise with the rate, and exact reconstructions (infinite quality) are left
+out.
 """
 
 import math
@@ -37,23 +44,41 @@ PAIRS = (
     (f"svd-{ALLOCATED_FORMAT}", "svd-q8"),
 )
 METRICS = QUALITY_COLUMNS
+# Measures bounded by 1 whose BD figures are taken in decibels, and their
+# names in the table.
+DECIBEL_METRICS = {"ssim": "ssim_db", "ms_ssim": "ms_ssim_db"}
 SET = "set curve"  # the input of the figures on the set's mean curves
-# Below this share of the two curves' joint PSNR range in common, a BD figure
-# is an extrapolation more than a comparison: it is given with a note.
+MEAN = "geometric mean"  # the input of the images' aggregated figures
+MIN_SIDE = 256  # default of report.aggregate_min_side
+LADDER_POINTS = 24  # points of the SVD formats' set curves
+# Below this share of the anchor's quality range in common with the test, a
+# BD figure is an extrapolation more than a comparison: it gets a note.
 MIN_OVERLAP = 0.75
 INTERPOLATION = "pchip"
 COLUMNS = (
     "input", "test", "anchor", "metric", "bd_rate_percent", "bd_quality",
     "quality_low", "quality_high", "overlap", "images", "spread_low",
-    "spread_high", "note",
+    "spread_high", "aggregated", "note",
 )  # fmt: skip
 
 
+def bd_scale(metric, values):
+    """``values`` of ``metric`` on the scale BD figures use: decibels of
+    1 - x for :data:`DECIBEL_METRICS`, else as they are."""
+    values = np.asarray(values, dtype=float)
+    if metric not in DECIBEL_METRICS:
+        return values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -10.0 * np.log10(1.0 - values)
+
+
 def efficient_points(rows, metric="psnr"):
-    """(bpp, quality) arrays of ``rows`` with a finite ``metric``, sorted by
-    rate, each point above the quality of every cheaper one."""
-    rows = rows[np.isfinite(rows[metric]) & (rows["bpp"] > 0)]
-    best = rows.groupby("bpp")[metric].max().sort_index()  # one point per rate
+    """(bpp, quality) arrays of ``rows`` with a finite ``metric`` (on the
+    :func:`bd_scale`), sorted by rate, each point above the quality of every
+    cheaper one."""
+    rows = rows.assign(quality_bd=bd_scale(metric, rows[metric]))
+    rows = rows[np.isfinite(rows["quality_bd"]) & (rows["bpp"] > 0)]
+    best = rows.groupby("bpp")["quality_bd"].max().sort_index()  # one per rate
     kept = best > best.cummax().shift(fill_value=-math.inf)
     return best.index[kept].to_numpy(float), best[kept].to_numpy(float)
 
@@ -71,8 +96,8 @@ def bd_figures(anchor, test):
         }  # fmt: skip
     low = max(anchor[1].min(), test[1].min())
     high = min(anchor[1].max(), test[1].max())
-    joint = max(anchor[1].max(), test[1].max()) - min(anchor[1].min(), test[1].min())
-    overlap = max(high - low, 0.0) / joint if joint > 0 else 0.0
+    span = anchor[1].max() - anchor[1].min()
+    overlap = min(max(high - low, 0.0) / span, 1.0) if span > 0 else 0.0
     row = {"quality_low": low, "quality_high": high, "overlap": overlap, "note": ""}
     if high <= low:
         return {
@@ -90,19 +115,21 @@ def bd_figures(anchor, test):
         quality = bjontegaard.bd_psnr(*anchor, *test, **options)
     if overlap < MIN_OVERLAP:
         row["note"] = (
-            f"the curves share {overlap:.0%} of their quality range "
+            f"the test covers {overlap:.0%} of the anchor's quality range "
             f"({low:.3g}-{high:.3g}): read with care"
         )
     return {**row, "bd_rate_percent": float(rate), "bd_quality": float(quality)}
 
 
-def bd_table(table, curves=None):
+def bd_table(table, curves=None, min_side=MIN_SIDE):
     """Per image, SVD format, anchor and quality measure a row of BD
-    figures, then their mean over the images (``input`` = ``mean``, with the
-    spread and count of the images' figures), then the figures of the set's
-    mean curves (``input`` = :data:`SET`), from rate-distortion rows (columns
-    input, method, bpp, rank, quality and the measures). ``curves`` are
-    :func:`set_curves` of ``table`` where the caller has them already."""
+    figures, then their aggregates over the images of :func:`set_images`:
+    the geometric mean of the rate ratios (``input`` = :data:`MEAN`, with the
+    spread, count and names of the images) and the figures of the set's mean
+    curves (``input`` = :data:`SET`), from rate-distortion rows (columns
+    input, method, bpp, rank, quality, rows, cols and the measures).
+    ``curves`` are :func:`set_curves` of ``table`` where the caller has them
+    already."""
     metrics = [m for m in METRICS if m in table.columns]
     if table.empty or not metrics:  # a study of matrices alone has no codec rows
         return pd.DataFrame([], columns=list(COLUMNS))
@@ -112,24 +139,45 @@ def bd_table(table, curves=None):
         for row in _pair_rows(image, metrics)
     ]
     result = pd.DataFrame(rows, columns=list(COLUMNS))
-    means = result.groupby(["test", "anchor", "metric"], sort=False)[
-        "bd_rate_percent"
-    ].agg(["mean", "min", "max", "count"])
-    means = means.reset_index().rename(columns={
-        "mean": "bd_rate_percent", "min": "spread_low", "max": "spread_high",
-        "count": "images",
-    }).assign(input="mean", note="mean over the images with a BD figure")  # fmt: skip
-    curves = set_curves(table) if curves is None else curves
-    curves = [{"input": SET, **row} for row in _pair_rows(curves, metrics)]
+    members = set_images(table, min_side)
+    means = _geometric_means(result[result["input"].isin(members)], min_side)
+    curves = set_curves(table, min_side) if curves is None else curves
+    curves = pd.DataFrame(
+        [{"input": SET, **row} for row in _pair_rows(curves, metrics)],
+        columns=list(COLUMNS),
+    ).assign(
+        images=len(members),
+        aggregated=", ".join(members),
+        note=lambda rows: rows["note"].fillna(""),
+    )
     spread = means.set_index(["test", "anchor", "metric"])
-    for row in curves:
-        key = (row["test"], row["anchor"], row["metric"])
-        if key in spread.index:
-            row.update(spread.loc[key, ["images", "spread_low", "spread_high"]])
-    return pd.concat(
-        [result, means, pd.DataFrame(curves, columns=list(COLUMNS))],
-        ignore_index=True,
-    )[list(COLUMNS)]
+    for column in ("spread_low", "spread_high"):
+        keys = list(zip(curves["test"], curves["anchor"], curves["metric"]))
+        curves[column] = [spread[column].get(key, math.nan) for key in keys]
+    return pd.concat([result, means, curves], ignore_index=True)[list(COLUMNS)]
+
+
+def _geometric_means(rows, min_side):
+    """Per (test, anchor, metric) the geometric mean of the images' rate
+    ratios 1 + BD-rate / 100, as a BD-rate, with their spread and names."""
+    rows = rows.dropna(subset=["bd_rate_percent"])
+    logs = np.log1p(rows["bd_rate_percent"] / 100.0)
+    grouped = rows.assign(log_ratio=logs).groupby(
+        ["test", "anchor", "metric"], sort=False
+    )
+    means = grouped.agg(
+        log_ratio=("log_ratio", "mean"),
+        spread_low=("bd_rate_percent", "min"),
+        spread_high=("bd_rate_percent", "max"),
+        images=("input", "count"),
+        aggregated=("input", lambda names: ", ".join(sorted(names))),
+    ).reset_index()
+    means["bd_rate_percent"] = 100.0 * np.expm1(means.pop("log_ratio"))
+    means["note"] = (
+        "geometric mean of the images' rate ratios; images of at least "
+        f"{min_side} pixels a side"
+    )
+    return means.assign(input=MEAN).reindex(columns=list(COLUMNS))
 
 
 def _pair_rows(image, metrics):
@@ -138,7 +186,8 @@ def _pair_rows(image, metrics):
         for test, anchor in PAIRS:
             if test in by_method and anchor in by_method:
                 yield {
-                    "test": test, "anchor": anchor, "metric": metric,
+                    "test": test, "anchor": anchor,
+                    "metric": DECIBEL_METRICS.get(metric, metric),
                     **bd_figures(
                         efficient_points(by_method[anchor], metric),
                         efficient_points(by_method[test], metric),
@@ -146,29 +195,63 @@ def _pair_rows(image, metrics):
                 }  # fmt: skip
 
 
-def set_images(table):
-    """The images of ``table`` that the set's mean curves average: those with
-    a finite MS-SSIM somewhere (every measure is defined on them)."""
-    if "ms_ssim" not in table.columns:
-        return sorted(table["input"].unique())
-    defined = table.groupby("input")["ms_ssim"].apply(lambda v: np.isfinite(v).any())
-    return sorted(defined.index[defined])
+def set_images(table, min_side=MIN_SIDE):
+    """The images of ``table`` that the aggregates take: at least
+    ``min_side`` pixels a side, with every measure defined (a finite
+    MS-SSIM somewhere, which needs 176 pixels a side)."""
+    sides = table.groupby("input")[["rows", "cols"]].min().min(axis=1)
+    large = set(sides.index[sides >= min_side])
+    if "ms_ssim" in table.columns:
+        finite = table.groupby("input")["ms_ssim"].apply(lambda v: np.isfinite(v).any())
+        large &= set(finite.index[finite])
+    return sorted(large)
 
 
-def set_curves(table):
-    """The set's mean rate-distortion curves: per codec and quality step, or
-    SVD format and rank, the mean bits per pixel and quality measures over the
-    images, at the steps every image has.
-
-    Only images on which every measure is defined count (MS-SSIM needs 176
-    pixels a side): a 10 x 10 picture, whose stream headers alone cost bits
-    per pixel by the dozen, would otherwise set the mean curve's rates."""
-    table = table[table["input"].isin(set_images(table))]
-    images = table["input"].nunique()
-    ranks = table.get("rank", pd.Series(np.nan, index=table.index))
-    qualities = table.get("quality", pd.Series(np.nan, index=table.index))
-    step = qualities.where(ranks.isna(), ranks)
+def set_curves(table, min_side=MIN_SIDE):
+    """The set's mean rate-distortion curves over :func:`set_images`: per
+    codec and quality step the mean bits per pixel and measures over the
+    images, at the steps every image has; per SVD format the same at
+    :data:`LADDER_POINTS` rank fractions k / min(m, n) that every image's
+    ladder spans, each image's log rate and measures interpolated there
+    (linearly in the log of the fraction), since its ranks depend on its
+    size. Column ``step`` holds the quality or the rank fraction, ``images``
+    the count."""
+    images = set_images(table, min_side)
+    table = table[table["input"].isin(images)]
     measures = ["bpp", *(m for m in METRICS if m in table.columns)]
-    grouped = table.assign(step=step).groupby(["method", "step"])
-    curves = grouped[measures].mean()[grouped.size() == images].reset_index()
-    return curves.assign(input=SET)
+    codecs = table[table["rank"].isna()] if "rank" in table else table
+    grouped = codecs.assign(step=codecs["quality"]).groupby(["method", "step"])
+    rows = [grouped[measures].mean()[grouped.size() == len(images)].reset_index()]
+    ranked = table[table["rank"].notna()] if "rank" in table else table.iloc[:0]
+    for method, points in ranked.groupby("method"):
+        if points["input"].nunique() == len(images):
+            rows.append(_ladder_mean(method, points, measures))
+    curves = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    return curves.assign(input=SET, images=len(images))
+
+
+def _ladder_mean(method, points, measures):
+    """One SVD format's mean curve over the images at common rank fractions."""
+    fractions = {
+        name: (image["rank"] / image[["rows", "cols"]].min(axis=1)).to_numpy()
+        for name, image in points.groupby("input")
+    }
+    low = max(f.min() for f in fractions.values())
+    high = min(f.max() for f in fractions.values())
+    grid = np.geomspace(low, high, LADDER_POINTS) if high > low else np.array([low])
+    per_image = []
+    for name, image in points.groupby("input"):
+        order = np.argsort(fractions[name])
+        where = np.log(fractions[name][order])
+        values = {
+            measure: np.interp(
+                np.log(grid), where, image[measure].to_numpy(float)[order]
+            )
+            for measure in measures
+        }
+        values["bpp"] = np.exp(
+            np.interp(np.log(grid), where, np.log(image["bpp"].to_numpy(float)[order]))
+        )
+        per_image.append(pd.DataFrame(values))
+    mean = sum(per_image) / len(per_image)
+    return mean.assign(method=method, step=grid)

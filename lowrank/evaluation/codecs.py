@@ -86,8 +86,8 @@ def rate_distortion_rows(
 
     Returns
     -------
-    list of dict with keys method, rank, ranks, factor_bits, quality, bits,
-    bpp and the measures of
+    list of dict with keys method, rows, cols, rank, ranks, factor_bits,
+    quality, bits, bpp and the measures of
     :data:`lowrank.evaluation.image_quality.QUALITY_COLUMNS` (for the
     allocated format ``ranks`` and ``factor_bits`` are "Y/Cb/Cr": each
     channel's rank and bits a factor entry)
@@ -120,6 +120,8 @@ def rate_distortion_rows(
             reconstruction, bits = decode_svd(data), 8 * len(data)
         return {
             "method": method,
+            "rows": stack.shape[1],
+            "cols": stack.shape[2],
             "rank": rank,
             **layout,
             "quality": quality,

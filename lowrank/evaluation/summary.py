@@ -93,6 +93,7 @@ def rate_distortion_summary_rows(item, table, path):
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
     "note", "set", "device", "backend", "ranks", "factor_bits", "metric", "mode",
+    "aggregated",
 )  # fmt: skip
 
 

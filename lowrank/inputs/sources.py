@@ -4,6 +4,9 @@ module turns one into a :class:`lowrank.records.InputMatrix`."""
 
 import json
 
+import numpy as np
+
+from lowrank.colour import rgb_to_ycbcr
 from lowrank.inputs.images import load_image
 from lowrank.inputs.matrices import build_member
 from lowrank.records import InputMatrix
@@ -13,22 +16,15 @@ def input_matrix(name, source):
     """The input ``name`` from ``source``, one of
 
     - ``{"image": {"path": ..., "mode": ..., "max_pixels": ...}}``: an image
-      file read by :func:`lowrank.inputs.images.load_image`;
+      file read by :func:`lowrank.inputs.images.load_image` (:func:`picture`);
     - ``{"matrix": {"set": ..., "member": i, **spec}}``: member i of the
       matrix set ``spec`` (:func:`lowrank.inputs.matrices.build_member`).
     """
     if "image" in source:
         image = source["image"]
-        matrix = load_image(
-            image["path"], mode=image["mode"], max_pixels=image["max_pixels"]
-        )
+        matrix, mode = picture(image["path"], image["mode"], image["max_pixels"])
         return InputMatrix(
-            matrix,
-            input=name,
-            kind="image",
-            source=image["path"],
-            set=name,
-            mode=image["mode"],
+            matrix, input=name, kind="image", source=image["path"], set=name, mode=mode
         )
     spec = dict(source["matrix"])
     set_name, member = spec.pop("set"), spec.pop("member")
@@ -40,3 +36,15 @@ def input_matrix(name, source):
         set=set_name,
         member=member,
     )
+
+
+def picture(path, mode, max_pixels):
+    """The image at ``path`` as a stack read in ``mode``, and that mode; a
+    gray picture (every pixel's channels equal) is one gray channel whatever
+    ``mode`` asks, so that it is neither trained nor costed as three."""
+    if mode == "gray":
+        return load_image(path, mode="gray", max_pixels=max_pixels), "gray"
+    rgb = load_image(path, mode="rgb", max_pixels=max_pixels)
+    if np.array_equal(rgb[0], rgb[1]) and np.array_equal(rgb[0], rgb[2]):
+        return rgb[:1], "gray"
+    return (rgb_to_ycbcr(rgb) if mode == "ycbcr" else rgb), mode

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lowrank.evaluation.bdrate import SET, efficient_points
+from lowrank.evaluation.bdrate import MEAN, SET, efficient_points
 from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT
 from lowrank.methods import is_network
 
@@ -58,15 +58,19 @@ def counts(series):
 
 
 def q8_bd_rates(bd_rates):
-    """(anchor codec, mean BD-rate % over PSNR-RGB) of the 8-bit SVD factors
-    over the images."""
+    """(anchor codec, BD-rate % over PSNR-RGB, the images it rests on) of the
+    8-bit SVD factors: the geometric mean over the images large enough for
+    the aggregates."""
     if bd_rates is None or bd_rates.empty:
         return []
     means = bd_rates[
-        (bd_rates["input"] == "mean") & (bd_rates["test"] == "svd-q8")
+        (bd_rates["input"] == MEAN) & (bd_rates["test"] == "svd-q8")
         & (bd_rates["metric"] == "psnr") & ~bd_rates["anchor"].str.startswith("svd-")
     ]  # fmt: skip
-    return [(row.anchor, float(row.bd_rate_percent)) for row in means.itertuples()]
+    return [
+        (row.anchor, float(row.bd_rate_percent), row.aggregated)
+        for row in means.itertuples()
+    ]
 
 
 def rate_distortion_facts(table):
@@ -127,6 +131,8 @@ class CodecGap:
     svd_bpp: float
     anchor_bpp: float
     anchor: str
+    overlap: float  # share of the anchor's PSNR range the SVD curve covers
+    images: str  # the images the set's mean curves rest on
 
 
 def codec_gap(curves, bd_rates, anchor="avif"):
@@ -151,8 +157,9 @@ def codec_gap(curves, bd_rates, anchor="avif"):
     svd_bpp = float(np.exp(np.interp(middle, svd[1], np.log(svd[0]))))
     anchor_bpp = float(np.exp(np.interp(middle, codec[1], np.log(codec[0]))))
     return CodecGap(
-        middle, best["test"], svd_bpp / anchor_bpp, svd_bpp, anchor_bpp, anchor
-    )
+        middle, best["test"], svd_bpp / anchor_bpp, svd_bpp, anchor_bpp, anchor,
+        float(best["overlap"]), best["aggregated"],
+    )  # fmt: skip
 
 
 def allocation_gains(bd_rates):
@@ -164,6 +171,6 @@ def allocation_gains(bd_rates):
     rows = bd_rates[
         (bd_rates["test"] == f"svd-{ALLOCATED_FORMAT}")
         & (bd_rates["anchor"] == "svd-q8") & (bd_rates["metric"] == "psnr")
-        & ~bd_rates["input"].isin(["mean", SET])
+        & ~bd_rates["input"].isin([MEAN, SET])
     ].dropna(subset=["bd_rate_percent"])  # fmt: skip
     return [(row.input, float(row.bd_rate_percent)) for row in rows.itertuples()]

@@ -17,7 +17,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from lowrank.evaluation.bdrate import SET
+from lowrank.evaluation.bdrate import MEAN, SET
 from lowrank.methods import compared_methods, is_network
 from lowrank.report import findings
 from lowrank.report.viewer import viewer_data
@@ -162,7 +162,7 @@ def section_data(section, link):
 def summary_bd_rows(bd_rates):
     """The BD figures the page shows: on the set's mean curves and the mean
     over images (every image's are in ``bd_rates.csv``)."""
-    return bd_rates[bd_rates["input"].isin([SET, "mean"])]
+    return bd_rates[bd_rates["input"].isin([SET, MEAN])]
 
 
 def table_data(frame, columns=None):

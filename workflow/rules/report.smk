@@ -47,6 +47,7 @@ rule bd_rates:
     conda:
         "../envs/lowrank.yaml"
     params:
+        min_side=config["report"]["aggregate_min_side"],
         code=CODE["bd_rates"],
     script:
         "../scripts/bd_rates.py"

@@ -15,16 +15,17 @@ tables = [read_csv(path) for path in snakemake.input.tables]
 table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 # A study of matrices alone has no codec rows: an empty table, and a figure
 # without curves that the report leaves out.
+min_side = snakemake.params.min_side
 curves = (
-    set_curves(table)
+    set_curves(table, min_side)
     if not table.empty
     else pd.DataFrame(columns=["method", "step", "bpp", "psnr", "input"])
 )
-bd_table(table, curves).to_csv(snakemake.output.table, index=False)
+bd_table(table, curves, min_side).to_csv(snakemake.output.table, index=False)
 curves.to_csv(snakemake.output.curves, index=False)
-images = len(set_images(table)) if not table.empty else 0
+images = len(set_images(table, min_side)) if not table.empty else 0
 rate_distortion(
     curves,
-    f"mean over {images} images of at least 176 pixels a side (PSNR-RGB)",
+    f"mean over {images} images of at least {min_side} pixels a side (PSNR-RGB)",
     Path(snakemake.output.figure),
 )
