@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lowrank.colour import rgb_to_ycbcr
+from lowrank.colour import eight_bit_image, rgb_to_ycbcr
 from lowrank.decomposition.svd import thin_svd
 from lowrank.evaluation.codecs import (
     IMAGE_CODECS,
@@ -50,7 +50,8 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     methods = [row["method"] for row in rows]
     assert methods == (
         ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2
-        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2 + ["jxl"] * 2
+        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2 + ["avif-444-psnr"] * 2
+        + ["jxl"] * 2
     )  # fmt: skip
     psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
     assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
@@ -80,7 +81,7 @@ def test_rate_distortion_ranks_of_a_large_image():
 def test_rate_distortion_rows_have_the_documented_keys(image):
     (row,) = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], [2], [])[:1]
     assert set(row) == {
-        "method", "rows", "cols", "rank", "ranks", "factor_bits", "quality",
+        "method", "rows", "cols", "rank", "ranks", "factor_bits", "encoder", "quality",
         "bits", "bpp",
         "psnr", "psnr_y", "ssim", "ms_ssim", "ssimulacra2",
     }  # fmt: skip
@@ -123,3 +124,32 @@ def test_a_ycbcr_stack_is_measured_as_its_rgb_picture():
     ycc_q8 = next(r for r in as_ycc if r["method"] == "svd-q8")
     assert ycc_q8["bits"] == by_method["svd-q8"]["bits"]
     assert ycc_q8["psnr"] != by_method["svd-q8"]["psnr"]
+
+
+def test_codec_rows_name_their_encoder_version_and_settings(image):
+    rows = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], [2], [50])
+    encoders = {row["method"]: row["encoder"] for row in rows}
+    assert encoders["svd-q8"] == ""
+    assert (
+        encoders["jpeg"].startswith("Pillow ") and "optimize=True" in encoders["jpeg"]
+    )
+    assert "subsampling=4:4:4, tune=psnr" in encoders["avif-444-psnr"]
+    assert "aom" in encoders["avif"] and encoders["jxl"].endswith("effort=7")
+
+
+def test_optimised_huffman_tables_give_the_same_pixels_in_fewer_bits(image):
+    import io
+
+    from PIL import Image
+
+    picture = eight_bit_image(image[np.newaxis])
+    sizes, pixels = [], []
+    for optimize in (False, True):
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=75, optimize=optimize)
+        sizes.append(len(buffer.getvalue()))
+        pixels.append(np.asarray(Image.open(buffer)))
+    decoded, bits = image_codec(image[np.newaxis], "jpeg", 75)
+    assert bits == 8 * sizes[1] < 8 * sizes[0]
+    np.testing.assert_array_equal(pixels[0], pixels[1])
+    np.testing.assert_allclose(decoded[0], pixels[1] / 255.0)

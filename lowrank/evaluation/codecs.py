@@ -5,16 +5,21 @@ decoder would produce and the number of bits it stores, so that quality is
 measured on what would actually be decoded. The SVD streams are
 :mod:`lowrank.evaluation.svd_streams`.
 
-JPEG (baseline, 4:2:0 chroma subsampling for RGB), WebP (lossy), AVIF and
+JPEG (optimised Huffman tables, 4:2:0 chroma subsampling for RGB), WebP
+(lossy), AVIF (as Pillow's plugin encodes it, and 4:4:4 tuned for PSNR) and
 JPEG XL (the ``pillow-jxl-plugin`` encoder) go through Pillow at each
 quality; their bits are the encoded file's bytes times 8, headers included.
+Each row names the encoder, its library version and settings.
 """
 
+import functools
+import importlib.metadata
 import io
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from PIL import Image
+import PIL
+from PIL import Image, features
 
 from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
@@ -29,15 +34,22 @@ from lowrank.evaluation.svd_streams import (
 )
 
 # Method name -> Pillow format of the image codecs compared with the SVD.
-IMAGE_CODECS = {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF", "jxl": "JXL"}
-# Each encoder's speed setting, named so that it is ours to state: the
-# defaults of the reference command-line encoders (cjpeg baseline with
-# standard Huffman tables, cwebp -m 4, avifenc -s 6, cjxl -e 7), which are
-# also the Pillow plugins' defaults.
+IMAGE_CODECS = {
+    "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF", "avif-444-psnr": "AVIF",
+    "jxl": "JXL",
+}  # fmt: skip
+# Each encoder's settings, ours to state (docs/design.md, "The report"):
+# the speed of the reference command-line encoder (cwebp -m 4, avifenc -s 6,
+# cjxl -e 7); JPEG with Huffman tables optimised per image (cjpeg -optimize:
+# the same pixels in fewer bits, so the stronger anchor at no cost); AVIF
+# twice: as Pillow's plugin encodes by default (4:2:0, the encoder's own
+# tuning) and as the strongest anchor for PSNR (4:4:4, tuned for PSNR),
+# since avifenc keeps 4:4:4 for PNG input where Pillow subsamples.
 ENCODER_SETTINGS = {
-    "jpeg": {"optimize": False},
+    "jpeg": {"optimize": True, "subsampling": "4:2:0"},
     "webp": {"method": 4},
-    "avif": {"speed": 6},
+    "avif": {"speed": 6, "subsampling": "4:2:0"},
+    "avif-444-psnr": {"speed": 6, "subsampling": "4:4:4", "advanced": {"tune": "psnr"}},
     "jxl": {"effort": 7},
 }
 
@@ -51,15 +63,40 @@ def image_codec(stack, codec, quality):
     buffer = io.BytesIO()
     # The JXL plugin refuses quality 100; lossless is what it means there.
     level = {"lossless": True} if codec == "jxl" and quality >= 100 else {}
+    settings = dict(ENCODER_SETTINGS[codec])
+    if image.mode == "L":  # one gray plane: chroma settings do not apply
+        settings.pop("subsampling", None)
     image.save(
-        buffer, format=IMAGE_CODECS[codec], quality=int(quality),
-        **ENCODER_SETTINGS[codec], **level,
-    )  # fmt: skip
+        buffer, format=IMAGE_CODECS[codec], quality=int(quality), **settings, **level
+    )
     with Image.open(buffer) as decoded:
         decoded = decoded.convert(image.mode)
         values = np.asarray(decoded, dtype=np.float64) / 255.0
     values = values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
     return values, 8 * len(buffer.getvalue())
+
+
+@functools.cache
+def encoder(codec):
+    """The library and version that encodes ``codec``, and its settings."""
+    settings = dict(ENCODER_SETTINGS[codec])
+    settings.update(settings.pop("advanced", {}))
+    named = ", ".join(f"{key}={value}" for key, value in settings.items())
+    return f"{_library(codec)}: {named}"
+
+
+def _library(codec):
+    if codec == "jxl":
+        return f"pillow-jxl-plugin {importlib.metadata.version('pillow-jxl-plugin')}"
+    pillow = f"Pillow {PIL.__version__}"
+    if IMAGE_CODECS[codec] == "AVIF":
+        from PIL import _avif
+
+        avif = features.version("avif")
+        return f"{pillow}, libavif {avif} ({_avif.codec_versions()})"
+    if codec == "jpeg":
+        return f"{pillow}, libjpeg-turbo {features.version('libjpeg_turbo')}"
+    return f"{pillow}, libwebp {features.version('webp')}"
 
 
 def rate_distortion_ranks(shape, configured=()):
@@ -87,7 +124,8 @@ def rate_distortion_rows(
     Returns
     -------
     list of dict with keys method, rows, cols, rank, ranks, factor_bits,
-    quality, bits, bpp and the measures of
+    encoder (an image codec's library, version and settings), quality, bits,
+    bpp and the measures of
     :data:`lowrank.evaluation.image_quality.QUALITY_COLUMNS` (for the
     allocated format ``ranks`` and ``factor_bits`` are "Y/Cb/Cr": each
     channel's rank and bits a factor entry)
@@ -108,9 +146,10 @@ def rate_distortion_rows(
 
     def row(point):
         method, rank, quality = point
-        layout = {"ranks": "", "factor_bits": ""}
+        layout = {"ranks": "", "factor_bits": "", "encoder": ""}
         if rank is None:
             reconstruction, bits = image_codec(picture, method, quality)
+            layout["encoder"] = encoder(method)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * len(encode_svd(decompositions, rank, "q8", colour))
             reconstruction, bits, layout = _allocated_point(ycc, picture, budget)
@@ -144,5 +183,6 @@ def _allocated_point(ycc, picture, budget):
     layout = {
         "ranks": "/".join(map(str, ranks)),
         "factor_bits": "/".join(map(str, widths)),
+        "encoder": "",
     }
     return reconstruction, 8 * len(data), layout

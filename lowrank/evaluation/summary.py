@@ -19,7 +19,7 @@ COLUMNS = (
     "delta_rel_err_fro",
     "svd_rel_err_2", "svd_rel_err_fro", "numerical_rank", "principal_angle",
     "psnr", "ssim", "psnr_y", "ms_ssim", "ssimulacra2", "bpp", "bits", "quality",
-    "ranks", "factor_bits", "stored_numbers", "compression_ratio",
+    "ranks", "factor_bits", "encoder", "stored_numbers", "compression_ratio",
     "train_seconds", "train_cpu_seconds", "train_peak_mb", "device", "backend",
     "steps", "converged",
     "final_loss", "record",
@@ -93,7 +93,7 @@ def rate_distortion_summary_rows(item, table, path):
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
     "note", "set", "device", "backend", "ranks", "factor_bits", "metric", "mode",
-    "aggregated",
+    "aggregated", "encoder",
 )  # fmt: skip
 
 
