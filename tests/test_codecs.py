@@ -21,10 +21,10 @@ def image():
 
 def test_stream_on_disk_decodes_to_what_was_measured(image, tmp_path):
     d = thin_svd(image)
-    rows = rate_distortion_rows(image[np.newaxis], [d], [5], [])
+    rows = rate_distortion_rows(image[np.newaxis], [d], [2], [])
     for fmt in ("f32", "f16", "q8"):
         path = tmp_path / f"factors.{fmt}"
-        path.write_bytes(encode_svd([d], 5, fmt))
+        path.write_bytes(encode_svd([d], 2, fmt))
         (row,) = [r for r in rows if r["method"] == f"svd-{fmt}"]
         assert row["bits"] == 8 * path.stat().st_size
         decoded = decode_svd(path.read_bytes())
@@ -46,7 +46,7 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     stack = image[np.newaxis]
     ranks = rate_distortion_ranks(image.shape, configured=[7])
     assert ranks[:10] == list(range(1, 11)) and ranks[-1] == 23 and 7 in ranks
-    rows = rate_distortion_rows(stack, [thin_svd(image)], [1, 5], [10, 90])
+    rows = rate_distortion_rows(stack, [thin_svd(image)], [1, 2], [10, 90])
     methods = [row["method"] for row in rows]
     assert methods == (
         ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2
@@ -54,9 +54,21 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
         + ["jxl"] * 2
     )  # fmt: skip
     psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
-    assert psnr[("svd-f32", 5, None)] > psnr[("svd-f32", 1, None)]
+    assert psnr[("svd-f32", 2, None)] > psnr[("svd-f32", 1, None)]
     assert psnr[("jpeg", None, 90)] > psnr[("jpeg", None, 10)]
     assert all(row["bpp"] == row["bits"] / (24 * 32) for row in rows)
+
+
+def test_svd_points_larger_than_the_raw_picture_are_left_out(image):
+    raw_bits = 8 * image.size
+    ranks = rate_distortion_ranks(image.shape)
+    rows = rate_distortion_rows(image[np.newaxis], [thin_svd(image)], ranks, [])
+    assert rows and all(row["bits"] <= raw_bits for row in rows)
+    highest = {}
+    for row in rows:
+        highest[row["method"]] = max(highest.get(row["method"], 0), row["rank"])
+    # Fewer bits a factor entry, higher ranks fit under the raw size.
+    assert highest["svd-f32"] < highest["svd-f16"] < highest["svd-q8"] < ranks[-1]
 
 
 @pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))

@@ -118,6 +118,9 @@ def rate_distortion_rows(
     A colour picture adds the :data:`ALLOCATED_FORMAT` curve (its YCbCr
     decompositions computed here unless the stack is YCbCr), each point
     with the bits of the equal-rank ``q8`` stream at its rank for budget.
+    An SVD point whose stream (or budget) is larger than the raw 8-bit
+    picture is left out: no one would store a picture that way, and its
+    measures cost as much as any other point's.
     The points are encoded, decoded and scored in ``threads`` threads:
     Pillow's encoders, NumPy's products and SciPy's filters release the GIL.
 
@@ -135,6 +138,7 @@ def rate_distortion_rows(
     picture = rgb_view(stack, mode)
     colour = YCBCR if mode == "ycbcr" else AS_READ
     pixels = stack.shape[1] * stack.shape[2]
+    raw_bits = 8 * picture.shape[0] * pixels
     reference = QualityReference(picture)
     points = [(f"svd-{fmt}", rank, None) for fmt in SVD_FORMATS for rank in ranks]
     if stack.shape[0] == 3:
@@ -152,10 +156,14 @@ def rate_distortion_rows(
             layout["encoder"] = encoder(method)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * len(encode_svd(decompositions, rank, "q8", colour))
+            if budget > raw_bits:
+                return None
             reconstruction, bits, layout = _allocated_point(ycc, picture, budget)
         else:
             fmt = method.removeprefix("svd-")
             data = encode_svd(decompositions, rank, fmt, colour)
+            if 8 * len(data) > raw_bits:
+                return None
             reconstruction, bits = decode_svd(data), 8 * len(data)
         return {
             "method": method,
@@ -170,7 +178,7 @@ def rate_distortion_rows(
         }
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        return list(pool.map(row, points))
+        return [point for point in pool.map(row, points) if point is not None]
 
 
 def _ycbcr_svds(rgb):
