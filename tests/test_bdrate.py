@@ -81,6 +81,7 @@ def test_table_has_every_pair_and_the_geometric_mean_over_images():
     mean = result.loc[(MEAN, "svd-q8", "jpeg")]
     assert mean["bd_rate_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
     assert (mean["images"], mean["aggregated"]) == (2, "a, b")
+    assert mean["overlap"] == pytest.approx(1.0)
 
 
 def test_an_image_under_the_size_floor_enters_no_aggregate():

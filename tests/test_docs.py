@@ -37,8 +37,8 @@ SOURCE = re.compile(
 DECIMAL = r"(?:\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)"
 NUMBER = re.compile(rf"(?<![\w.§/^-]){DECIMAL}(?![\w.])")
 CANDIDATE = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-QUOTE = re.compile(
-    rf"\[(?P<number>{DECIMAL})\]\((?P<path>[^)#\s]+)#L(?P<line>\d+)"
+QUOTE = re.compile(  # a linked whole number is checked too
+    rf"\[(?P<number>{DECIMAL}|\d+)\]\((?P<path>[^)#\s]+)#L(?P<line>\d+)"
     r'(?: "(?P<column>[^"]+)")?\)'
 )
 

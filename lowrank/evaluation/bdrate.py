@@ -159,7 +159,8 @@ def bd_table(table, curves=None, min_side=MIN_SIDE):
 
 def _geometric_means(rows, min_side):
     """Per (test, anchor, metric) the geometric mean of the images' rate
-    ratios 1 + BD-rate / 100, as a BD-rate, with their spread and names."""
+    ratios 1 + BD-rate / 100, as a BD-rate, with their spread, their least
+    overlap and their names."""
     rows = rows.dropna(subset=["bd_rate_percent"])
     logs = np.log1p(rows["bd_rate_percent"] / 100.0)
     grouped = rows.assign(log_ratio=logs).groupby(
@@ -169,6 +170,7 @@ def _geometric_means(rows, min_side):
         log_ratio=("log_ratio", "mean"),
         spread_low=("bd_rate_percent", "min"),
         spread_high=("bd_rate_percent", "max"),
+        overlap=("overlap", "min"),
         images=("input", "count"),
         aggregated=("input", lambda names: ", ".join(sorted(names))),
     ).reset_index()
