@@ -151,8 +151,8 @@ def bd_table(table, curves=None, min_side=MIN_SIDE):
         note=lambda rows: rows["note"].fillna(""),
     )
     spread = means.set_index(["test", "anchor", "metric"])
+    keys = list(zip(curves["test"], curves["anchor"], curves["metric"]))
     for column in ("spread_low", "spread_high"):
-        keys = list(zip(curves["test"], curves["anchor"], curves["metric"]))
         curves[column] = [spread[column].get(key, math.nan) for key in keys]
     return pd.concat([result, means, curves], ignore_index=True)[list(COLUMNS)]
 
@@ -250,6 +250,7 @@ def _ladder_mean(method, points, measures):
                 np.log(grid), where, image[measure].to_numpy(float)[order]
             )
             for measure in measures
+            if measure != "bpp"  # interpolated in its log below
         }
         values["bpp"] = np.exp(
             np.interp(np.log(grid), where, np.log(image["bpp"].to_numpy(float)[order]))

@@ -63,9 +63,7 @@ def image_codec(stack, codec, quality):
     buffer = io.BytesIO()
     # The JXL plugin refuses quality 100; lossless is what it means there.
     level = {"lossless": True} if codec == "jxl" and quality >= 100 else {}
-    settings = dict(ENCODER_SETTINGS[codec])
-    if image.mode == "L":  # one gray plane: chroma settings do not apply
-        settings.pop("subsampling", None)
+    settings = applied_settings(codec, gray=image.mode == "L")
     image.save(
         buffer, format=IMAGE_CODECS[codec], quality=int(quality), **settings, **level
     )
@@ -76,10 +74,20 @@ def image_codec(stack, codec, quality):
     return values, 8 * len(buffer.getvalue())
 
 
-@functools.cache
-def encoder(codec):
-    """The library and version that encodes ``codec``, and its settings."""
+def applied_settings(codec, gray=False):
+    """The Pillow save options of ``codec``: :data:`ENCODER_SETTINGS`, less
+    chroma subsampling for one gray plane, which has no chroma."""
     settings = dict(ENCODER_SETTINGS[codec])
+    if gray:
+        settings.pop("subsampling", None)
+    return settings
+
+
+@functools.cache
+def encoder(codec, gray=False):
+    """The library and version that encodes ``codec``, and the settings it
+    ran with (:func:`applied_settings`)."""
+    settings = applied_settings(codec, gray)
     settings.update(settings.pop("advanced", {}))
     named = ", ".join(f"{key}={value}" for key, value in settings.items())
     return f"{_library(codec)}: {named}"
@@ -153,7 +161,7 @@ def rate_distortion_rows(
         layout = {"ranks": "", "factor_bits": "", "encoder": ""}
         if rank is None:
             reconstruction, bits = image_codec(picture, method, quality)
-            layout["encoder"] = encoder(method)
+            layout["encoder"] = encoder(method, gray=picture.shape[0] == 1)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * len(encode_svd(decompositions, rank, "q8", colour))
             if budget > raw_bits:
