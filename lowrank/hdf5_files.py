@@ -15,6 +15,9 @@ from lowrank.errors import RecordError
 # image the config allows (images.max_pixels). A crafted file's header can ask
 # for terabytes; it is refused before anything is read.
 MAX_DATASET_ELEMENTS = 3 * 178_956_970
+# The filters lowrank writes (gzip after byte shuffling): any other one is
+# code a crafted file would make HDF5 run.
+ALLOWED_FILTERS = {h5py.h5z.FILTER_DEFLATE, h5py.h5z.FILTER_SHUFFLE}
 
 
 @contextlib.contextmanager
@@ -40,8 +43,11 @@ def open_checked(path, schema):
     except OSError as error:
         raise RecordError(f"{path}: not a readable HDF5 file ({error})") from error
     with handle:
-        found = handle.attrs.get("schema")
-        if found != schema:
+        try:
+            found = _plain(handle.attrs.get("schema"))
+        except (UnicodeDecodeError, OSError) as error:
+            raise RecordError(f"{path}: unreadable schema ({error})") from error
+        if not isinstance(found, str) or found != schema:
             raise RecordError(f"{path}: schema {found!r}, expected {schema!r}")
         yield handle
 
@@ -50,7 +56,8 @@ def checked_dataset(handle, path, name, ndim, shape=None):
     """The dataset ``name`` as float64, read only after its declared shape,
     type and storage are checked: no links out of the file, no external or
     virtual storage (another file's bytes), no more numbers than any record
-    holds, and exactly ``shape`` where given."""
+    holds, chunks no larger than the dataset (a chunk is decompressed whole),
+    only gzip and shuffle filters, and exactly ``shape`` where given."""
     if not isinstance(handle.get(name, getlink=True), h5py.HardLink) or not (
         isinstance(handle[name], h5py.Dataset)
     ):
@@ -73,6 +80,20 @@ def checked_dataset(handle, path, name, ndim, shape=None):
             f"{path}: dataset '{name}' declares shape {dataset.shape}, more "
             f"numbers than any lowrank file holds"
         )
+    if dataset.chunks and any(
+        chunk > max(side, 1) for chunk, side in zip(dataset.chunks, dataset.shape)
+    ):
+        raise RecordError(
+            f"{path}: dataset '{name}' has chunks {dataset.chunks} larger than "
+            f"its shape {dataset.shape}"
+        )
+    plist = dataset.id.get_create_plist()
+    filters = {plist.get_filter(i)[0] for i in range(plist.get_nfilters())}
+    if filters - ALLOWED_FILTERS:
+        raise RecordError(
+            f"{path}: dataset '{name}' uses HDF5 filter(s) "
+            f"{sorted(filters - ALLOWED_FILTERS)}; lowrank writes gzip and shuffle only"
+        )
     try:
         data = dataset[()]
     except OSError as error:
@@ -82,11 +103,33 @@ def checked_dataset(handle, path, name, ndim, shape=None):
     return np.asarray(data, dtype=np.float64)
 
 
-def checked_attrs(handle, path, names):
-    missing = [name for name in names if name not in handle.attrs]
+def checked_attrs(handle, path, types):
+    """The attributes named in ``types`` (name -> str, int, float or bool) as
+    plain Python values, each checked to be readable and of its type."""
+    missing = [name for name in types if name not in handle.attrs]
     if missing:
         raise RecordError(f"{path}: missing attribute(s) {missing}")
-    return {name: _plain(handle.attrs[name]) for name in names}
+    values = {}
+    for name, kind in types.items():
+        try:
+            value = _plain(handle.attrs[name])
+        except (UnicodeDecodeError, OSError) as error:
+            raise RecordError(
+                f"{path}: attribute '{name}' is unreadable ({error})"
+            ) from error
+        if kind is float and _is_integer(value):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and not _is_integer(value)):
+            raise RecordError(
+                f"{path}: attribute '{name}' is {type(value).__name__} {value!r:.40}, "
+                f"expected {kind.__name__}"
+            )
+        values[name] = value
+    return values
+
+
+def _is_integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _plain(value):

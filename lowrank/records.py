@@ -54,6 +54,16 @@ from lowrank.hdf5_files import (
 MATRIX_SCHEMA = "lowrank.matrix/2"
 SVD_SCHEMA = "lowrank.svd/1"
 RECORD_SCHEMA = "lowrank.record/5"
+MATRIX_ATTRIBUTES = {
+    "input": str, "kind": str, "source": str, "set": str, "member": int, "mode": str,
+}  # fmt: skip
+RECORD_ATTRIBUTES = {
+    "input": str, "rank": int, "method": str, "seed": int, "seconds": float,
+    "steps": int, "loss_every": int, "converged": bool, "stored_numbers": int,
+    "numerical_rank": int, "status": str, "message": str, "created": str,
+    "settings": str, "versions": str, "cpu_seconds": float, "peak_mb": float,
+    "device": str, "backend": str,
+}  # fmt: skip
 
 
 @dataclass
@@ -129,9 +139,7 @@ def write_matrix(path, item):
 def read_matrix(path):
     with open_checked(path, MATRIX_SCHEMA) as handle:
         matrix = checked_dataset(handle, path, "matrix", ndim=3)
-        attrs = checked_attrs(
-            handle, path, ("input", "kind", "source", "set", "member", "mode")
-        )
+        attrs = checked_attrs(handle, path, MATRIX_ATTRIBUTES)
     return InputMatrix(matrix=matrix, **attrs)
 
 
@@ -212,15 +220,11 @@ def write_record(path, record):
 
 def read_record(path):
     with open_checked(path, RECORD_SCHEMA) as handle:
-        names = (
-            "input", "rank", "method", "seed", "seconds", "steps", "loss_every",
-            "converged", "stored_numbers", "numerical_rank", "status", "message",
-            "created", "settings", "versions", "cpu_seconds", "peak_mb", "device",
-            "backend",
-        )  # fmt: skip
-        attrs = checked_attrs(handle, path, names)
+        attrs = checked_attrs(handle, path, RECORD_ATTRIBUTES)
+        if attrs["rank"] < 1 or attrs["loss_every"] < 1 or attrs["steps"] < 0:
+            raise RecordError(f"{path}: rank, loss_every or steps out of range")
         approximation = checked_dataset(handle, path, "approximation", ndim=3)
-        points = _loss_points(attrs, path)
+        points = attrs["steps"] // attrs["loss_every"]
         loss = checked_dataset(
             handle, path, "loss", ndim=2, shape=(approximation.shape[0], points)
         )
@@ -229,14 +233,9 @@ def read_record(path):
         attrs["versions"] = json.loads(attrs["versions"])
     except json.JSONDecodeError as error:
         raise RecordError(f"{path}: settings or versions are not JSON") from error
+    if not all(isinstance(attrs[key], dict) for key in ("settings", "versions")):
+        raise RecordError(f"{path}: settings and versions must be JSON objects")
     return Record(approximation=approximation, loss=loss, **attrs)
-
-
-def _loss_points(attrs, path):
-    steps, every = attrs["steps"], attrs["loss_every"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (steps, every)):
-        raise RecordError(f"{path}: steps and loss_every must be integers")
-    return steps // max(every, 1)
 
 
 def _now():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lowrank.errors import InputFileError, StudySpecError
 from lowrank.inputs.images import is_image_path, load_image
-from lowrank.inputs.matrices import build_members
+from lowrank.inputs.matrices import member_layout
 
 # Image stems that would claim a study-wide output beside the per-image ones
 # (results/rate_distortion/bd_rates.csv and set_curves.csv).
@@ -133,13 +133,18 @@ def _read_cache(path):
 
 
 def _write_cache(path, cache):
+    """Keep the verdicts for the next plan, if the disk lets us: the cache
+    saves decoding time only, so a full disk costs that and nothing else."""
     if not path:
         return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(cache, indent=0, sort_keys=True))
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(cache, indent=0, sort_keys=True))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
 
 
 def plan_study(config, cache_path=None, warn=warnings.warn):
@@ -186,19 +191,17 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
         ranks = _fit(stem, overrides.get(stem, config.get("ranks", [])), shape, warn)
         plan.append(StudyInput(stem, "image", stem, 0, ranks, shape, images[stem]))
     for name, spec in config.get("matrices", {}).items():
-        members = build_members(name, spec)
-        for index, member in enumerate(members):
-            member_name = name if len(members) == 1 else f"{name}-{index}"
+        count, shape = member_layout(name, spec)
+        for index in range(count):
+            member_name = name if count == 1 else f"{name}-{index}"
             if member_name in images:
                 raise StudySpecError(
                     f"matrices.{name}: input name {member_name!r} is also the stem of "
                     f"{images[member_name]}; rename one"
                 )
-            ranks = _fit(member_name, spec["ranks"], member.shape, warn)
+            ranks = _fit(member_name, spec["ranks"], shape, warn)
             plan.append(
-                StudyInput(
-                    member_name, spec["family"], name, index, ranks, member.shape
-                )
+                StudyInput(member_name, spec["family"], name, index, ranks, shape)
             )
     if not plan:
         raise StudySpecError(

@@ -8,6 +8,7 @@ from lowrank.evaluation.bdrate import (
     MEAN,
     SET,
     bd_figures,
+    bd_quality_in_range,
     bd_table,
     efficient_points,
     set_curves,
@@ -211,3 +212,38 @@ def test_svd_set_curves_meet_at_rank_fractions_across_sizes():
     assert curves["bpp"].to_numpy() == pytest.approx(8 * curves["step"].to_numpy())
     expected = 30 + 10 * np.log10(curves["step"].to_numpy())
     assert curves["psnr"].to_numpy() == pytest.approx(expected)
+
+
+def test_bd_quality_in_a_range_wider_than_the_curves_is_bd_quality():
+    anchor = (
+        np.array([0.2, 0.4, 0.9, 1.7, 3.0]),
+        np.array([25.0, 28.0, 31.5, 34.0, 36.0]),
+    )
+    test = np.array([0.3, 0.7, 1.2, 2.5, 5.0]), np.array([24.0, 27.5, 29.0, 32.0, 35.0])
+    wide = bd_quality_in_range(anchor, test, (0.01, 100.0))
+    assert wide["bd_quality_in_range"] == pytest.approx(
+        bd_figures(anchor, test)["bd_quality"], abs=1e-12
+    )
+    assert (wide["range_low_bpp"], wide["range_high_bpp"]) == (0.3, 3.0)
+
+
+def test_bd_quality_in_range_keeps_to_the_stated_rates():
+    bpp = np.array([0.1, 0.25, 0.5, 1.0, 2.0, 4.0])
+    psnr = np.array([20.0, 24.0, 27.0, 31.0, 33.0, 34.0])
+    # Two dB better up to 2 bpp, twelve at 4 bpp: the stated range 0.25-1
+    # bpp (whose interpolant reads the points up to 2 bpp) sees the two only.
+    better = psnr + np.where(bpp <= 2.0, 2.0, 12.0)
+    figures = bd_quality_in_range((bpp, psnr), (bpp, better), (0.25, 1.0))
+    assert figures["bd_quality_in_range"] == pytest.approx(2.0, abs=1e-9)
+    assert bd_figures((bpp, psnr), (bpp, better))["bd_quality"] > 2.5
+    apart = bd_quality_in_range((bpp[:2], psnr[:2]), (bpp[3:], psnr[3:]), (0.25, 1.0))
+    assert math.isnan(apart["bd_quality_in_range"])
+
+
+def test_table_carries_the_stated_range_on_image_and_set_rows():
+    result = bd_table(two_images(), rate_range=(0.5, 1.0)).set_index("input")
+    image_row = result.loc["a"]
+    assert (image_row["range_low_bpp"], image_row["range_high_bpp"]) == (0.5, 1.0)
+    assert image_row["bd_quality_in_range"] < 0  # twice the bits: lower quality
+    assert not math.isnan(result.loc[SET, "bd_quality_in_range"])
+    assert math.isnan(result.loc[MEAN, "bd_quality_in_range"])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from PIL import Image
-from test_images import decompression_bomb
+from test_images import decompression_bomb, png_of_16_bit_rgb
 from test_slurm import VOLATILE
 from test_workflow import (
     SNAKEMAKE,
@@ -249,20 +249,23 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     Image.new("L", (9, 1), 200).save(images / "line.png")
     Image.new("L", (200, 100)).save(images / "huge.png")  # over max_pixels=10000
     (images / "bomb.png").write_bytes(decompression_bomb())
-    for name in ("0001", "NA", "True", "a{b}", r"cost $\frac$ v2"):
+    for name in ("0001", "NA", "True", "a{b}", r"cost $\frac$ v2", "-h", "--version"):
         write_image(images / f"{name}.png", seed=len(name))
+    png_of_16_bit_rgb(images / "deep.png", np.full((6, 5, 3), 40_000))
 
     result = snakemake(workdir, "--keep-going")
     for name in (
         "truncated.png", "empty.jpg: the file is empty", "huge.png",
         "bomb.png: refused as a decompression bomb", "a{b}.png: Snakemake reads braces",
+        "deep.png: a 16-bit colour image",
     ):  # fmt: skip
         assert name in result.stderr
     assert "line (1x9): rank(s) [1, 2] skipped" in result.stderr
     assert "line: no rank fits, so it is left out" in result.stderr
     table = read_table(workdir / "results" / "summary.csv")
     assert sorted(set(table["input"])) == [
-        "0001", "NA", "True", "black", r"cost $\frac$ v2", "tiny one.v2.é",
+        "--version", "-h", "0001", "NA", "True", "black", r"cost $\frac$ v2",
+        "tiny one.v2.é",
     ]  # fmt: skip
     assert (workdir / "results" / "report" / "index.html").is_file()
     black = table[

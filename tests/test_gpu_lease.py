@@ -37,7 +37,7 @@ def test_concurrent_jobs_get_distinct_devices_and_a_killed_job_frees_its_own(tmp
     try:
         devices = {first.stdout.readline().strip(), second.stdout.readline().strip()}
         assert devices == {"0", "1"}
-        with pytest.raises(TimeoutError, match="stayed leased"):
+        with pytest.raises(TimeoutError, match="lowrank-gpu-1.lock held by pid"):
             lease_device(["0", "1"], lease_dir=tmp_path, timeout=0.5, poll=0.1)
         first.kill()
         first.wait()

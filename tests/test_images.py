@@ -151,3 +151,41 @@ def test_a_gray_picture_is_one_channel_in_every_mode(tmp_path, mode):
         save(tmp_path / "c.png", Image.fromarray(colour)), mode, None
     )
     assert (stack.shape, read_as) == ((3, 6, 7), mode)
+
+
+def png_of_16_bit_rgb(path, samples):
+    """A PNG of 16-bit RGB ``samples`` (m, n, 3), written by hand: Pillow
+    cannot write one."""
+    rows, cols, _ = samples.shape
+    big_endian = samples.astype(">u2")
+    raw = b"".join(b"\0" + big_endian[row].tobytes() for row in range(rows))
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", cols, rows, 16, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+    return path
+
+
+def test_a_16_bit_colour_image_is_refused_not_rounded(tmp_path):
+    samples = np.arange(60).reshape(4, 5, 3) * 1000 + 7
+    path = png_of_16_bit_rgb(tmp_path / "deep.png", samples)
+    with pytest.raises(InputFileError, match="deep.png: a 16-bit colour image"):
+        load_image(path, mode="rgb")
+
+
+def test_a_float_image_is_read_at_its_precision(tmp_path):
+    values = np.array([[0.0, 0.25, 1 / 3], [0.5, 0.999, 1.0]], dtype=np.float32)
+    path = save(tmp_path / "f.tif", Image.fromarray(values))
+    for mode, channels in (("gray", 1), ("rgb", 3)):
+        loaded = load_image(path, mode=mode)
+        assert loaded.shape == (channels, 2, 3)
+        np.testing.assert_array_equal(loaded[0], values.astype(np.float64))
+    outside = save(tmp_path / "g.tif", Image.fromarray(values * 255))
+    with pytest.raises(InputFileError, match=r"g.tif: .* in \[0, 1\] \(found 0 to 255"):
+        load_image(outside)

@@ -132,3 +132,61 @@ def test_a_loss_of_the_wrong_declared_shape_is_refused(tmp_path):
         handle.attrs["steps"] = 10**12
     with pytest.raises(RecordError, match=r"'loss' has shape \(1, 2\), expected"):
         read_record(path)
+
+
+def test_a_chunk_larger_than_its_dataset_is_refused_before_it_is_read(tmp_path):
+    path = record_file(tmp_path)
+    # One number declared, stored in a 512 MiB chunk that reading would
+    # decompress whole.
+    rewrite_approximation(
+        path, data=np.zeros((1, 1, 1)), maxshape=(None, None, None),
+        chunks=(1, 8192, 8192), compression="gzip",
+    )  # fmt: skip
+    with pytest.raises(RecordError, match=r"chunks \(1, 8192, 8192\) larger than"):
+        read_record(path)
+
+
+def test_a_filter_lowrank_does_not_write_is_refused(tmp_path):
+    path = record_file(tmp_path)
+    rewrite_approximation(
+        path, data=np.zeros((1, 2, 3)), chunks=(1, 2, 3), compression="lzf"
+    )
+    with pytest.raises(RecordError, match="filter"):
+        read_record(path)
+
+
+@pytest.mark.parametrize(
+    "name, value, reason",
+    [
+        ("settings", 5, "attribute 'settings' is int"),
+        ("settings", "[1, 2]", "must be JSON objects"),
+        ("input", np.void(b"\xff\xfe"), "attribute 'input' is"),
+        ("rank", "seven", "attribute 'rank' is str"),
+        ("rank", 0, "out of range"),
+        ("converged", 1.5, "attribute 'converged' is float"),
+        ("schema", np.array([1, 2]), "schema"),
+    ],
+)
+def test_attributes_of_the_wrong_type_are_refused_by_name(
+    tmp_path, name, value, reason
+):
+    path = record_file(tmp_path)
+    with h5py.File(path, "a") as handle:
+        handle.attrs[name] = value
+    with pytest.raises(RecordError, match=f"r.h5.*{reason}"):
+        read_record(path)
+
+
+def test_an_attribute_of_invalid_utf8_is_refused_by_name(tmp_path):
+    path = record_file(tmp_path)
+    with h5py.File(path, "a") as handle:
+        del handle.attrs["input"]
+        utf8 = h5py.h5t.C_S1.copy()
+        utf8.set_size(2)
+        utf8.set_cset(h5py.h5t.CSET_UTF8)
+        attribute = h5py.h5a.create(
+            handle.id, b"input", utf8, h5py.h5s.create(h5py.h5s.SCALAR)
+        )
+        attribute.write(np.array(b"\xff\xfe", dtype="S2"), mtype=utf8)
+    with pytest.raises(RecordError, match="r.h5: attribute 'input' is unreadable"):
+        read_record(path)

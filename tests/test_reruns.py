@@ -161,6 +161,7 @@ CHANGES = {
     "overrides.<name>.mode": ("images", "rgb", ["overrides", TINY_STEM, "mode"]),
     "report.codec_qualities": ("images", [50], None),
     "report.aggregate_min_side": ("images", 8, None),
+    "report.bd_quality_bpp": ("images", [0.5, 2.0], None),
     "matrices.<name>.family": ("sets", "symmetric", ["matrices", "rand4", "family"]),
     "matrices.<name>.symmetrize": ("sets", "mean", ["matrices", "sym4", "symmetrize"]),
     "matrices.<name>.n": ("sets", 5, ["matrices", "sym4", "n"]),
@@ -198,6 +199,7 @@ CHANGES = {
     "training.device": ("sets", "cpu", None),
     "training.backend": ("sets", "jax", None),
     "training.per_gpu": ("sets", 2, None),
+    "training.gpu_wait": ("sets", 30, None),
     "training.server_timeout": ("sets", 30, None),
     "training.warm_seconds": ("sets", 5, None),
 }  # fmt: skip

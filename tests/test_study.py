@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -112,3 +116,47 @@ def test_overrides_that_match_nothing_are_named(images):
     }
     with pytest.warns(SkippedInputWarning, match=r"overrides: \['typo'\]"):
         plan_study(config)
+
+
+PLAN_LARGE_SETS = """
+import resource, sys
+from lowrank.study import plan_study
+config = {
+    "images": {"directory": sys.argv[1]},
+    "matrices": {
+        "big": {"family": "uniform", "count": 20, "shape": [2000, 2000], "seed": 0,
+                "ranks": [1]},
+        "sym": {"family": "symmetric", "count": 20, "n": 2000, "seed": 0, "ranks": [1]},
+    },
+}
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+plan = plan_study(config)
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(len(plan), plan[-1].shape, grown // 1024)
+"""
+
+
+def test_planning_large_member_sets_builds_no_matrix(tmp_path):
+    # Forty 2000 x 2000 members are 1.3 GB of float64: planning needs their
+    # number and shape only.
+    finished = subprocess.run(
+        [sys.executable, "-c", PLAN_LARGE_SETS, str(tmp_path / "none")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    members, rest = finished.stdout.split(" ", 1)
+    shape_text, grown = rest.rsplit(" ", 1)
+    assert (int(members), shape_text) == (40, "(2000, 2000)")
+    assert int(grown) < 50  # MB; one member alone is 32
+
+
+def test_an_image_cache_that_cannot_be_written_costs_nothing_else(
+    images, tmp_path, monkeypatch
+):
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    cache = tmp_path / "cache" / "images.json"
+    plan = plan_study({"images": {"directory": str(images)}, "ranks": [1]}, cache)
+    assert [item.name for item in plan] == ["wide one"]
+    assert list(cache.parent.iterdir()) == []  # no temporary file left

@@ -4,7 +4,9 @@ BD-rate is the average difference in bit rate, in percent, between two
 rate-distortion curves over the quality range where both have points
 (negative: the test needs fewer bits than the anchor), for each quality
 measure in turn (PSNR-RGB, PSNR-Y, SSIM, MS-SSIM, SSIMULACRA2); BD-quality
-the average difference of the measure over their common rate range. As
+the average difference of the measure over their common rate range, and
+beside it over a stated rate range (``report.bd_quality_bpp``, default
+:data:`RATE_RANGE`), the same for every pair so that rows compare. As
 codec papers do, SSIM and MS-SSIM enter in decibels, -10 log10(1 - x)
 (metrics ``ssim_db`` and ``ms_ssim_db``), so both BD figures of every measure
 but SSIMULACRA2 are over a logarithmic quality scale.
@@ -50,6 +52,7 @@ DECIBEL_METRICS = {"ssim": "ssim_db", "ms_ssim": "ms_ssim_db"}
 SET = "set curve"  # the input of the figures on the set's mean curves
 MEAN = "geometric mean"  # the input of the images' aggregated figures
 MIN_SIDE = 256  # default of report.aggregate_min_side
+RATE_RANGE = (0.25, 1.0)  # bpp, default of report.bd_quality_bpp
 LADDER_POINTS = 24  # points of the SVD formats' set curves
 # Below this share of the anchor's quality range in common with the test, a
 # BD figure is an extrapolation more than a comparison: it gets a note.
@@ -57,6 +60,7 @@ MIN_OVERLAP = 0.75
 INTERPOLATION = "pchip"
 COLUMNS = (
     "input", "test", "anchor", "metric", "bd_rate_percent", "bd_quality",
+    "bd_quality_in_range", "range_low_bpp", "range_high_bpp",
     "quality_low", "quality_high", "overlap", "images", "spread_low",
     "spread_high", "aggregated", "note",
 )  # fmt: skip
@@ -121,7 +125,38 @@ def bd_figures(anchor, test):
     return {**row, "bd_rate_percent": float(rate), "bd_quality": float(quality)}
 
 
-def bd_table(table, curves=None, min_side=MIN_SIDE):
+def bd_quality_in_range(anchor, test, rate_range=RATE_RANGE):
+    """The mean quality difference of ``test`` over ``anchor`` (curves as
+    (bpp, quality) arrays of :func:`efficient_points`) over the log rate
+    within ``rate_range`` (bpp) that both curves span, each curve
+    interpolated by PCHIP in log10 of the rate as for BD-quality, with the
+    bounds used: narrower than ``rate_range`` where a curve ends inside it."""
+    from scipy.interpolate import PchipInterpolator
+
+    low = max(
+        rate_range[0], anchor[0].min(initial=math.inf), test[0].min(initial=math.inf)
+    )
+    high = min(rate_range[1], anchor[0].max(initial=0.0), test[0].max(initial=0.0))
+    if min(anchor[0].size, test[0].size) < 2 or high <= low:
+        return {
+            "bd_quality_in_range": math.nan,
+            "range_low_bpp": math.nan,
+            "range_high_bpp": math.nan,
+        }
+    bounds = math.log10(low), math.log10(high)
+
+    def mean_quality(curve):
+        spline = PchipInterpolator(np.log10(curve[0]), curve[1])
+        return spline.integrate(*bounds) / (bounds[1] - bounds[0])
+
+    return {
+        "bd_quality_in_range": float(mean_quality(test) - mean_quality(anchor)),
+        "range_low_bpp": float(low),
+        "range_high_bpp": float(high),
+    }
+
+
+def bd_table(table, curves=None, min_side=MIN_SIDE, rate_range=RATE_RANGE):
     """Per image, SVD format, anchor and quality measure a row of BD
     figures, then their aggregates over the images of :func:`set_images`:
     the geometric mean of the rate ratios (``input`` = :data:`MEAN`, with the
@@ -129,21 +164,22 @@ def bd_table(table, curves=None, min_side=MIN_SIDE):
     curves (``input`` = :data:`SET`), from rate-distortion rows (columns
     input, method, bpp, rank, quality, rows, cols and the measures).
     ``curves`` are :func:`set_curves` of ``table`` where the caller has them
-    already."""
+    already; ``rate_range`` (bpp) bounds :func:`bd_quality_in_range`, which
+    the geometric-mean rows leave empty (the set-curve rows carry it)."""
     metrics = [m for m in METRICS if m in table.columns]
     if table.empty or not metrics:  # a study of matrices alone has no codec rows
         return pd.DataFrame([], columns=list(COLUMNS))
     rows = [
         {"input": name, **row}
         for name, image in table.groupby("input", sort=True)
-        for row in _pair_rows(image, metrics)
+        for row in _pair_rows(image, metrics, rate_range)
     ]
     result = pd.DataFrame(rows, columns=list(COLUMNS))
     members = set_images(table, min_side)
     means = _geometric_means(result[result["input"].isin(members)], min_side)
     curves = set_curves(table, min_side) if curves is None else curves
     curves = pd.DataFrame(
-        [{"input": SET, **row} for row in _pair_rows(curves, metrics)],
+        [{"input": SET, **row} for row in _pair_rows(curves, metrics, rate_range)],
         columns=list(COLUMNS),
     ).assign(
         images=len(members),
@@ -182,18 +218,20 @@ def _geometric_means(rows, min_side):
     return means.assign(input=MEAN).reindex(columns=list(COLUMNS))
 
 
-def _pair_rows(image, metrics):
+def _pair_rows(image, metrics, rate_range):
     by_method = dict(tuple(image.groupby("method")))
     for metric in metrics:
         for test, anchor in PAIRS:
             if test in by_method and anchor in by_method:
+                curves = (
+                    efficient_points(by_method[anchor], metric),
+                    efficient_points(by_method[test], metric),
+                )
                 yield {
                     "test": test, "anchor": anchor,
                     "metric": DECIBEL_METRICS.get(metric, metric),
-                    **bd_figures(
-                        efficient_points(by_method[anchor], metric),
-                        efficient_points(by_method[test], metric),
-                    ),
+                    **bd_figures(*curves),
+                    **bd_quality_in_range(*curves, rate_range),
                 }  # fmt: skip
 
 

@@ -1,6 +1,9 @@
 """Image files to float matrices.
 
-Values are scaled to [0, 1] by the bit depth (255 for 8-bit, 65535 for 16-bit).
+Values are scaled to [0, 1] by the bit depth (255 for 8-bit, 65535 for 16-bit
+gray); floating-point images (mode F) are read as they are and must lie in
+[0, 1]. A 16-bit colour image is refused with a message: Pillow reads it at 8
+bits, and a study must not take a rounded picture for the file.
 Transparency is composited onto a white background, the way viewers show it.
 The EXIF orientation tag is applied, so the matrix looks like the picture does.
 Animated files (GIF, WebP) contribute their first frame.
@@ -64,9 +67,10 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
     try:
         with Image.open(path) as image:
             _check_size(path, image, max_pixels)
+            _check_precision(path, image)
             image.seek(0)
             image.load()
-            pixels = _to_channels(ImageOps.exif_transpose(image), mode)
+            pixels = _to_channels(path, ImageOps.exif_transpose(image), mode)
     except InputFileError:
         raise
     except Image.DecompressionBombError as error:
@@ -92,21 +96,49 @@ def _check_size(path, image, max_pixels):
         )
 
 
-def _to_channels(image, mode):
-    channels = _channels(image, mode)
+def _check_precision(path, image):
+    """Refuse a colour image whose samples Pillow would cut to 8 bits."""
+    rawmodes = [
+        tile.args if isinstance(tile.args, str) else tile.args[0]
+        for tile in image.tile
+        if tile.args and isinstance(tile.args, str | tuple)
+    ]
+    if image.mode not in _SIXTEEN_BIT_MODES and any(
+        isinstance(raw, str) and ";16" in raw for raw in rawmodes
+    ):
+        raise InputFileError(
+            f"{path}: a 16-bit colour image, which Pillow reads at 8 bits only; "
+            "save it as 8-bit colour or 16-bit gray"
+        )
+
+
+def _to_channels(path, image, mode):
+    channels = _channels(path, image, mode)
     return rgb_to_ycbcr(channels) if mode == "ycbcr" else channels
 
 
-def _channels(image, mode):
+def _channels(path, image, mode):
     """Gray or RGB values: one channel for ``gray``, three otherwise."""
-    if image.mode in _SIXTEEN_BIT_MODES:
-        values = np.asarray(image, dtype=np.float64) / 65535.0
-        values = np.clip(values, 0.0, 1.0)[np.newaxis]
+    if image.mode in _SIXTEEN_BIT_MODES or image.mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":
+            _check_unit_range(path, values)
+        else:
+            values = np.clip(values / 65535.0, 0.0, 1.0)
+        values = values[np.newaxis]
         return values if mode == "gray" else np.repeat(values, 3, axis=0)
     image = _flatten_alpha(image)
     target = "L" if mode == "gray" else "RGB"
     values = np.asarray(image.convert(target), dtype=np.float64) / 255.0
     return values[np.newaxis] if mode == "gray" else np.moveaxis(values, -1, 0)
+
+
+def _check_unit_range(path, values):
+    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1:
+        raise InputFileError(
+            f"{path}: a floating-point image must hold values in [0, 1] "
+            f"(found {np.nanmin(values):.4g} to {np.nanmax(values):.4g})"
+        )
 
 
 def _flatten_alpha(image):

@@ -66,7 +66,14 @@ def build_member(name, spec, member):
     return _build(name, spec, member)[0]
 
 
-def _build(name, spec, member):
+def member_layout(name, spec):
+    """(count, (m, n)) of the members of one specification, checked as
+    :func:`build_members` checks it, without building any: planning a study
+    needs their number and shape only."""
+    return _layout(name, spec, None)
+
+
+def _layout(name, spec, member):
     family = spec.get("family")
     if family not in FAMILIES:
         raise StudySpecError(
@@ -81,27 +88,32 @@ def _build(name, spec, member):
     count = member + 1 if count is None else _positive(name, "count", count)
     if member is not None and not 0 <= member < count:
         raise StudySpecError(f"matrices.{name}: no member {member} of {count}")
-    if family == "identity":
-        return [np.eye(_positive(name, "n", spec["n"]))]
-    if family == "diag":
-        return [np.diag(np.arange(_positive(name, "n", spec["n"]), dtype=np.float64))]
     if family == "uniform":
         shape = tuple(_positive(name, "shape", size) for size in spec["shape"])
     else:
         shape = (_positive(name, "n", spec["n"]),) * 2
+    if family == "symmetric" and spec.get("symmetrize", "upper") not in SYMMETRIZE:
+        raise StudySpecError(
+            f"matrices.{name}.symmetrize: expected one of {SYMMETRIZE}, "
+            f"got {spec.get('symmetrize')!r}"
+        )
+    return count, shape
+
+
+def _build(name, spec, member):
+    count, shape = _layout(name, spec, member)
+    family = spec["family"]
+    if family == "identity":
+        return [np.eye(shape[0])]
+    if family == "diag":
+        return [np.diag(np.arange(shape[0], dtype=np.float64))]
     rng = np.random.default_rng(spec["seed"])
     if member is not None:
         rng.bit_generator.advance(member * shape[0] * shape[1])
     draws = [rng.uniform(size=shape) for _ in range(count if member is None else 1)]
     if family == "uniform":
         return draws
-    symmetrize = spec.get("symmetrize", "upper")
-    if symmetrize not in SYMMETRIZE:
-        raise StudySpecError(
-            f"matrices.{name}.symmetrize: expected one of {SYMMETRIZE}, "
-            f"got {symmetrize!r}"
-        )
-    if symmetrize == "mean":
+    if spec.get("symmetrize", "upper") == "mean":
         return [(draw + draw.T) / 2.0 for draw in draws]
     return [np.triu(draw) + np.triu(draw, 1).T for draw in draws]
 

@@ -15,6 +15,9 @@ from lowrank.runtime_folder import private_subfolder
 # What TensorFlow says when an XLA cache entry cannot be read (truncated,
 # damaged) or written (full disk, file size limit, read-only folder).
 CACHE_FAILURES = ("Read less bytes than requested", "xla_compile_cache")
+# Entries beyond this many bytes are evicted, oldest first, when a process
+# starts sharing: the runtime folder may be RAM-backed (/run/user).
+CACHE_LIMIT_BYTES = 256 << 20
 
 
 def is_cache_failure(message):
@@ -33,8 +36,29 @@ def share_compilations(environ=os.environ):
     flags = environ.get("TF_XLA_FLAGS", "")
     if "tf_xla_persistent_cache_directory" not in flags:
         cache = private_subfolder("xla-cache", environ)
+        evict_oldest(cache)
         flag = f"--tf_xla_persistent_cache_directory={cache}"
         environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
+
+
+def evict_oldest(cache, limit=CACHE_LIMIT_BYTES):
+    """Remove the least recently written entries of ``cache`` until the rest
+    take at most ``limit`` bytes; returns how many it removed."""
+    entries = []
+    for entry in os.scandir(cache):
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            entries.append((info.st_mtime_ns, info.st_size, entry.path))
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            total -= size
+            removed += 1
+    return removed
 
 
 def stop_sharing_compilations(environ=os.environ):

@@ -15,20 +15,32 @@ itself (sticky, so nobody can replace another's file; ``LOWRANK_GPU_LEASE_DIR``
 names another such folder): two users' studies must not both take GPU 0.
 Not ``$TMPDIR``, which is often per user, and which a study points into its
 private runtime folder. Lock files are opened read-only, without following
-links, and never written, so a planted name can truncate nothing.
+links, and never written, so a planted name can truncate nothing; a lock file
+that cannot be opened (a planted link, another user's unreadable file) only
+takes its device out of the choice. A job that waits says, once and again
+whenever it changes, who holds the leases (pid and user, from
+``/proc/locks``), and waits at most ``training.gpu_wait`` seconds.
+
+On a machine where not everyone should touch the leases, a trusted group
+can have a folder of its own: owned by root, group-writable and sticky (for
+example ``install -d -m 1770 -o root -g gpuusers /var/lib/lowrank-gpu``),
+named by ``LOWRANK_GPU_LEASE_DIR`` in each member's environment.
 """
 
 import fcntl
 import functools
 import os
+import pwd
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 from lowrank.runtime_folder import RuntimeFolderError, check_shared_folder
 
 LEASE_DIR = Path(os.environ.get("LOWRANK_GPU_LEASE_DIR", "/tmp"))
+GPU_WAIT = 900.0  # seconds, default of training.gpu_wait
 
 
 class Lease:
@@ -125,49 +137,91 @@ def lease_file(lease_dir, device, share):
     return Path(lease_dir) / f"lowrank-gpu-{device}{suffix}.lock"
 
 
-def lease_device(devices, lease_dir=LEASE_DIR, timeout=3600.0, poll=0.5, shares=1):
+def lease_device(
+    devices, lease_dir=LEASE_DIR, timeout=GPU_WAIT, poll=0.5, shares=1, log=None
+):
     """Hold one of ``shares`` leases of one of ``devices`` among processes on
     this machine (``training.per_gpu``): the first share of every device
-    before the second of any, so that jobs spread over the GPUs.
+    before the second of any, so that jobs spread over the GPUs. A lock file
+    that cannot be opened takes its share out of the choice.
 
-    Waits (polling every ``poll`` seconds) while all are held; raises
-    TimeoutError after ``timeout`` seconds, naming the lease folder.
+    Waits (polling every ``poll`` seconds) while all are held or unusable,
+    saying why through ``log`` (default: standard error) whenever that
+    changes; raises TimeoutError after ``timeout`` seconds with the same.
     """
     if len(devices) <= 1:
         return Lease(devices[0] if devices else None)
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     lease_dir = Path(lease_dir)
     check_shared_folder(lease_dir)
     deadline = time.monotonic() + timeout
+    said = None
     while True:
-        unopened = []
+        reasons = []
         for share, device in ((s, d) for s in range(shares) for d in devices):
             path = lease_file(lease_dir, device, share)
             try:
                 handle = try_lock(open_shared_lock(path))
-            except PermissionError:
-                unopened.append(str(path))
+            except OSError as error:  # a planted link (ELOOP), no permission
+                reasons.append(f"{path.name} unusable ({error.strerror or error})")
                 continue
             if handle is not None:
                 return Lease(device, handle)
+            reasons.append(
+                f"{path.name} held by {lock_holders(path) or 'another process'}"
+            )
+        why = f"every GPU lease in {lease_dir} is taken: {'; '.join(reasons)}"
         if time.monotonic() > deadline:
             raise TimeoutError(
-                f"all GPUs {devices} ({shares} share(s) each) stayed leased for "
-                f"{timeout:.0f} s (lock files "
-                f"lowrank-gpu-*.lock in {lease_dir}"
-                + (f"; unreadable: {', '.join(unopened)}" if unopened else "")
-                + "); is --resources gpu=N above the number of GPUs?"
+                f"{why}; waited {timeout:.0f} s (training.gpu_wait). Is "
+                f"--resources gpu=N above the number of GPUs?"
             )
+        if why != said:
+            log(f"waiting for a GPU: {why}")
+            said = why
         time.sleep(poll)
 
 
-def assign_device(environ=os.environ, lease_dir=LEASE_DIR, timeout=3600.0, shares=1):
+def lock_holders(path, locks="/proc/locks"):
+    """Who holds a ``flock`` on ``path`` ("pid 12 (user ann)", comma-separated),
+    from the kernel's table of locks; "" where it cannot be told."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+        table = Path(locks).read_text()
+    except OSError:
+        return ""
+    wanted = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    holders = []
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
+            holders.append(f"pid {fields[4]} (user {_process_user(fields[4])})")
+    return ", ".join(holders)
+
+
+def _process_user(pid):
+    try:
+        uid = os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return "unknown"
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def assign_device(
+    environ=os.environ, lease_dir=LEASE_DIR, timeout=GPU_WAIT, shares=1, log=None
+):
     """Lease a device (one of its ``shares``) and restrict
     ``environ['CUDA_VISIBLE_DEVICES']`` to it.
 
     Call before TensorFlow is imported; keep the returned lease alive for as
     long as the GPU is used (normally the whole process).
     """
-    lease = lease_device(visible_devices(environ), lease_dir, timeout, shares=shares)
+    lease = lease_device(
+        visible_devices(environ), lease_dir, timeout, shares=shares, log=log
+    )
     if lease.device is not None:
         environ["CUDA_VISIBLE_DEVICES"] = lease.device
     return lease

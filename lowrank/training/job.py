@@ -3,6 +3,7 @@
     python -m lowrank.training.job MATRIX OUTPUT --regime R --ranks JSON
         --settings JSON --backend B --threads N --gpus G --warm-seconds S
         --server-timeout T [--device auto|cpu|gpu] [--gpu-shares N]
+        [--gpu-wait S]
 
 The program of the workflow's ``train`` rule, the only step that reaches
 Keras/TensorFlow: through a warm training server of this machine
@@ -19,7 +20,7 @@ import sys
 
 from lowrank.errors import LowrankError
 from lowrank.training.device_policy import GPU_HIDING, gpu_expectation
-from lowrank.training.gpu_lease import assign_device
+from lowrank.training.gpu_lease import GPU_WAIT, assign_device
 from lowrank.training.service.client import ServiceError, run_training
 
 
@@ -43,6 +44,10 @@ def parse_arguments(argv=None):
     )  # fmt: skip
     parser.add_argument("--warm-seconds", type=float, required=True)
     parser.add_argument("--server-timeout", type=float, required=True)
+    parser.add_argument(
+        "--gpu-wait", type=float, default=GPU_WAIT,
+        help="seconds to wait for a GPU lease (training.gpu_wait)",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -58,7 +63,12 @@ def main(argv=None):
         # Snakemake gave this job no GPU: it must not take one from the jobs
         # it did give one (training.device: cpu means the CPU).
         os.environ.update(GPU_HIDING)
-    lease = assign_device(shares=args.gpu_shares)  # held until the job ends
+    # Held until the job ends.
+    lease = assign_device(
+        shares=args.gpu_shares,
+        timeout=args.gpu_wait,
+        log=lambda line: print(line, flush=True),
+    )
     leased = lease.device if lease.device is not None else "none"
     print(f"GPU lease: {leased}", flush=True)
     run_training(

@@ -14,6 +14,7 @@ from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
 from lowrank.provenance import step_digests
+from lowrank.runtime_folder import runtime_folder
 from lowrank.training.regimes import REGIMES, network_method
 from lowrank.inputs.matrices import member_spec
 from lowrank.settings import image_mode, regime_settings
@@ -46,6 +47,7 @@ os.environ.update(
     ),
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
     LOWRANK_SERVER_TIMEOUT=str(config["training"]["server_timeout"]),
+    LOWRANK_GPU_WAIT=str(config["training"]["gpu_wait"]),
     LOWRANK_DEVICE=config["training"]["device"],
     LOWRANK_GPU_SHARES=str(config["training"]["per_gpu"]),
     # Prestarted servers load the backend the jobs ask for.
@@ -57,6 +59,13 @@ config.setdefault("methods", list(REGIMES))
 if unknown := set(config["methods"]) - set(REGIMES):
     raise ValueError(
         f"methods: unknown regime(s) {sorted(unknown)}; known: {list(REGIMES)}"
+    )
+
+
+low_bpp, high_bpp = config["report"]["bd_quality_bpp"]
+if not low_bpp < high_bpp:
+    raise ValueError(
+        f"report.bd_quality_bpp: the low rate {low_bpp} must be below the high one {high_bpp}"
     )
 
 
@@ -271,6 +280,9 @@ def prestart_training_servers():
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
     if not jobs or not local_cpu_training():
         return
+    # Pinned here, before any job starts, so that every job and server uses
+    # the folder this process settles on, and a fallback is said once.
+    runtime_folder(warn=print_warning)
     count = min(len(jobs), workflow.global_resources["cpu_training"].value)
     # Each start waits for its server to listen: off the scheduler's path.
     threading.Thread(

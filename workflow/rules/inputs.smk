@@ -16,5 +16,5 @@ rule prepare:
         source=get_input_source_json,
         code=CODE["prepare"],
     shell:
-        '"$LOWRANK_PYTHON" -m lowrank.decomposition.prepare_job {wildcards.input:q}'
+        '"$LOWRANK_PYTHON" -m lowrank.decomposition.prepare_job -- {wildcards.input:q}'
         " {params.source:q} {output.matrix:q} {output.svd:q} > {log:q} 2>&1"

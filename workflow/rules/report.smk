@@ -48,6 +48,7 @@ rule bd_rates:
         "../envs/lowrank.yaml"
     params:
         min_side=config["report"]["aggregate_min_side"],
+        rate_range=config["report"]["bd_quality_bpp"],
         code=CODE["bd_rates"],
     script:
         "../scripts/bd_rates.py"

@@ -31,4 +31,5 @@ rule train:
         " --threads {threads} --gpus $(({resources.gpu} + {resources.gpu_share}))"
         ' --device "$LOWRANK_DEVICE" --gpu-shares "$LOWRANK_GPU_SHARES"'
         ' --warm-seconds "$LOWRANK_WARM_SECONDS"'
-        ' --server-timeout "$LOWRANK_SERVER_TIMEOUT" > {log:q} 2>&1'
+        ' --server-timeout "$LOWRANK_SERVER_TIMEOUT"'
+        ' --gpu-wait "$LOWRANK_GPU_WAIT" > {log:q} 2>&1'

@@ -21,7 +21,9 @@ curves = (
     if not table.empty
     else pd.DataFrame(columns=["method", "step", "bpp", "psnr", "input"])
 )
-bd_table(table, curves, min_side).to_csv(snakemake.output.table, index=False)
+bd_table(table, curves, min_side, snakemake.params.rate_range).to_csv(
+    snakemake.output.table, index=False
+)
 curves.to_csv(snakemake.output.curves, index=False)
 images = len(set_images(table, min_side)) if not table.empty else 0
 rate_distortion(

@@ -26,8 +26,12 @@ hands its work to a local server that has Keras loaded already:
   notices the closed socket at the next rank and deletes the folder). The
   server itself is :mod:`lowrank.training.service.server`.
 - A server that refuses, resets, dies or stays silent for ``reply_timeout``
-  seconds costs speed, not the study: the job asks again once, then trains
-  in its own process and says so in its log, quoting the server's log.
+  seconds costs speed, not the study: the job stops that server (its pid
+  from ``SO_PEERCRED``, where it runs as this user) and removes its socket,
+  asks again once (a fresh server starts), then trains in its own process
+  and says so in its log, quoting the server's log. While a rank trains the
+  server says it is alive every quarter of ``reply_timeout``, so a long
+  rank is no silence.
 - Servers and jobs share XLA's compilations through a persistent cache in
   the same folder (:mod:`lowrank.training.compilation_cache`).
 - A server exits after ``idle_seconds`` without a request. Its output
@@ -35,16 +39,20 @@ hands its work to a local server that has Keras loaded already:
   not to the console.
 
 Messages are JSON lines. Request: the arguments of
-:func:`lowrank.training.train.train_ranks`. Replies: ``{"log": text}`` per
-rank, then ``{"done": true}`` or ``{"error": text}``.
+:func:`lowrank.training.train.train_ranks` and ``heartbeat`` (seconds).
+Replies: ``{"log": text}`` per rank and ``{"alive": true}`` between, then
+``{"done": true}`` or ``{"error": text}`` (``"refused..."`` where the server
+would not take the request).
 
 :func:`run_training` is the entry point of a training job; with
 ``idle_seconds`` 0, or inside a SLURM job, it trains in its own process.
 """
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -57,6 +65,7 @@ from lowrank.training.compilation_cache import (
     share_compilations,
     stop_sharing_compilations,
 )
+from lowrank.training.service.server import peer_credentials
 from lowrank.training.service.slots import (
     ServiceError,
     ServiceUnavailable,
@@ -186,27 +195,73 @@ def _request(paths, request, threads, idle_seconds, reply_timeout, log):
     """Send ``request`` to the slot's server and relay its replies.
 
     Raises :class:`ServiceUnavailable` when the server cannot be reached,
-    closes, resets or stays silent, :class:`ServiceError` when it reports a
-    failed training.
+    refuses, closes, resets or stays silent (after stopping it: see
+    :func:`_retire`), :class:`ServiceError` when it reports a failed
+    training.
     """
     try:
         connection = _connect(paths, threads, idle_seconds, log)
-        connection.settimeout(reply_timeout)
-        with connection, connection.makefile("rwb") as stream:
-            _send(stream, **request)
-            for line in stream:
-                reply = json.loads(line)
-                if "log" in reply:
-                    log(reply["log"])
-                elif reply.get("done"):
-                    return
-                else:
-                    raise ServiceError(reply.get("error", f"unexpected reply {reply}"))
-    except TimeoutError:
-        raise ServiceUnavailable(f"no reply for {reply_timeout:.0f} s") from None
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise ServiceUnavailable(f"{type(error).__name__}: {error}") from None
+    with connection:
+        try:
+            _exchange(connection, request, reply_timeout, log)
+        except ServiceUnavailable:
+            _retire(connection, paths)
+            raise
+        except TimeoutError:
+            _retire(connection, paths)
+            raise ServiceUnavailable(f"no reply for {reply_timeout:.0f} s") from None
+        except (OSError, ValueError) as error:
+            _retire(connection, paths)
+            raise ServiceUnavailable(f"{type(error).__name__}: {error}") from None
+
+
+def _exchange(connection, request, reply_timeout, log):
+    connection.settimeout(reply_timeout)
+    with connection.makefile("rwb") as stream:
+        _send(stream, **request, heartbeat=reply_timeout / 4)
+        for line in stream:
+            reply = json.loads(line)
+            if "log" in reply:
+                log(reply["log"])
+            elif reply.get("alive"):
+                continue
+            elif reply.get("done"):
+                return
+            elif str(reply.get("error", "")).startswith("refused"):
+                raise ServiceUnavailable(reply["error"])
+            else:
+                raise ServiceError(reply.get("error", f"unexpected reply {reply}"))
     raise ServiceUnavailable("the server closed the connection before it was done")
+
+
+def _retire(connection, paths):
+    """Stop the server at the other end of ``connection`` and remove its
+    socket, so that the next attempt starts a fresh server instead of
+    queueing behind a hung one. Only a process of this user, never this one,
+    is stopped: the kernel names it (``SO_PEERCRED``), not the server."""
+    with contextlib.suppress(OSError):
+        pid, uid, _ = peer_credentials(connection)
+        if uid == os.getuid() and pid not in (0, os.getpid()):
+            os.kill(pid, signal.SIGKILL)
+            _await_exit(pid)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(paths["socket"])
+
+
+def _await_exit(pid, seconds=5.0):
+    """Wait until ``pid`` is gone or a zombie: a killed server must not write
+    into the folder the job removes next."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.01)
 
 
 def _log_tail(path):

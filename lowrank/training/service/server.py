@@ -10,18 +10,30 @@ trusts no request: the caller must be this user (``SO_PEERCRED``), every
 field is checked, and the output folder is one the server creates itself,
 exclusively, named after the calling process. A bad request gets an error
 reply and the server stays up; it never deletes a folder it did not create.
+While a rank trains it sends ``{"alive": true}`` every ``heartbeat``
+seconds of the request (a quarter of the job's timeout), so the job's
+timeout measures whether the server lives, not how long a rank takes; a
+request whose job has gone by the time the server reaches it is dropped.
+Before each request it checks its runtime folders again
+(:func:`lowrank.runtime_folder.recheck_private_folders`): where one was
+swapped or opened, it refuses the request and exits, and the job trains in
+its own process, which checks the folders itself.
 """
 
 import argparse
 import contextlib
 import json
+import math
 import os
+import select
 import shutil
 import socket
 import struct
+import threading
 import traceback
 from pathlib import Path
 
+from lowrank.runtime_folder import RuntimeFolderError, recheck_private_folders
 from lowrank.training.device_policy import GPU_EXPECTATIONS
 
 REQUEST_FIELDS = {
@@ -31,6 +43,7 @@ REQUEST_FIELDS = {
     "settings": dict,
     "folder": str,
     "gpu": str,
+    "heartbeat": float,
 }
 # How long a connected job may keep the server waiting for one message.
 CONNECTION_TIMEOUT = 60.0
@@ -64,6 +77,8 @@ def parse_request(line, peer_pid):
         raise RequestError(f"ranks must be positive integers, not {ranks!r}")
     if request["gpu"] not in GPU_EXPECTATIONS:
         raise RequestError(f"gpu must be one of {list(GPU_EXPECTATIONS)}")
+    if not (math.isfinite(request["heartbeat"]) and request["heartbeat"] > 0):
+        raise RequestError("heartbeat must be a positive number of seconds")
     if not os.path.isabs(request["matrix_path"]):
         raise RequestError("matrix_path must be absolute")
     request["folder"] = _checked_folder(request["folder"], peer_pid)
@@ -109,6 +124,11 @@ def serve(socket_path, threads, idle_seconds):
             with connection:
                 try:
                     _answer(connection, train_ranks)
+                except RuntimeFolderError as error:
+                    print(f"stopping: {error}", flush=True)
+                    return
+                except (BrokenPipeError, ConnectionResetError) as error:
+                    print(f"a job went away during its reply ({error})", flush=True)
                 except Exception:  # one bad exchange never stops the server
                     traceback.print_exc()
     finally:
@@ -131,6 +151,14 @@ def _answer(connection, train_ranks):
         if not line:  # a check that the server listens (prestart)
             return
         try:
+            recheck_private_folders()
+        except RuntimeFolderError as error:
+            _send_quietly(stream, error=f"refused request: {error}")
+            raise
+        if _gone(connection):  # the job gave up while the request queued
+            print(f"dropped the request of pid {pid}: its job has gone", flush=True)
+            return
+        try:
             request = parse_request(line, pid)
             os.mkdir(request["folder"])
         except (RequestError, OSError) as error:
@@ -139,14 +167,26 @@ def _answer(connection, train_ranks):
         _train(stream, request, train_ranks)
 
 
+def _gone(connection):
+    """Whether the job at the other end has closed its socket (a hang-up,
+    not a mere end of its request)."""
+    poll = select.poll()
+    poll.register(connection, select.POLLIN)
+    return any(events & (select.POLLHUP | select.POLLERR) for _, events in poll.poll(0))
+
+
 def _train(stream, request, train_ranks):
     """Train into the folder this server created, removing it on failure."""
     from lowrank.errors import LowrankError
 
     folder = request["folder"]
+    heartbeat = request.pop("heartbeat")
+    writing = threading.Lock()
     try:
-        for line in train_ranks(**request):
-            _send(stream, log=line)
+        with _beating(stream, writing, heartbeat):
+            for line in train_ranks(**request):
+                with writing:
+                    _send(stream, log=line)
         _send(stream, done=True)
     except (BrokenPipeError, ConnectionResetError, TimeoutError):
         shutil.rmtree(folder, ignore_errors=True)  # the job is gone
@@ -156,6 +196,28 @@ def _train(stream, request, train_ranks):
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         _send_quietly(stream, error=traceback.format_exc())
+
+
+@contextlib.contextmanager
+def _beating(stream, writing, seconds):
+    """Send ``{"alive": true}`` every ``seconds`` while the block runs."""
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(seconds):
+            with writing:
+                try:
+                    _send(stream, alive=True)
+                except (OSError, ValueError):  # the job has gone: the next
+                    return  # rank's reply finds out and cleans up
+
+    beater = threading.Thread(target=beat, daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
 
 
 def _send(stream, **message):

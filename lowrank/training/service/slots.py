@@ -34,6 +34,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2]
 
 SERVER = "lowrank.training.service.server:main"
 START_TIMEOUT = 120.0
+# A slot's log is kept to this size: the runtime folder may be RAM-backed
+# (/run/user), and a server's log grows with every request it serves.
+LOG_LIMIT_BYTES = 1 << 20
 
 
 class ServiceError(RuntimeError):
@@ -140,6 +143,7 @@ def _starting(paths):
 def _start_server(paths, threads, idle_seconds, environ=None):
     # The working directory "/" holds nothing a neighbour can plant; the
     # server runs this job's own lowrank, the code service_key digests.
+    rotate_log(paths["log"])
     log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
     try:
         return subprocess.Popen(
@@ -151,6 +155,14 @@ def _start_server(paths, threads, idle_seconds, environ=None):
         )  # fmt: skip
     finally:
         os.close(log)
+
+
+def rotate_log(path, limit=LOG_LIMIT_BYTES):
+    """Move a log of more than ``limit`` bytes to ``<path>.old`` (replacing
+    the one before), so that a slot keeps at most two logs' worth."""
+    with contextlib.suppress(FileNotFoundError):
+        if os.lstat(path).st_size > limit:
+            os.replace(path, f"{path}.old")
 
 
 def isolated_python(entry_point):
