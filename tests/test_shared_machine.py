@@ -343,6 +343,26 @@ run_training(json.loads(sys.argv[1]), sys.argv[2] + "/out", 1, 30)
 """
 
 
+def test_a_relative_runtime_folder_stops_the_job_before_a_neighbours_folder_is_used(
+    tmp_path, shared_temp, request_for
+):
+    # The job resolves "tmp/<x>" in its own folder, a server started in "/"
+    # in /tmp: the neighbour's 0777 folder there must stay untouched.
+    run_as_neighbour = neighbour_python()
+    relative = os.path.relpath(shared_temp, "/") + "/lr-rt"
+    grab = "import os, sys; os.mkdir(sys.argv[1]); os.chmod(sys.argv[1], 0o777)"
+    subprocess.run([*run_as_neighbour, grab, "/" + relative], check=True)
+    job = [sys.executable, "-c", TRAIN_JOB, json.dumps(request_for), str(tmp_path)]
+    environ = {**os.environ, "LOWRANK_RUNTIME_DIR": relative}
+    environ.pop("TF_XLA_FLAGS", None)
+    finished = subprocess.run(
+        job, env=environ, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert finished.returncode != 0
+    assert f"LOWRANK_RUNTIME_DIR={relative} is a relative path" in finished.stderr
+    assert os.listdir("/" + relative) == [] and not (tmp_path / "out").exists()
+
+
 def test_the_server_refuses_another_users_connection(tmp_path, shared_temp):
     run_as_neighbour = neighbour_python()
     path = os.path.join(shared_temp, "server.sock")

@@ -376,3 +376,25 @@ def test_cpu_training_limit_follows_set_threads(study):
     expected = max(1, min(2, processors) // 2)
     newest = sorted((study / ".snakemake" / "log").glob("*.snakemake.log"))[-1]
     assert f'cpu_training=Resource("cpu_training", {expected})' in newest.read_text()
+
+
+def test_planning_large_member_sets_stays_small(tmp_path):
+    # Twenty 2000 x 2000 members are 640 MB of float64 if planning built them.
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["matrices"] = {
+        "big": {"family": "uniform", "count": 20, "shape": [2000, 2000], "seed": 0,
+                "ranks": [1]},
+    }  # fmt: skip
+    workdir = make_study(tmp_path, config)
+    # A fresh parent, so that the peak is this dry run's alone.
+    measure = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)"
+    )
+    command = [*SNAKEMAKE, "--cores", "1", "--dry-run"]
+    finished = subprocess.run(
+        [sys.executable, "-c", measure, *command],
+        cwd=workdir, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert int(finished.stdout) < 450  # MB
