@@ -22,8 +22,7 @@ from lowrank.training.gpu_lease import lease_device
 from lowrank.training.initial_weights import initial_kernel
 
 REPO = Path(__file__).resolve().parents[1]
-FORCED_GPU = ["--set-resources", "train:gpu=1", "train:mem_mb=4000",
-              "train:runtime=120"]  # fmt: skip
+FORCED_GPU = ["--set-resources", "train:gpu=1"]
 # The numbers a backend computes; the rest says how and where.
 MEASURES = ["rel_err_2", "rel_err_fro", "delta_rel_err_2", "delta_rel_err_fro",
             "numerical_rank", "principal_angle", "psnr", "ssim", "steps",

@@ -398,3 +398,14 @@ def test_planning_large_member_sets_stays_small(tmp_path):
         cwd=workdir, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert int(finished.stdout) < 450  # MB
+
+
+def test_set_resources_adds_to_the_rules_own(tmp_path):
+    workdir = make_study(tmp_path, TINY_CONFIG)
+    planned = snakemake(
+        workdir, "--dry-run", "--set-resources", "train:mem_mb=9000"
+    ).stdout
+    trainings = [block for block in planned.split("\n\n") if "rule train:" in block]
+    assert trainings and all(
+        "mem_mb=9000" in block and "runtime=120" in block for block in trainings
+    )

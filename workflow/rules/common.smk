@@ -139,6 +139,20 @@ def memory_from_shape(wildcards, attempt):
     return (300 + max(200, 16 * 8 * rows * cols // 1_000_000)) * attempt
 
 
+@planned
+def training_memory_mb(wildcards, attempt):
+    """MB for a training job that trains in its own process (a cluster job):
+    Keras with its framework (a serving process peaks at 0.9-1.6 GB on the
+    default and paper studies, the summaries' ``train_peak_mb``), plus the
+    paper regime's training vectors and targets (float32, a few copies in
+    flight) and the network's float64 matrices. Doubles on each retry."""
+    item = STUDY[wildcards.input]
+    rows, cols = item.shape
+    samples = regime_settings(config, item.set, wildcards.regime).get("samples", 0)
+    data_mb = (16 * samples * max(rows, cols) + 64 * rows * cols) // 1_000_000
+    return (2000 + data_mb) * attempt
+
+
 def larger_first(wildcards):
     """Within a stage: the larger an input and the more ranks it has, the
     earlier its job starts, so that the study does not end waiting for one
@@ -178,6 +192,9 @@ def training_gpus():
         return 1 if device == "gpu" else 0
     if not visible_devices():
         return 0
+    # The probe keeps its answer in the runtime folder: a fallback from a
+    # taken default folder is said here, where the study can print it.
+    runtime_folder(warn=print_warning)
     backend = config["training"]["backend"]
     gpus, failure = framework_gpus(backend)
     if not gpus:

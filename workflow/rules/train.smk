@@ -16,6 +16,8 @@ rule train:
         "../envs/lowrank.yaml"
     threads: config["training"]["threads"]
     resources:
+        mem_mb=training_memory_mb,
+        runtime=120,
         gpu=training_gpu_request,
         gpu_share=training_gpu_share_request,
         cpu_training=training_cpu_request,
