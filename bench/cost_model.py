@@ -14,8 +14,12 @@ Prints per rule: jobs, wall and CPU seconds, and CPU seconds per
 time); and the lower bound, the larger of the critical path and the total
 CPU over ``--cores``. ``--cpu`` is the whole run's CPU (``/usr/bin/time``'s
 user + system of the Snakemake command), which adds Snakemake's own work;
-without it the jobs' sum is used. ``--wall`` is the run's wall time, to
-print its ratio to the bound.
+without it the jobs' sum is used. The training servers' CPU is added to
+``--cpu`` unless ``--cpu-includes-servers``: a server that exits before
+Snakemake does is reaped by it, and its CPU is then in ``/usr/bin/time``'s
+figure already (a study whose codec sweeps outlast the trainings by more than
+``training.warm_seconds``). ``--wall`` is the run's wall time, to print its
+ratio to the bound.
 """
 
 import argparse
@@ -113,6 +117,7 @@ def main():
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     parser.add_argument("--wall", type=float)
     parser.add_argument("--cpu", type=float)
+    parser.add_argument("--cpu-includes-servers", action="store_true")
     args = parser.parse_args()
     jobs = parse_log(args.log)
     costs = job_costs(jobs, args.study)
@@ -129,8 +134,9 @@ def main():
         f"{costs.loc[j, 'rule']}({costs.loc[j, 'input']}) {costs.loc[j, 'wall']:.1f}s"
         for j in path
     )
-    # The servers are not Snakemake's children: /usr/bin/time misses them.
-    server = float(costs["server_cpu"].sum())
+    # A server that outlives Snakemake is no child it waited for: /usr/bin/time
+    # misses its CPU (see --cpu-includes-servers for one that exited first).
+    server = 0.0 if args.cpu_includes_servers else float(costs["server_cpu"].sum())
     total_cpu = server + args.cpu if args.cpu is not None else float(costs["cpu"].sum())
     bound = max(path_seconds, total_cpu / args.cores)
     print(f"\njobs' CPU {costs['cpu'].sum():.1f} s; whole run's CPU {total_cpu:.1f} s")
