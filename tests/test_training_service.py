@@ -258,3 +258,8 @@ def test_a_slot_log_is_rotated_and_the_cache_evicts_its_oldest(tmp_path):
         os.utime(entry, (1e9 - age, 1e9 - age))
     assert compilation_cache.evict_oldest(cache, limit=250) == 1
     assert sorted(p.name for p in cache.iterdir()) == ["middle", "newest"]
+    stale = tmp_path / "other-0.log"
+    stale.write_text("a week old")
+    os.utime(stale, (1e9, 1e9))
+    slots.prune_old_logs(tmp_path)
+    assert not stale.exists() and log.exists() and (tmp_path / "key-0.log.old").exists()

@@ -37,6 +37,9 @@ START_TIMEOUT = 120.0
 # A slot's log is kept to this size: the runtime folder may be RAM-backed
 # (/run/user), and a server's log grows with every request it serves.
 LOG_LIMIT_BYTES = 1 << 20
+# Logs of servers nobody started for this long are removed: each code
+# version has servers (and logs) of its own.
+LOG_AGE_LIMIT_SECONDS = 7 * 24 * 3600
 
 
 class ServiceError(RuntimeError):
@@ -144,6 +147,7 @@ def _start_server(paths, threads, idle_seconds, environ=None):
     # The working directory "/" holds nothing a neighbour can plant; the
     # server runs this job's own lowrank, the code service_key digests.
     rotate_log(paths["log"])
+    prune_old_logs(Path(paths["log"]).parent)
     log = open_private(paths["log"], os.O_WRONLY | os.O_APPEND)
     try:
         return subprocess.Popen(
@@ -163,6 +167,17 @@ def rotate_log(path, limit=LOG_LIMIT_BYTES):
     with contextlib.suppress(FileNotFoundError):
         if os.lstat(path).st_size > limit:
             os.replace(path, f"{path}.old")
+
+
+def prune_old_logs(folder, age=LOG_AGE_LIMIT_SECONDS):
+    """Remove the server logs in ``folder`` not written for ``age`` seconds
+    (locks and sockets stay: a lock's age says nothing of its use)."""
+    oldest = time.time() - age
+    for entry in os.scandir(folder):
+        if entry.name.endswith((".log", ".log.old")):
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < oldest:
+                    os.unlink(entry.path)
 
 
 def isolated_python(entry_point):
