@@ -409,3 +409,41 @@ def test_set_resources_adds_to_the_rules_own(tmp_path):
     assert trainings and all(
         "mem_mb=9000" in block and "runtime=120" in block for block in trainings
     )
+
+
+def test_a_config_without_regimes_plans_with_their_defaults(tmp_path):
+    # A deployed workflow's user writes only what differs from the defaults.
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config.pop("regimes", None)
+    workdir = make_study(tmp_path, config)
+    assert planned_jobs(workdir)["train"] > 0
+
+
+def test_a_module_deployment_reproduces_the_study(study, tmp_path):
+    """The workflow used as snakedeploy deploys it: a project folder of the
+    user's own, its Snakefile a ``module`` of this workflow (here from a local
+    path; the Python running Snakemake has lowrank installed), its own config
+    and images. Same numbers as the study run from its clone."""
+    from test_slurm import VOLATILE
+
+    from lowrank.evaluation.summary import read_table
+
+    project = tmp_path / "project"
+    (project / "workflow").mkdir(parents=True)
+    (project / "workflow" / "Snakefile").write_text(
+        'configfile: "config/config.yaml"\n\n\n'
+        "module lowrank:\n"
+        f"    snakefile:\n        {str(study / 'workflow' / 'Snakefile')!r}\n"
+        "    config:\n        config\n\n\n"
+        "use rule * from lowrank\n"
+    )
+    (project / "config").mkdir()
+    (project / "config" / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    shutil.copytree(study / "resources", project / "resources")
+    result = snakemake(project)
+    assert "not present in the Snakefile" not in result.stderr
+    deployed, cloned = (
+        read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
+        for folder in (project, study)
+    )
+    pd.testing.assert_frame_equal(deployed, cloned)
