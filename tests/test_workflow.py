@@ -289,10 +289,12 @@ def test_snakemake_report_builds(study):
     # tiny study's figures in them.
     for category in (
         "Error against rank", "Approximations", "Training curves",
-        "Rate and distortion", "Paper tables",
+        "Rate and distortion", "Paper tables", "Tables",
     ):  # fmt: skip
         assert category in report, category
     assert "rate_distortion.svg" in report and "paper_gap.png" in report
+    for table in ("summary.csv", "bd_rates.csv", "paper_comparison.csv"):
+        assert table in report, table
 
 
 @pytest.mark.browser

@@ -53,7 +53,11 @@ rule summary:
         images=get_image_matrices(),
         rate_distortion=get_rate_distortion_tables(),
     output:
-        csv="results/summary.csv",
+        csv=report(
+            "results/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+        ),
         hdf="results/summary.h5",
     log:
         "results/logs/summary.log",

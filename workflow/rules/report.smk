@@ -33,7 +33,11 @@ rule bd_rates:
     input:
         tables=get_rate_distortion_tables(),
     output:
-        table="results/rate_distortion/bd_rates.csv",
+        table=report(
+            "results/rate_distortion/bd_rates.csv",
+            caption="../report/bd_rates.rst",
+            category="Tables",
+        ),
         curves="results/rate_distortion/set_curves.csv",
         figure=report(
             "results/figures/rate_distortion_set.svg",
@@ -60,7 +64,11 @@ rule paper_tables:
         published=PUBLISHED_VALUES,
     output:
         table="results/paper_tables.csv",
-        comparison="results/paper_comparison.csv",
+        comparison=report(
+            "results/paper_comparison.csv",
+            caption="../report/paper_comparison.rst",
+            category="Tables",
+        ),
         png=report(
             "results/figures/paper_gap.png",
             caption="../report/paper_gap.rst",
