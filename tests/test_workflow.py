@@ -449,3 +449,13 @@ def test_a_module_deployment_reproduces_the_study(study, tmp_path):
         for folder in (project, study)
     )
     pd.testing.assert_frame_equal(deployed, cloned)
+
+
+def test_the_catalog_test_study_runs(tmp_path):
+    """``.test``, the catalog's test study: the workflow of this clone run in
+    a copy of it with ``--directory``."""
+    shutil.copytree(REPO / ".test", tmp_path / ".test")
+    snakemake(REPO, "--directory", str(tmp_path / ".test"))
+    table = pd.read_csv(tmp_path / ".test" / "results" / "summary.csv")
+    assert {"gradient", "noise", "diag6"} <= set(table["input"])
+    assert set(table["status"]) == {"ok"}
