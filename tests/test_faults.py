@@ -257,7 +257,7 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     for name in (
         "truncated.png", "empty.jpg: the file is empty", "huge.png",
         "bomb.png: refused as a decompression bomb", "a{b}.png: Snakemake reads braces",
-        "deep.png: a 16-bit colour image",
+        "deep.png: a 16-bit image with colour",
     ):  # fmt: skip
         assert name in result.stderr
     assert "line (1x9): rank(s) [1, 2] skipped" in result.stderr

@@ -175,7 +175,7 @@ def png_of_16_bit_rgb(path, samples):
 def test_a_16_bit_colour_image_is_refused_not_rounded(tmp_path):
     samples = np.arange(60).reshape(4, 5, 3) * 1000 + 7
     path = png_of_16_bit_rgb(tmp_path / "deep.png", samples)
-    with pytest.raises(InputFileError, match="deep.png: a 16-bit colour image"):
+    with pytest.raises(InputFileError, match="deep.png: a 16-bit image with colour"):
         load_image(path, mode="rgb")
 
 

@@ -2,8 +2,9 @@
 
 Values are scaled to [0, 1] by the bit depth (255 for 8-bit, 65535 for 16-bit
 gray); floating-point images (mode F) are read as they are and must lie in
-[0, 1]. A 16-bit colour image is refused with a message: Pillow reads it at 8
-bits, and a study must not take a rounded picture for the file.
+[0, 1]. A 16-bit image with colour or transparency is refused with a
+message: Pillow reads it at 8 bits, and a study must not take a rounded
+picture for the file.
 Transparency is composited onto a white background, the way viewers show it.
 The EXIF orientation tag is applied, so the matrix looks like the picture does.
 Animated files (GIF, WebP) contribute their first frame.
@@ -107,8 +108,8 @@ def _check_precision(path, image):
         isinstance(raw, str) and ";16" in raw for raw in rawmodes
     ):
         raise InputFileError(
-            f"{path}: a 16-bit colour image, which Pillow reads at 8 bits only; "
-            "save it as 8-bit colour or 16-bit gray"
+            f"{path}: a 16-bit image with colour or transparency, which Pillow reads "
+            "at 8 bits only; save it as 8-bit, or as 16-bit gray without transparency"
         )
 
 
