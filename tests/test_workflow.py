@@ -459,3 +459,19 @@ def test_the_catalog_test_study_runs(tmp_path):
     table = pd.read_csv(tmp_path / ".test" / "results" / "summary.csv")
     assert {"gradient", "noise", "diag6"} <= set(table["input"])
     assert set(table["status"]) == {"ok"}
+
+
+def test_sdm_apptainer_runs_the_jobs_here_with_the_same_numbers(study, tmp_path):
+    # No rule names a container, so Snakemake runs every job on this machine:
+    # in this Python, not in whatever `python` the PATH finds.
+    from test_slurm import VOLATILE
+
+    from lowrank.evaluation.summary import read_table
+
+    workdir = make_study(tmp_path / "apptainer", TINY_CONFIG)
+    snakemake(workdir, "--sdm", "apptainer")
+    ours, theirs = (
+        read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
+        for folder in (workdir, study)
+    )
+    pd.testing.assert_frame_equal(ours, theirs)

@@ -33,16 +33,16 @@ os.environ.update(
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # The Python of the jobs run as programs (prepare, train, evaluate: the
-# environment's under conda or a container, else this Snakemake's, as
-# Snakemake picks one for `script:`) and how long a training server stays
+# rule's conda environment's under --sdm conda, else this Snakemake's, as
+# Snakemake picks one for `script:`; no rule names a container, so under
+# --sdm apptainer alone jobs run here) and how long a training server stays
 # warm. They say how a job runs here, not what it computes, so
 # the environment carries them to the job, not the rule's params (a changed
 # param reruns the job).
 os.environ.update(
     LOWRANK_PYTHON=(
         "python"
-        if workflow.deployment_settings.deployment_method
-        & {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER}
+        if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
         else sys.executable
     ),
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
