@@ -118,14 +118,21 @@ STEP_MODULES = {
 STEP_SCRIPTS = ("rate_distortion", "summary", "bd_rates", "paper_tables", "report_page")
 
 
+def script_files(folder):
+    """Step -> its script in ``folder`` (``workflow/scripts``), as
+    :func:`step_digests` takes them."""
+    return {step: Path(folder) / f"{step}.py" for step in STEP_SCRIPTS}
+
+
 def step_digests(scripts, regimes):
     """The code digest of each step, by rule name; a training job's is by
     ``train:<regime>`` and covers that regime's network and trainer only.
 
     Parameters
     ----------
-    scripts : path
-        The folder of the workflow's scripts (``workflow/scripts``).
+    scripts : mapping of step -> path
+        The workflow's script of each of :data:`STEP_SCRIPTS` (a module
+        from a Git host has them in Snakemake's source cache).
     regimes : iterable of str
         The registered regimes the study trains.
     """
@@ -139,9 +146,7 @@ def step_digests(scripts, regimes):
          source_digest(_module_file(STEP_MODULES["train"]), regime_modules(regime)))
         for regime in regimes
     )  # fmt: skip
-    digests.update(
-        (step, source_digest(Path(scripts) / f"{step}.py")) for step in STEP_SCRIPTS
-    )
+    digests.update((step, source_digest(Path(scripts[step]))) for step in STEP_SCRIPTS)
     return digests
 
 

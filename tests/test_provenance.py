@@ -84,10 +84,14 @@ SCRIPTS = provenance.PACKAGE_DIR.parent / "workflow" / "scripts"
 
 
 def _changed_steps(package, relative, note="\n# edited\n"):
-    before = provenance.step_digests(SCRIPTS, ["paper", "exact"])
+    before = provenance.step_digests(
+        provenance.script_files(SCRIPTS), ["paper", "exact"]
+    )
     with (package / relative).open("a") as module:
         module.write(note)
-    after = provenance.step_digests(SCRIPTS, ["paper", "exact"])
+    after = provenance.step_digests(
+        provenance.script_files(SCRIPTS), ["paper", "exact"]
+    )
     return {step for step in before if before[step] != after[step]}
 
 

@@ -13,7 +13,8 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
-from lowrank.provenance import step_digests
+import lowrank
+from lowrank.provenance import STEP_SCRIPTS, step_digests
 from lowrank.runtime_folder import runtime_folder
 from lowrank.training.regimes import REGIMES, network_method
 from lowrank.inputs.matrices import member_spec
@@ -21,14 +22,19 @@ from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
 
-# Jobs (local, conda or cluster) import lowrank from this checkout; an
-# existing PYTHONPATH is kept behind it.
-REPO_ROOT = Path(workflow.current_basedir).resolve().parents[1]
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(
-        [str(REPO_ROOT), *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]
+# Run from a checkout (a clone, or a module from a local path), jobs import
+# lowrank from it, an existing PYTHONPATH kept behind it. A module from a Git
+# host has no checkout: the Python of its jobs has lowrank installed.
+WORKFLOW_RULES = workflow.current_basedir.get_path_or_uri(secret_free=True)
+if os.path.isdir(WORKFLOW_RULES):
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join(
+            [
+                str(Path(WORKFLOW_RULES).resolve().parents[1]),
+                *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep)),
+            ]
+        )
     )
-)
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -97,9 +103,8 @@ STUDY = {
     )
 }
 
-SCRIPT_DIR = Path(workflow.current_basedir).parent / "scripts"
 # Bleckel's numbers, an input of the paper tables: editing them reruns those.
-PUBLISHED_VALUES = str(REPO_ROOT / "lowrank" / "data" / "bleckel_published.csv")
+PUBLISHED_VALUES = str(Path(lowrank.__file__).parent / "data" / "bleckel_published.csv")
 # A training job's output: one record per rank.
 NETWORK_FOLDER = f"results/approximations/{{input}}/{network_method('{regime}')}"
 # An input's training folders, one per regime: patterns in {input}, not an
@@ -118,7 +123,10 @@ def planned(function):
 
 # The code digest of each step (lowrank.provenance): a job's params carry it,
 # so an edit reruns the jobs whose program reaches the edited module.
-CODE = step_digests(SCRIPT_DIR, config["methods"])
+CODE = step_digests(
+    {step: workflow.source_path(f"../scripts/{step}.py") for step in STEP_SCRIPTS},
+    config["methods"],
+)
 
 
 @planned
