@@ -1,3 +1,4 @@
+import functools
 import inspect
 import json
 import math
@@ -156,9 +157,16 @@ def training_memory_mb(wildcards, attempt):
     flight) and the network's float64 matrices. Doubles on each retry."""
     item = STUDY[wildcards.input]
     rows, cols = item.shape
-    samples = regime_settings(config, item.set, wildcards.regime).get("samples", 0)
+    samples = training_samples(item.set, wildcards.regime)
     data_mb = (16 * samples * max(rows, cols) + 64 * rows * cols) // 1_000_000
     return (2000 + data_mb) * attempt
+
+
+@functools.cache
+def training_samples(set_name, regime):
+    """The paper regime's training vectors of a set (0 for a regime that has
+    none), once per set: every member of a set asks the same."""
+    return regime_settings(config, set_name, regime).get("samples", 0)
 
 
 def larger_first(wildcards):
