@@ -157,19 +157,22 @@ def lease_device(
     deadline = time.monotonic() + timeout
     said = None
     while True:
-        reasons = []
+        unusable, held = [], []
         for share, device in ((s, d) for s in range(shares) for d in devices):
             path = lease_file(lease_dir, device, share)
             try:
                 handle = try_lock(open_shared_lock(path))
             except OSError as error:  # a planted link (ELOOP), no permission
-                reasons.append(f"{path.name} unusable ({error.strerror or error})")
+                unusable.append(f"{path.name} unusable ({error.strerror or error})")
                 continue
             if handle is not None:
                 return Lease(device, handle)
-            reasons.append(
-                f"{path.name} held by {lock_holders(path) or 'another process'}"
-            )
+            held.append(path)
+        holders = flock_holders() if held else {}  # one read of the table a round
+        reasons = unusable + [
+            f"{path.name} held by {_named(holders.get(_lock_key(path), []))}"
+            for path in held
+        ]
         why = f"every GPU lease in {lease_dir} is taken: {'; '.join(reasons)}"
         if time.monotonic() > deadline:
             raise TimeoutError(
@@ -182,21 +185,35 @@ def lease_device(
         time.sleep(poll)
 
 
-def lock_holders(path, locks="/proc/locks"):
-    """Who holds a ``flock`` on ``path`` ("pid 12 (user ann)", comma-separated),
-    from the kernel's table of locks; "" where it cannot be told."""
+def flock_holders(locks="/proc/locks"):
+    """``device:inode`` (as the kernel writes it) -> the pids holding a
+    ``flock`` on that file, from the kernel's table of locks; empty where it
+    cannot be read."""
     try:
-        info = os.stat(path, follow_symlinks=False)
         table = Path(locks).read_text()
     except OSError:
-        return ""
-    wanted = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
-    holders = []
+        return {}
+    holders = {}
     for line in table.splitlines():
         fields = line.split()
-        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
-            holders.append(f"pid {fields[4]} (user {_process_user(fields[4])})")
-    return ", ".join(holders)
+        if len(fields) >= 6 and fields[1] == "FLOCK":
+            holders.setdefault(fields[5], []).append(fields[4])
+    return holders
+
+
+def _lock_key(path):
+    """``path``'s ``device:inode`` as /proc/locks writes it ("" if gone)."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return ""
+    return f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+
+
+def _named(pids):
+    """ "pid 12 (user ann), ..." of ``pids``, or who we cannot tell."""
+    named = [f"pid {pid} (user {_process_user(pid)})" for pid in pids]
+    return ", ".join(named) or "another process"
 
 
 def _process_user(pid):
