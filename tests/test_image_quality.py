@@ -1,5 +1,6 @@
 import csv
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ from quality_pairs import original, pairs
 from lowrank.colour import luma, rgb_to_ycbcr, ycbcr_to_rgb
 from lowrank.evaluation.codecs import image_codec
 from lowrank.evaluation.image_quality import QualityReference, ms_ssim, ssimulacra2
-from lowrank.evaluation.metrics import UndefinedMetricWarning, psnr
+from lowrank.evaluation.metrics import UndefinedMetricWarning, psnr, ssim
 
 REFERENCE = Path(__file__).with_name("data") / "ms_ssim_reference.csv"
 
@@ -53,6 +54,19 @@ def test_a_curves_ssimulacra2_is_the_packages_score_to_the_last_bit(shape):
     with pytest.warns(UndefinedMetricWarning, match="8 pixels"):
         small = image[:, :6, :9]
         assert math.isnan(QualityReference(small)(small)["ssimulacra2"])
+
+
+@pytest.mark.parametrize("shape", [(3, 180, 190), (1, 60, 70)])
+def test_a_curves_ssim_is_the_published_ssim_with_or_without_ms_ssim(shape):
+    image = original(shape, seed=8)
+    decoded, _ = image_codec(image, "jpeg", 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # small: no MS-SSIM
+        scores = QualityReference(image)(decoded)
+        expected_ms_ssim = ms_ssim(image, decoded)
+    assert scores["ssim"] == pytest.approx(ssim(image, decoded), rel=1e-12)
+    assert scores["ssim"] < 1.0
+    assert scores["ms_ssim"] == pytest.approx(expected_ms_ssim, rel=1e-12, nan_ok=True)
 
 
 def test_psnr_y_is_psnr_of_luma_and_equals_psnr_for_gray():

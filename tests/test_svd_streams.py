@@ -14,6 +14,8 @@ from lowrank.evaluation.svd_streams import (
     decode_svd,
     encode_allocated,
     encode_svd,
+    highest_rank_within,
+    stream_bytes,
 )
 
 
@@ -37,6 +39,17 @@ def colour_stack():
 
 def test_header_is_twenty_bytes():
     assert HEADER.size == 20 and CHANNEL_LAYOUT.size == 15
+
+
+@pytest.mark.parametrize("fmt", ["f32", "f16", "q8"])
+def test_a_streams_length_is_known_before_it_is_encoded(colour_stack, fmt):
+    decompositions = [thin_svd(channel) for channel in colour_stack]
+    for rank in (1, 6, 15):
+        data = encode_svd(decompositions, rank, fmt)
+        assert stream_bytes(fmt, 3, 20, 16, rank) == len(data)
+        highest = highest_rank_within(fmt, 3, 20, 16, len(data))
+        assert highest == rank  # one more term would not fit
+    assert highest_rank_within(fmt, 3, 20, 16, HEADER.size - 1) == 0
 
 
 def test_float_formats_count_bits_and_stay_close(image):

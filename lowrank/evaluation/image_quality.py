@@ -4,8 +4,9 @@ SSIM, MS-SSIM and SSIMULACRA2.
 - **PSNR-RGB** is the mean squared error over every channel and pixel (what
   CompressAI reports as ``psnr-rgb``), **PSNR-Y** that of BT.601 luma; both
   of the reconstruction clipped to [0, 1], as a display shows it.
-- **SSIM** is :class:`lowrank.evaluation.metrics.SSIMReference`, averaged
-  over channels.
+- **SSIM** is :class:`lowrank.evaluation.metrics.SSIMReference`'s,
+  averaged over channels; where MS-SSIM is defined, from MS-SSIM's finest
+  scale, which filters the same windows.
 - **MS-SSIM** (Wang, Simoncelli & Bovik 2003) follows the reference
   implementation's conventions, as TensorFlow's ``tf.image.ssim_multiscale``
   does: an 11 x 11 Gaussian window (sigma 1.5) applied without padding, five
@@ -47,8 +48,9 @@ class QualityReference:
     def __init__(self, original):
         self.original = np.asarray(original, dtype=np.float64)
         self.luma = luma(self.original)
-        self.ssim = SSIMReference(self.original)
         self.ms_ssim = MSSSIMReference(self.original)
+        # SSIM filtered apart only where MS-SSIM's scales do not fit.
+        self.ssim = SSIMReference(self.original) if self.ms_ssim.undefined else None
         # Imported here: the report page reads QUALITY_COLUMNS and should not
         # pay for the package's import.
         from lowrank.evaluation.ssimulacra2_reference import SSIMULACRA2Reference
@@ -60,11 +62,15 @@ class QualityReference:
 
     def __call__(self, reconstruction):
         shown = np.clip(reconstruction, 0.0, 1.0)
+        if self.ssim:
+            ms_ssim_score, ssim_score = self.ms_ssim(shown), self.ssim(shown)
+        else:
+            ms_ssim_score, ssim_score = self.ms_ssim.with_ssim(shown)
         return {
             "psnr": psnr(self.original, shown),
             "psnr_y": psnr(self.luma, luma(shown)),
-            "ssim": self.ssim(shown),
-            "ms_ssim": self.ms_ssim(shown),
+            "ssim": ssim_score,
+            "ms_ssim": ms_ssim_score,
             "ssimulacra2": (
                 self.ssimulacra2(shown) if self.ssimulacra2 else _too_small(shown)
             ),
@@ -98,12 +104,25 @@ class MSSSIMReference:
     def __call__(self, approximation):
         if self.undefined:
             return undefined(self.undefined)
+        return self.with_ssim(approximation)[0]
+
+    def with_ssim(self, approximation):
+        """(MS-SSIM, SSIM) of ``approximation``, both averaged over channels.
+
+        The finest scale's windowed moments are SSIM's (the same 11 x 11
+        Gaussian window, sigma 1.5, over the same valid positions as
+        :class:`lowrank.evaluation.metrics.SSIMReference`): SSIM comes with
+        them instead of filtering the picture again. Only for a reference
+        whose MS-SSIM is defined."""
         y = np.clip(approximation, 0.0, self.data_range).reshape(self.shape)
-        return float(np.mean([self._channel(s, c) for s, c in zip(self.scales, y)]))
+        scores = np.array([self._channel(s, c) for s, c in zip(self.scales, y)])
+        ms_ssim_score, ssim_score = scores.mean(axis=0)
+        return float(ms_ssim_score), float(ssim_score)
 
     def _channel(self, scales, y):
+        """(MS-SSIM, SSIM) of one channel."""
         c1, c2 = (0.01 * self.data_range) ** 2, (0.03 * self.data_range) ** 2
-        terms = []
+        terms, ssim_scores = [], []
         for scale, (x, mean_x, square_x) in enumerate(scales):
             if scale:
                 y = _halved(y)
@@ -114,10 +133,12 @@ class MSSSIMReference:
                 square_x + _valid_window(y * y) - squares + c2
             )
             terms.append(float(contrast.mean()))
-        luminance = (products + c1) / (squares + c1)
-        terms[-1] = float((luminance * contrast).mean())  # SSIM at the coarsest
+            if scale in (0, len(scales) - 1):
+                luminance = (products + c1) / (squares + c1)
+                ssim_scores.append(float((luminance * contrast).mean()))
+        terms[-1] = ssim_scores[-1]  # luminance enters at the coarsest scale only
         terms = np.maximum(terms, 0.0)
-        return float(np.prod(terms ** np.array(MS_SSIM_WEIGHTS)))
+        return float(np.prod(terms ** np.array(MS_SSIM_WEIGHTS))), ssim_scores[0]
 
 
 def _pyramid_moments(x):

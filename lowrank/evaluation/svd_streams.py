@@ -60,6 +60,26 @@ def encode_svd(decompositions, rank, fmt, colour=AS_READ):
     return b"".join(parts)
 
 
+def stream_bytes(fmt, channels, m, n, rank):
+    """The length of :func:`encode_svd`'s stream of ``channels`` m x n
+    channels at ``rank`` in format ``fmt``, without encoding it."""
+    return HEADER.size + channels * rank * term_bytes(fmt, m, n)
+
+
+def highest_rank_within(fmt, channels, m, n, size):
+    """The highest rank whose ``fmt`` stream takes at most ``size`` bytes."""
+    return max(0, (size - HEADER.size) // (channels * term_bytes(fmt, m, n)))
+
+
+def term_bytes(fmt, m, n):
+    """Bytes a rank-one term of an m x n channel takes in format ``fmt``."""
+    if fmt == "q8":
+        # s (4 bytes), then for U and for V^T a float32 minimum and maximum
+        # (8 bytes) and one byte a code.
+        return 4 + 8 + m + 8 + n
+    return {"f32": 4, "f16": 2}[fmt] * (m + n + 1)
+
+
 def encode_allocated(decompositions, ranks, widths):
     """The Y, Cb, Cr factors at their own ``ranks`` and code ``widths``."""
     m, n = decompositions[0].shape

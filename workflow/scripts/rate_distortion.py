@@ -18,7 +18,9 @@ from lowrank.report.figures import rate_distortion  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
 item = read_matrix(snakemake.input.matrix)
-ranks = rate_distortion_ranks(item.matrix.shape[1:], snakemake.params.ranks)
+ranks = rate_distortion_ranks(
+    item.matrix.shape[1:], snakemake.params.ranks, channels=item.matrix.shape[0]
+)
 rows = rate_distortion_rows(
     item.matrix,
     read_svd(snakemake.input.svd),
