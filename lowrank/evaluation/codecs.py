@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import PIL
 from PIL import Image, features
+from threadpoolctl import threadpool_limits
 
 from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
@@ -146,8 +147,9 @@ def rate_distortion_rows(
     An SVD point whose stream (or budget) would be larger than the raw
     8-bit picture is left out, before it is encoded: no one would store a
     picture that way, and its measures cost as much as any other point's.
-    The points are encoded, decoded and scored in ``threads`` threads:
-    Pillow's encoders, NumPy's products and SciPy's filters release the GIL.
+    The points are encoded, decoded and scored in ``threads`` threads
+    (Pillow's encoders, NumPy's products and SciPy's filters release the
+    GIL), each with a single-threaded BLAS.
 
     Returns
     -------
@@ -209,8 +211,12 @@ def rate_distortion_rows(
             **reference(reconstruction),
         }
 
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        return list(pool.map(row, points))
+    # The points are the parallel work: a BLAS thread pool of its own under
+    # each point would only wait spinning (a third of the sweep's CPU, with
+    # the same wall time: bench/codec_sweep_2026-12-06.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        with ThreadPoolExecutor(max(1, threads)) as pool:
+            return list(pool.map(row, points))
 
 
 def _ycbcr_svds(rgb):
