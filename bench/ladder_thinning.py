@@ -6,12 +6,14 @@ points the curves need, out of a finished codec study's rate tables.
 For each thinning (codec qualities kept; every k-th SVD rank of each
 format's curve kept, its first and last rank always, or else from a first
 rank on), the BD table is computed again from the kept rows only and
-compared with the full one: the points kept, the largest and the median
-|log| of the ratio of rate ratios (1 + BD-rate) per image, the largest on
-the geometric-mean rows and on the set-curve rows, and how many figures the
-full table has that the thinned one loses. ``--sparse`` adds a row for a
+compared with the full one: the points kept; by how many per cent a
+figure's rate ratio 1 + BD-rate moves (the larger ratio over the smaller),
+largest and median per image, largest on the geometric-mean rows and on the
+set-curve rows; and how many figures the full table has that the thinned
+one loses. ``--sparse`` adds a row for a
 second study of the same images swept on another ladder (the shipped one,
-against a denser revision's).
+against a denser revision's), and a table of its largest changes per SVD
+format.
 """
 
 import argparse
@@ -61,23 +63,46 @@ def thinned(table, qualities, step, first):
     return pd.concat(kept, ignore_index=True)
 
 
-def log_ratios(full, reduced, keys):
+def changes(full, reduced, keys):
+    """Per figure, by how many per cent its rate ratio 1 + BD-rate moved
+    (either way: the larger ratio over the smaller)."""
     ratio = (1 + reduced.reindex(keys) / 100) / (1 + full.reindex(keys) / 100)
-    return np.abs(np.log(ratio.dropna()))
+    return 100 * (np.exp(np.abs(np.log(ratio.dropna()))) - 1)
+
+
+def key_groups(full):
+    """(per image, geometric mean, set curve) keys of a BD table."""
+    return (
+        [k for k in full.index if k[0] not in (MEAN, SET)],
+        [k for k in full.index if k[0] == MEAN],
+        [k for k in full.index if k[0] == SET],
+    )
 
 
 def compared(full, reduced):
     """The table row's figures of ``reduced`` against ``full``."""
-    per_image = [k for k in full.index if k[0] not in (MEAN, SET)]
-    means = [k for k in full.index if k[0] == MEAN]
-    sets = [k for k in full.index if k[0] == SET]
-    images = log_ratios(full, reduced, per_image)
+    per_image, means, sets = key_groups(full)
+    images = changes(full, reduced, per_image)
     lost = int(reduced.reindex(full.index).isna().sum())
     return (
-        f"{images.max():.4f} | {images.median():.4f} | "
-        f"{log_ratios(full, reduced, means).max():.4f} | "
-        f"{log_ratios(full, reduced, sets).max():.4f} | {lost} |"
+        f"{images.max():.1f} | {images.median():.2f} | "
+        f"{changes(full, reduced, means).max():.1f} | "
+        f"{changes(full, reduced, sets).max():.1f} | {lost} |"
     )
+
+
+def by_format(full, reduced):
+    """Per SVD format: the largest change on the geometric-mean rows and on
+    single images."""
+    per_image, means, _ = key_groups(full)
+    print("\n| test | geometric mean: largest % | per image: largest % |")
+    print("| --- | ---: | ---: |")
+    for test in sorted(full.index.get_level_values("test").unique()):
+        largest = [
+            changes(full, reduced, [k for k in keys if k[1] == test]).max()
+            for keys in (means, per_image)
+        ]
+        print(f"| {test} | {largest[0]:.1f} | {largest[1]:.1f} |")
 
 
 def bd_rates(table):
@@ -93,7 +118,7 @@ def main():
     full = bd_rates(table).dropna()
     print(
         "| qualities | every k-th rank | from rank | points | of | per image: "
-        "largest | median | geometric mean: largest | set curve: largest | "
+        "largest % | median % | geometric mean: largest % | set curve: largest % | "
         "figures lost |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -109,6 +134,7 @@ def main():
             f"| {args.sparse} | | | {len(sparse)} | {len(table)} | "
             f"{compared(full, bd_rates(sparse))}"
         )
+        by_format(full, bd_rates(sparse))
 
 
 if __name__ == "__main__":

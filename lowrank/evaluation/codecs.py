@@ -119,9 +119,8 @@ def rate_distortion_ranks(shape, configured=(), channels=1):
     than the raw 8-bit picture (where :func:`rate_distortion_rows` ends its
     curve), so that every curve reaches as far as it is swept.
 
-    Consecutive log-spaced ranks differ by a factor of about 1.4: BD-rates
-    from twice as many points differ by at most a few per cent
-    (``bench/ladder_thinning.py``)."""
+    What fewer points change in the BD figures, against a ladder twice as
+    dense: ``bench/codec_sweep_2026-12-06.md``."""
     m, n = shape
     limit = min(m, n) - 1
     spaced = np.geomspace(1, max(limit, 1), LADDER_POINTS)
@@ -212,7 +211,7 @@ def rate_distortion_rows(
         }
 
     # The points are the parallel work: a BLAS thread pool of its own under
-    # each point would only wait spinning (a third of the sweep's CPU, with
+    # each point would only wait spinning (nearly a third of the sweep's CPU, with
     # the same wall time: bench/codec_sweep_2026-12-06.md).
     with threadpool_limits(limits=1, user_api="blas"):
         with ThreadPoolExecutor(max(1, threads)) as pool:
