@@ -11,7 +11,7 @@ from lowrank.decomposition.svd import thin_svd
 from lowrank.records import InputMatrix, Record
 from lowrank.report import charts, figures, paper_figure, pictures
 from lowrank.report.findings import rate_distortion_facts
-from lowrank.report.page import InputSection, write_index
+from lowrank.report.page import InputSection, published, write_index
 from lowrank.report.paper import paper_gap_table
 
 
@@ -196,7 +196,7 @@ def test_rate_distortion_facts_are_computed_from_the_table():
     assert "JPEG about 32.4 dB" in text
 
 
-def test_index_links_figures_relative_to_the_page(tmp_path):
+def test_index_links_figures_it_holds_beside_it(tmp_path):
     figure = tmp_path / "figures" / "a b" / "errors.svg"
     figure.parent.mkdir(parents=True)
     figure.write_bytes(b"png")
@@ -233,17 +233,19 @@ def test_index_links_figures_relative_to_the_page(tmp_path):
     problems = text[text.index('id="problems"') : text.index('id="overview"')]
     assert "1 of 2 rows" in problems and "the loss became nan" in problems
     assert "empty.jpg: the file is empty" in problems
-    assert 'src="../figures/a%20b/errors.svg"' in text
+    assert 'src="figures/a%20b/errors.svg"' in text
+    # The page's folder holds what it shows: it opens, moves and is embedded whole.
+    assert (page.parent / "figures" / "a b" / "errors.svg").read_bytes() == b"png"
     assert 'id="input-a-b"' in text
     viewer = json.loads(
         re.search(r'<script type="application/json">(.*?)</script>', text).group(1)
     )
     assert viewer["ranks"] == [3] and viewer["methods"] == ["svd", "nn-paper"]
-    assert viewer["images"]["nn-paper"] == ["../figures/a%20b/views/nn-paper-rank3.png"]
+    assert viewer["images"]["nn-paper"] == ["figures/a%20b/views/nn-paper-rank3.png"]
     assert viewer["captions"]["nn-paper"] == ["nn-paper, rank 3: diverged"]
     assert viewer["captions"]["svd"][0].startswith("svd, rank 3: 2-norm 0,")
     glance = text[text.index('id="glance"') : text.index('id="problems"')]
-    assert 'src="../figures/a%20b/views/original.png"' in glance
+    assert 'src="figures/a%20b/views/original.png"' in glance
     assert "nn-paper rank 3 diverged" in glance
     paper = text[text.index('id="paper"') :]
     assert "0.0013" in paper and "a b: the paper" in paper
@@ -336,3 +338,9 @@ def test_a_loss_of_the_allocation_is_explained_only_where_there_is_one(
     text = " ".join(page.read_text().split())
     assert f"photo -44.8 %, wheel {wheel:+.1f} %." in text
     assert ("A positive figure means" in text) == explained
+
+
+def test_a_figure_outside_the_studys_folder_is_refused_by_name(tmp_path):
+    outside = tmp_path / "elsewhere.svg"
+    with pytest.raises(ValueError, match="elsewhere.svg"):
+        published(outside, tmp_path / "study" / "report")

@@ -295,6 +295,8 @@ def test_snakemake_report_builds(study):
     assert "rate_distortion.svg" in report and "paper_gap.png" in report
     for table in ("summary.csv", "bd_rates.csv", "paper_comparison.csv"):
         assert table in report, table
+    # The study's page, with its figures, under its own category.
+    assert "Study page" in report and "index.html" in report
 
 
 @pytest.mark.browser

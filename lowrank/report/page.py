@@ -2,13 +2,15 @@
 
 This module gathers the page's data; ``templates/index.html.j2`` lays it out
 (Jinja2 with autoescaping, so every name and message from the study is
-escaped). Figures are linked by paths relative to the page, so the page and
-``results/figures`` move together.
+escaped). The page's folder holds the figures it shows, hard links to (or
+copies of) the study's files under the same relative paths: it opens and
+moves as one, and Snakemake's own report embeds it whole (``htmlindex``).
 """
 
 import json
 import math
 import os
+import shutil
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +95,7 @@ def write_index(
     here = path.parent
 
     def link(figure):
-        return urllib.parse.quote(os.path.relpath(figure, here))
+        return urllib.parse.quote(published(Path(figure), here).as_posix())
 
     page = TEMPLATES.get_template("index.html.j2").render(
         link=link,
@@ -111,6 +113,26 @@ def write_index(
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
+
+
+def published(figure, folder):
+    """Put ``figure`` into the page's ``folder`` at its path relative to the
+    folder's parent (``results/figures/x.svg`` -> ``results/report/figures/
+    x.svg``) and return that path, relative to the folder. A hard link
+    where the file system allows one, else a copy; a figure that was not
+    written (a network that produced none) is linked all the same."""
+    inside = Path(os.path.relpath(figure, folder.parent))
+    if inside.parts[0] == os.pardir:
+        raise ValueError(f"{figure}: a figure outside {folder.parent}")
+    copy = folder / inside
+    if figure.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.unlink(missing_ok=True)
+        try:
+            os.link(figure, copy)
+        except OSError:
+            shutil.copyfile(figure, copy)
+    return inside
 
 
 def page_data(summary, paper_table, paper_comparison, paper_figure):

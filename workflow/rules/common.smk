@@ -327,7 +327,7 @@ def prestart_training_servers():
 
 
 def get_final_outputs():
-    return ["results/summary.csv", "results/summary.h5", "results/report/index.html"]
+    return ["results/summary.csv", "results/summary.h5", "results/report"]
 
 
 def input_matrix_path(name):

@@ -101,7 +101,13 @@ rule report_page:
         # stands for them, so planning does not list five files per input.
         rate_distortion=get_rate_distortion_tables(),
     output:
-        "results/report/index.html",
+        # The page and the figures it shows (lowrank.report.page).
+        report(
+            directory("results/report"),
+            htmlindex="index.html",
+            caption="../report/study_page.rst",
+            category="Study page",
+        ),
     log:
         "results/logs/report_page.log",
     benchmark:

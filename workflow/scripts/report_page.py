@@ -1,4 +1,5 @@
-"""Write results/report/index.html from the summary and the figures."""
+"""Write results/report/index.html, with the figures it shows beside it,
+from the summary and the figures."""
 
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ for spec in snakemake.params.sections:
     )
 set_curves = read_csv(snakemake.input.set_curves)
 write_index(
-    snakemake.output[0],
+    Path(snakemake.output[0]) / "index.html",
     summary,
     read_csv(snakemake.input.paper_table),
     read_csv(snakemake.input.paper_comparison),
