@@ -6,9 +6,10 @@ images to XYB and filters both at each of six scales for every call; the
 original's XYB pyramid, its blurred mean and variance and its edge
 strength are the same for every point of a rate-distortion curve.
 :class:`SSIMULACRA2Reference` keeps them and runs, per reconstruction, the
-rest of the package's loop: its conversion, downsampling, blur and score
-functions, and its SSIM and edge maps rewritten only to take the
-original's terms ready-made and to reuse their buffers. Each value is the
+rest of the package's loop: its XYB conversion, downsampling, blur and
+score functions, its sRGB curve as a table of the 256 levels, and its SSIM
+and edge maps rewritten only to take the original's terms ready-made and
+to reuse their buffers. Each value is the
 same floating-point operation on the same operands as in the package, so
 the score is the package's to the last bit: a test compares it with
 ``compute_ssimulacra2`` on the same pictures.
