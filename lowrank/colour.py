@@ -47,10 +47,15 @@ def rgb_error_weights():
     return (YCBCR_TO_RGB**2).sum(axis=0)
 
 
+def eight_bit_codes(stack):
+    """The 8-bit values (c, m, n) a display shows of a gray or RGB stack:
+    values clipped to [0, 1] and rounded."""
+    return np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
+
+
 def eight_bit_image(stack):
-    """The Pillow image (L or RGB) a display shows of a gray or RGB stack:
-    values clipped to [0, 1] and rounded to 8 bits."""
-    pixels = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
+    """The Pillow image (L or RGB) of :func:`eight_bit_codes`."""
+    pixels = eight_bit_codes(stack)
     return Image.fromarray(
         pixels[0] if pixels.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
     )

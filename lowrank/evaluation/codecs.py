@@ -169,11 +169,8 @@ def rate_distortion_rows(
     reference = QualityReference(picture)
 
     def within_raw(fmt):
-        return [
-            rank
-            for rank in ranks
-            if 8 * stream_bytes(fmt, channels, m, n, rank) <= raw_bits
-        ]
+        highest = highest_rank_within(fmt, channels, m, n, raw_bits // 8)
+        return [rank for rank in ranks if rank <= highest]
 
     points = [
         (f"svd-{fmt}", rank, None) for fmt in SVD_FORMATS for rank in within_raw(fmt)

@@ -18,6 +18,8 @@ the score is the package's to the last bit: a test compares it with
 import numpy as np
 from ssimulacra2 import ssimulacra2 as package
 
+from lowrank.colour import eight_bit_codes
+
 # sRGB to linear of every 8-bit level, by the package's formula: a picture's
 # conversion is a look-up instead of a power per pixel.
 LINEAR_LEVELS = package.srgb_to_linear(np.arange(256, dtype=np.float64))
@@ -123,7 +125,7 @@ def _fourth_power_means(values):
 
 def _linear(stack):
     """Linear RGB (m, n, 3) of the 8-bit picture of a gray or RGB stack."""
-    codes = np.uint8(np.round(np.clip(stack, 0.0, 1.0) * 255))
+    codes = eight_bit_codes(stack)
     if codes.shape[0] == 1:
         codes = np.repeat(codes, 3, axis=0)  # gray shown as RGB
     # Laid out as the package reads a picture: the sums of its means follow
