@@ -11,6 +11,11 @@ class InputFileError(LowrankError, ValueError):
     """An input file (image or matrix) cannot be turned into a matrix."""
 
 
+class OversizeImageError(InputFileError):
+    """An image has more pixels than ``images.max_pixels`` admits: a higher
+    limit would admit it, which no other input error says."""
+
+
 class StudySpecError(LowrankError, ValueError):
     """A study-matrix specification or rank request is invalid."""
 

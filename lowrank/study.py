@@ -1,23 +1,27 @@
 """Which inputs a study has and at which ranks: the workflow's plan.
 
-Images are discovered in a folder (one input per file stem) and decoded once
-to check them; an image that cannot be read (corrupt, truncated, empty, over
-the pixel limit) is skipped with a warning naming the file and the reason, so
-the rest of the study runs. Study matrices come from the config's ``matrices``
-section, one input per member. A rank outside 1..min(m, n) - 1 for an input is
-skipped with a warning that names the input and its shape, since min(m, n) and
-above reproduce the input exactly.
+Images are discovered in a folder, one input per file stem, by name alone:
+planning decodes no file, so it needs only the standard library (Snakemake's
+own environment) and works on a folder of any size. An image is decoded by
+its ``prepare`` job; one that cannot be read (corrupt, truncated, empty, over
+the pixel limit) is left out there, naming the file and the reason
+(:mod:`lowrank.inputs.cards`), so the rest of the study runs. Its ranks are
+fitted to its shape there too.
+
+Study matrices come from the config's ``matrices`` section, one input per
+member; their shapes are in the config, so a rank outside 1..min(m, n) - 1 is
+skipped here with a warning that names the input and its shape, since
+min(m, n) and above reproduce the input exactly.
 """
 
-import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from lowrank.errors import InputFileError, StudySpecError
-from lowrank.inputs.images import is_image_path, load_image
-from lowrank.inputs.matrices import member_layout
+from lowrank.inputs.cards import fitted_ranks
+from lowrank.inputs.image_files import is_image_path
+from lowrank.inputs.matrix_specs import member_layout
 
 # Image stems that would claim a study-wide output beside the per-image ones
 # (results/rate_distortion/bd_rates.csv and set_curves.csv).
@@ -42,7 +46,8 @@ class StudyInput:
 
     ``name`` is used in result paths; ``set`` and ``member`` group the members
     of a random matrix set; ``path`` is the image file (None for matrices);
-    ``shape`` is (rows, cols).
+    ``shape`` is (rows, cols) of a matrix, None for an image (its card has
+    it); ``ranks`` are fitted to a matrix's shape, an image's as configured.
     """
 
     name: str
@@ -50,7 +55,7 @@ class StudyInput:
     set: str
     member: int
     ranks: tuple
-    shape: tuple
+    shape: tuple | None
     path: Path | None = None
 
 
@@ -88,75 +93,13 @@ def ignored_files(directory):
     ]
 
 
-def check_images(paths, max_pixels=None, cache_path=None):
-    """Decode every image once; return (shapes, errors) keyed like ``paths``.
-
-    Parameters
-    ----------
-    paths : mapping of name -> Path
-    max_pixels : int or None
-        Pixel limit passed to :func:`lowrank.inputs.images.load_image`.
-    cache_path : Path or None
-        JSON file remembering each file's verdict by size and modification
-        time, so that a workflow rerun does not decode unchanged images again.
-
-    Returns
-    -------
-    shapes : dict name -> (rows, cols) of the readable images
-    errors : dict name -> message (naming the file) of the others
-    """
-    cache = _read_cache(cache_path)
-    shapes, errors = {}, {}
-    for name, path in paths.items():
-        stat = os.stat(path)
-        key = f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_pixels}"
-        if key not in cache:
-            try:
-                cache[key] = {
-                    "shape": list(load_image(path, max_pixels=max_pixels).shape[1:])
-                }
-            except InputFileError as error:
-                cache[key] = {"error": str(error)}
-        if "shape" in cache[key]:
-            shapes[name] = tuple(cache[key]["shape"])
-        else:
-            errors[name] = cache[key]["error"]
-    _write_cache(cache_path, cache)
-    return shapes, errors
-
-
-def _read_cache(path):
-    try:
-        return json.loads(Path(path).read_text()) if path else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_cache(path, cache):
-    """Keep the verdicts for the next plan, if the disk lets us: the cache
-    saves decoding time only, so a full disk costs that and nothing else."""
-    if not path:
-        return
-    path = Path(path)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(cache, indent=0, sort_keys=True))
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-
-
-def plan_study(config, cache_path=None, warn=warnings.warn):
+def plan_study(config, warn=warnings.warn):
     """Return the list of :class:`StudyInput` a validated config asks for.
 
-    ``cache_path`` is passed to :func:`check_images`. Skipped images and ranks
-    are announced through ``warn(message, category)``, by default
-    :func:`warnings.warn`.
+    Skipped files and ranks are announced through ``warn(message, category)``,
+    by default :func:`warnings.warn`.
     """
-    image_config = config.get("images", {})
-    directory = image_config.get("directory", "resources/images")
-    max_pixels = image_config.get("max_pixels")
+    directory = config.get("images", {}).get("directory", "resources/images")
     overrides = config.get("rank_overrides", {})
     images = discover_images(directory)
     unknown = sorted(set(overrides) - set(images))
@@ -183,13 +126,10 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
             "name as a wildcard; rename the file",
             SkippedInputWarning,
         )
-    shapes, errors = check_images(images, max_pixels, cache_path)
-    for message in errors.values():
-        warn(f"skipped: {message}", SkippedInputWarning)
     plan = []
-    for stem, shape in shapes.items():
-        ranks = _fit(stem, overrides.get(stem, config.get("ranks", [])), shape, warn)
-        plan.append(StudyInput(stem, "image", stem, 0, ranks, shape, images[stem]))
+    for stem, path in images.items():
+        ranks = tuple(sorted(set(overrides.get(stem, config.get("ranks", [])))))
+        plan.append(StudyInput(stem, "image", stem, 0, ranks, None, path))
     for name, spec in config.get("matrices", {}).items():
         count, shape = member_layout(name, spec)
         for index in range(count):
@@ -222,13 +162,15 @@ def plan_study(config, cache_path=None, warn=warnings.warn):
 
 
 def _fit(name, ranks, shape, warn):
-    limit = min(shape) - 1
-    kept = tuple(sorted({rank for rank in ranks if 1 <= rank <= limit}))
-    skipped = sorted(set(ranks) - set(kept))
-    if skipped:
-        warn(
-            f"{name} ({shape[0]}x{shape[1]}): rank(s) {skipped} skipped, "
-            f"ranks must lie in 1..{limit}",
-            SkippedRankWarning,
-        )
+    kept = fitted_ranks(ranks, shape)
+    if skipped := sorted(set(ranks) - set(kept)):
+        warn(skipped_ranks_message(name, shape, skipped), SkippedRankWarning)
     return kept
+
+
+def skipped_ranks_message(name, shape, skipped):
+    """Why ranks ``skipped`` of input ``name`` (``shape``) are left out."""
+    return (
+        f"{name} ({shape[0]}x{shape[1]}): rank(s) {skipped} skipped, "
+        f"ranks must lie in 1..{min(shape) - 1}"
+    )

@@ -1,5 +1,6 @@
 """Faults during a study: killed jobs, divergence, damaged results, reruns."""
 
+import html
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 from test_images import decompression_bomb, png_of_16_bit_rgb
+from test_reruns import planned_jobs
 from test_slurm import VOLATILE
 from test_workflow import (
     SNAKEMAKE,
@@ -107,6 +109,14 @@ def test_killed_snakemake_needs_unlock_then_completes(tmp_path):
     assert not list(workdir.rglob("*.tmp-*"))
 
 
+def problems_text(workdir):
+    """The report page's "Failures and inputs left out", as text."""
+    page = (workdir / "results" / "report" / "index.html").read_text()
+    return html.unescape(
+        page[page.index('id="problems"') : page.index('id="overview"')]
+    )
+
+
 def add_unreadable_and_foreign_files(images):
     """A truncated copy of the study's image, an empty JPEG and a text file."""
     good = (images / TINY_IMAGE).read_bytes()
@@ -146,8 +156,6 @@ def test_fault_matrix_every_failure_is_a_listed_result(tmp_path):
     snakemake(clean)
     result = snakemake(faulty)  # check=True: exit status 0
     assert result.stderr.count("notes.txt") == 1
-    for name in ("truncated.png", "empty.jpg: the file is empty"):
-        assert name in result.stderr
 
     table = read_table(faulty / "results" / "summary.csv")
     status = table.set_index(["input", "rank", "method"])["status"]
@@ -166,13 +174,12 @@ def test_fault_matrix_every_failure_is_a_listed_result(tmp_path):
     ]
     assert (black["rel_err_2"] < 1e-9).all() and (black["psnr"] > 100).all()
 
-    page = (faulty / "results" / "report" / "index.html").read_text()
-    problems = page[page.index('id="problems"') : page.index('id="overview"')]
+    problems = problems_text(faulty)
     for text in (
         "diverged",
         "not-converged",
-        "truncated.png",
-        "empty.jpg",
+        "truncated.png: corrupt or truncated",
+        "empty.jpg: the file is empty",
         "notes.txt",
     ):
         assert text in problems
@@ -254,14 +261,18 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     png_of_16_bit_rgb(images / "deep.png", np.full((6, 5, 3), 40_000))
 
     result = snakemake(workdir, "--keep-going")
+    # Named as the study is planned, by file name; the others by the job
+    # that reads them, and all in the report.
+    assert "a{b}.png: Snakemake reads braces" in result.stderr
+    problems = problems_text(workdir)
     for name in (
-        "truncated.png", "empty.jpg: the file is empty", "huge.png",
+        "truncated.png", "empty.jpg: the file is empty",
+        "huge.png: 200x100 = 20000 pixels exceeds the limit of 10000",
         "bomb.png: refused as a decompression bomb", "a{b}.png: Snakemake reads braces",
         "deep.png: a 16-bit image with colour",
+        "no configured rank fits its 1x9 matrix, so it is left out",
     ):  # fmt: skip
-        assert name in result.stderr
-    assert "line (1x9): rank(s) [1, 2] skipped" in result.stderr
-    assert "line: no rank fits, so it is left out" in result.stderr
+        assert name in problems
     table = read_table(workdir / "results" / "summary.csv")
     assert sorted(set(table["input"])) == [
         "--version", "-h", "0001", "NA", "True", "black", r"cost $\frac$ v2",
@@ -274,6 +285,13 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     # A zero input: relative errors are absolute errors (README).
     assert (black["rel_err_2"] < 1e-9).all() and (black["psnr"] > 100).all()
     assert (table["status"] == "ok").all()
+
+    # A higher pixel limit reruns the image it refused for its size, no other.
+    config["images"]["max_pixels"] = 20_000
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    planned = planned_jobs(workdir)
+    assert {name for _, name in planned} == {"huge", None}
+    assert ("prepare", "huge") in planned and ("train (exact)", "huge") in planned
 
 
 def test_a_study_of_matrices_alone_writes_its_summary_and_report(tmp_path):

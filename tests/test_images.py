@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from lowrank.errors import InputFileError
-from lowrank.inputs.images import is_image_path, load_image
+from lowrank.inputs.image_files import is_image_path
+from lowrank.inputs.images import load_image
 
 
 def save(path, image, **kwargs):

@@ -440,18 +440,9 @@ def test_a_module_deployment_reproduces_the_study(study, tmp_path):
 
     from lowrank.evaluation.summary import read_table
 
-    project = tmp_path / "project"
-    (project / "workflow").mkdir(parents=True)
-    (project / "workflow" / "Snakefile").write_text(
-        'configfile: "config/config.yaml"\n\n\n'
-        "module lowrank:\n"
-        f"    snakefile:\n        {str(study / 'workflow' / 'Snakefile')!r}\n"
-        "    config:\n        config\n\n\n"
-        "use rule * from lowrank\n"
+    project = deployed_project(
+        tmp_path / "project", study / "workflow" / "Snakefile", TINY_CONFIG
     )
-    (project / "config").mkdir()
-    (project / "config" / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
-    shutil.copytree(study / "resources", project / "resources")
     result = snakemake(project)
     assert "not present in the Snakefile" not in result.stderr
     deployed, cloned = (
@@ -459,6 +450,56 @@ def test_a_module_deployment_reproduces_the_study(study, tmp_path):
         for folder in (project, study)
     )
     pd.testing.assert_frame_equal(deployed, cloned)
+
+
+def deployed_project(folder, workflow_snakefile, config):
+    """A project folder as snakedeploy writes one: a ``module`` of the
+    workflow at ``workflow_snakefile``, its own config and the tiny image."""
+    (folder / "workflow").mkdir(parents=True)
+    (folder / "workflow" / "Snakefile").write_text(
+        'configfile: "config/config.yaml"\n\n\n'
+        "module lowrank:\n"
+        f"    snakefile:\n        {str(workflow_snakefile)!r}\n"
+        "    config:\n        config\n\n\n"
+        "use rule * from lowrank\n"
+    )
+    (folder / "config").mkdir()
+    (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    (folder / "resources" / "images").mkdir(parents=True)
+    write_image(folder / "resources" / "images" / TINY_IMAGE, seed=0)
+    return folder
+
+
+BARE_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+
+def test_snakemakes_own_environment_plans_a_deployed_study(tmp_path):
+    """Planning needs only the standard library: a Python with Snakemake
+    and nothing else (no lowrank, NumPy, Pillow, h5py or pandas) plans a
+    study deployed as a module of this checkout."""
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", bare], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", bare / "bin" / "python", "install",
+         "--quiet", "-c", REPO / "constraints.txt", "snakemake"],
+        check=True, timeout=600,
+    )  # fmt: skip
+    for missing in ("lowrank", "numpy", "PIL", "h5py", "pandas"):
+        found = subprocess.run(
+            [bare / "bin" / "python", "-c", f"import {missing}"],
+            cwd=tmp_path, env=BARE_ENV, capture_output=True,
+        )  # fmt: skip
+        assert found.returncode != 0, missing
+    project = deployed_project(
+        tmp_path / "project", REPO / "workflow" / "Snakefile", TINY_CONFIG
+    )
+    planned = subprocess.run(
+        [bare / "bin" / "snakemake", "--cores", "2", "--dry-run"],
+        cwd=project, env=BARE_ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", planned.stdout, flags=re.M))
+    assert (jobs["prepare"], jobs["train"], jobs["report_page"]) == ("2", "4", "1")
 
 
 def test_the_catalog_test_study_runs(tmp_path):

@@ -1,18 +1,24 @@
 """A prepare job: one study input's matrix and the thin SVD of each channel.
 
-    python -m lowrank.decomposition.prepare_job NAME SOURCE_JSON MATRIX SVD
+    python -m lowrank.decomposition.prepare_job NAME SOURCE_JSON MATRIX SVD CARD
 
 The program of the workflow's ``prepare`` rule. SOURCE_JSON says how to build
-the input (:func:`lowrank.inputs.sources.input_matrix`). A plain program, not a
+the input (:func:`lowrank.inputs.sources.input_matrix`). CARD is the input's
+card (:mod:`lowrank.inputs.cards`): its shape, or why an image was skipped,
+in which case MATRIX and SVD are left empty and the job still succeeds, so
+that one bad file costs the study nothing else. A plain program, not a
 Snakemake ``script:``: the job starts without importing Snakemake, and
 planning a study does not read a script's source once per job.
 """
 
 import argparse
 import json
+import sys
 import time
 
 from lowrank.decomposition.svd import thin_svd
+from lowrank.errors import InputFileError, OversizeImageError
+from lowrank.inputs.cards import write_card, write_left_out
 from lowrank.inputs.sources import input_matrix
 from lowrank.records import write_matrix, write_svd
 
@@ -23,13 +29,25 @@ def main(argv=None):
     parser.add_argument("source", type=json.loads, help="how to build it (JSON)")
     parser.add_argument("matrix", help="the matrix record to write (HDF5)")
     parser.add_argument("svd", help="the SVD record to write (HDF5)")
+    parser.add_argument("card", help="the input's card to write (JSON)")
     args = parser.parse_args(argv)
-    item = input_matrix(args.name, args.source)
+    limit = args.source.get("image", {}).get("max_pixels")
+    try:
+        item = input_matrix(args.name, args.source)
+    except InputFileError as error:
+        if "image" not in args.source:
+            raise
+        print(f"skipped: {error}", file=sys.stderr)
+        write_left_out(args.matrix, args.svd)
+        oversize = isinstance(error, OversizeImageError)
+        write_card(args.card, skipped=str(error), oversize=oversize, limit=limit)
+        return
     write_matrix(args.matrix, item)
     start = time.perf_counter()
     decompositions = [thin_svd(channel) for channel in item.matrix]
     seconds = time.perf_counter() - start
     write_svd(args.svd, item.input, decompositions, seconds)
+    write_card(args.card, shape=item.matrix.shape[1:], limit=limit)
 
 
 if __name__ == "__main__":

@@ -16,19 +16,10 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lowrank.colour import rgb_to_ycbcr
-from lowrank.errors import InputFileError
+from lowrank.errors import InputFileError, OversizeImageError
 
-IMAGE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
-)
 MODES = ("gray", "rgb", "ycbcr")
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
-
-
-def is_image_path(path):
-    """True when ``path`` names a visible file with a supported image suffix."""
-    path = Path(path)
-    return not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
 
 
 def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
@@ -77,6 +68,7 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
     except Image.DecompressionBombError as error:
         # Pillow refuses before our own check can run: a header that claims
         # over twice Image.MAX_IMAGE_PIXELS.
+        # No images.max_pixels admits it: the schema caps the limit there.
         raise InputFileError(
             f"{path}: refused as a decompression bomb ({error}); config key "
             "images.max_pixels"
@@ -91,7 +83,7 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
 def _check_size(path, image, max_pixels):
     width, height = image.size
     if max_pixels is not None and width * height > max_pixels:
-        raise InputFileError(
+        raise OversizeImageError(
             f"{path}: {width}x{height} = {width * height} pixels exceeds the limit "
             f"of {max_pixels} (config key images.max_pixels)"
         )

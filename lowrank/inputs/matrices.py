@@ -18,16 +18,7 @@ handled alike.
 
 import numpy as np
 
-from lowrank.errors import StudySpecError
-
-FAMILIES = ("identity", "diag", "uniform", "symmetric")
-SYMMETRIZE = ("upper", "mean")
-_REQUIRED = {
-    "identity": ("n",),
-    "diag": ("n",),
-    "uniform": ("count", "shape", "seed"),
-    "symmetric": ("count", "n", "seed"),
-}
+from lowrank.inputs.matrix_specs import checked_layout
 
 
 def build_members(name, spec):
@@ -47,18 +38,6 @@ def build_members(name, spec):
     return _build(name, spec, None)
 
 
-def member_spec(spec):
-    """What decides a member's numbers: the family and the keys it reads,
-    without ``count`` (how many members) or ``ranks``. A ``prepare`` job gets
-    this, so that changing another key re-prepares nothing."""
-    family = spec.get("family")
-    keys = [key for key in _REQUIRED.get(family, ()) if key != "count"]
-    defining = {"family": family, **{key: spec[key] for key in keys if key in spec}}
-    if family == "symmetric":
-        defining["symmetrize"] = spec.get("symmetrize", "upper")
-    return defining
-
-
 def build_member(name, spec, member):
     """Member ``member`` of :func:`build_members` ``(name, spec)``, the same
     numbers, without drawing the members before it: the generator skips their
@@ -66,42 +45,8 @@ def build_member(name, spec, member):
     return _build(name, spec, member)[0]
 
 
-def member_layout(name, spec):
-    """(count, (m, n)) of the members of one specification, checked as
-    :func:`build_members` checks it, without building any: planning a study
-    needs their number and shape only."""
-    return _layout(name, spec, None)
-
-
-def _layout(name, spec, member):
-    family = spec.get("family")
-    if family not in FAMILIES:
-        raise StudySpecError(
-            f"matrices.{name}.family: expected one of {FAMILIES}, got {family!r}"
-        )
-    # One member needs no count: members do not depend on how many there are.
-    needed = [key for key in _REQUIRED[family] if member is None or key != "count"]
-    missing = [key for key in needed if key not in spec]
-    if missing:
-        raise StudySpecError(f"matrices.{name}: missing key(s) {missing} for {family}")
-    count = 1 if family in ("identity", "diag") else spec.get("count")
-    count = member + 1 if count is None else _positive(name, "count", count)
-    if member is not None and not 0 <= member < count:
-        raise StudySpecError(f"matrices.{name}: no member {member} of {count}")
-    if family == "uniform":
-        shape = tuple(_positive(name, "shape", size) for size in spec["shape"])
-    else:
-        shape = (_positive(name, "n", spec["n"]),) * 2
-    if family == "symmetric" and spec.get("symmetrize", "upper") not in SYMMETRIZE:
-        raise StudySpecError(
-            f"matrices.{name}.symmetrize: expected one of {SYMMETRIZE}, "
-            f"got {spec.get('symmetrize')!r}"
-        )
-    return count, shape
-
-
 def _build(name, spec, member):
-    count, shape = _layout(name, spec, member)
+    count, shape = checked_layout(name, spec, member)
     family = spec["family"]
     if family == "identity":
         return [np.eye(shape[0])]
@@ -138,11 +83,3 @@ def gapped_spectrum_matrix(n, rank, ratio, seed=0):
     s = 0.97 ** np.arange(n)
     s[rank:] = s[rank - 1] * ratio * 0.97 ** np.arange(n - rank)
     return (u * s) @ v.T, s
-
-
-def _positive(name, key, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise StudySpecError(
-            f"matrices.{name}.{key}: expected a positive integer, got {value!r}"
-        )
-    return int(value)

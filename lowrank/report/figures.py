@@ -2,6 +2,7 @@
 line charts as SVG (:mod:`lowrank.report.charts`). :func:`input_figures` draws
 all of them; the study's paper-gap figure is :mod:`lowrank.report.paper_figure`."""
 
+import html
 import math
 from pathlib import Path
 
@@ -221,3 +222,14 @@ def rate_distortion(table, title, path):
                    colour, method, marker)
         )  # fmt: skip
     return write_chart([panel], path)
+
+
+def left_out_figure(path, reason):
+    """In place of an input's figure: one line saying why it was left out
+    (lowrank.inputs.cards)."""
+    text = html.escape(f"left out: {reason}")
+    Path(path).write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="960" height="40">'
+        f'<text x="8" y="24" font-family="sans-serif" font-size="13">{text}</text>'
+        "</svg>\n"
+    )

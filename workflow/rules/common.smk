@@ -11,6 +11,21 @@ from snakemake.common import overwrite_function_params
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
+# Run from a checkout (a clone, or a module from a local path), planning and
+# jobs import lowrank from it, an existing PYTHONPATH kept behind it: planning
+# needs only its standard-library modules (lowrank.study), so Snakemake's own
+# environment plans a study. A module from a Git host has no checkout: the
+# Python of its jobs has lowrank installed.
+WORKFLOW_RULES = workflow.current_basedir.get_path_or_uri(secret_free=True)
+if os.path.isdir(WORKFLOW_RULES):
+    SOURCE_TREE = str(Path(WORKFLOW_RULES).resolve().parents[1])
+    sys.path.insert(0, SOURCE_TREE)
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join(
+            [SOURCE_TREE, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]
+        )
+    )
+
 from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
@@ -18,24 +33,16 @@ import lowrank
 from lowrank.provenance import STEP_SCRIPTS, step_digests
 from lowrank.runtime_folder import runtime_folder
 from lowrank.training.regimes import REGIMES, network_method
-from lowrank.inputs.matrices import member_spec
+from lowrank.inputs.cards import (
+    admission_limit,
+    card_shape,
+    fitted_ranks,
+    read_card,
+)
+from lowrank.inputs.matrix_specs import member_spec
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
-
-# Run from a checkout (a clone, or a module from a local path), jobs import
-# lowrank from it, an existing PYTHONPATH kept behind it. A module from a Git
-# host has no checkout: the Python of its jobs has lowrank installed.
-WORKFLOW_RULES = workflow.current_basedir.get_path_or_uri(secret_free=True)
-if os.path.isdir(WORKFLOW_RULES):
-    os.environ.update(
-        PYTHONPATH=os.pathsep.join(
-            [
-                str(Path(WORKFLOW_RULES).resolve().parents[1]),
-                *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep)),
-            ]
-        )
-    )
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -97,12 +104,57 @@ def print_warning(message, category):
     STUDY_NOTES.append([category.__name__, message])
 
 
-STUDY = {
-    item.name: item
-    for item in plan_study(
-        config, cache_path=".snakemake/lowrank/images.json", warn=print_warning
-    )
-}
+STUDY = {item.name: item for item in plan_study(config, warn=print_warning)}
+MAX_PIXELS = config.get("images", {}).get("max_pixels")
+
+
+def input_card_path(name):
+    return f"results/inputs/{name}.json"
+
+
+# The cards of a study run before (lowrank.inputs.cards), listed once while
+# the DAG is built rather than looked for once per job and callable;
+# Snakemake evaluates a job's params and resources again when its inputs are
+# ready, by when onstart has set this to None: then every card is read anew.
+try:
+    CARDS_LISTED = {
+        entry.name[: -len(".json")]
+        for entry in os.scandir("results/inputs")
+        if entry.name.endswith(".json")
+    }
+except OSError:
+    CARDS_LISTED = set()
+
+
+def input_card(name):
+    """The card of image input ``name`` as it is now, or None."""
+    if CARDS_LISTED is not None and name not in CARDS_LISTED:
+        return None
+    return read_card(input_card_path(name))
+
+
+def input_shape(name):
+    """(rows, cols) of an input: a matrix's from the config, an image's from
+    its card; None for an image not yet prepared (or skipped)."""
+    item = STUDY[name]
+    return item.shape or card_shape(input_card(name))
+
+
+@functools.cache
+def estimated_pixels(path):
+    """Pixels of an image not yet decoded, from its file: at most
+    images.max_pixels, at most eight per byte (a compressed photograph
+    holds a byte in 0.1 to 3 pixels). Only a first run's memory and order
+    use it."""
+    return max(1, min(MAX_PIXELS or math.inf, 8 * os.stat(path).st_size))
+
+
+def input_pixels(name):
+    shape = input_shape(name)
+    if shape is not None:
+        return shape[0] * shape[1]
+    return estimated_pixels(STUDY[name].path)
+
 
 # Bleckel's numbers, an input of the paper tables: editing them reruns those.
 PUBLISHED_VALUES = str(Path(lowrank.__file__).parent / "data" / "bleckel_published.csv")
@@ -144,8 +196,8 @@ def memory_from_shape(wildcards, attempt):
     asyncio for every job and was a third of the dry run's time at 1,000 inputs.
     Doubles on each retry.
     """
-    rows, cols = STUDY[wildcards.input].shape
-    return (300 + max(200, 16 * 8 * rows * cols // 1_000_000)) * attempt
+    pixels = input_pixels(wildcards.input)
+    return (300 + max(200, 16 * 8 * pixels // 1_000_000)) * attempt
 
 
 @planned
@@ -156,9 +208,10 @@ def training_memory_mb(wildcards, attempt):
     paper regime's training vectors and targets (float32, a few copies in
     flight) and the network's float64 matrices. Doubles on each retry."""
     item = STUDY[wildcards.input]
-    rows, cols = item.shape
+    pixels = input_pixels(item.name)
+    side = max(input_shape(item.name) or (math.isqrt(pixels),))
     samples = training_samples(item.set, wildcards.regime)
-    data_mb = (16 * samples * max(rows, cols) + 64 * rows * cols) // 1_000_000
+    data_mb = (16 * samples * side + 64 * pixels) // 1_000_000
     return (2000 + data_mb) * attempt
 
 
@@ -173,9 +226,8 @@ def larger_first(wildcards):
     """Within a stage: the larger an input and the more ranks it has, the
     earlier its job starts, so that the study does not end waiting for one
     big job started last."""
-    item = STUDY[wildcards.input]
-    rows, cols = item.shape
-    return int(math.log2(rows * cols * len(item.ranks)))
+    name = wildcards.input
+    return int(math.log2(input_pixels(name) * max(1, len(input_ranks(name)))))
 
 
 # Between stages: training is the study's long chain, so every ready
@@ -303,6 +355,15 @@ if not TRAINING_GPUS and "cpu_training" not in workflow.global_resources:
     workflow.register_resource("cpu_training", cpu_training_slots(training_threads()))
 
 
+def start_study():
+    """Snakemake's onstart: the DAG is built, jobs are about to run."""
+    global CARDS_LISTED
+    # From now on a card may appear (a prepare job ends) before a job's
+    # params and resources are evaluated again: read each anew.
+    CARDS_LISTED = None
+    prestart_training_servers()
+
+
 def prestart_training_servers():
     """Start this machine's training servers as the study begins: TensorFlow
     then loads while the first inputs are converted, not in the first
@@ -348,14 +409,12 @@ def get_input_source_json(wildcards):
     name = wildcards.input
     item = STUDY[name]
     if item.kind == "image":
-        rows, cols = item.shape
         image = {
             "path": str(item.path),
             "mode": image_mode(config, name),
-            # The size the plan admitted, not images.max_pixels: raising that
-            # limit must not rerun images it already admitted, and the job
-            # still refuses a file that grew after planning.
-            "max_pixels": rows * cols,
+            # Not images.max_pixels itself: changing that limit reruns only
+            # the images it admits differently (lowrank.inputs.cards).
+            "max_pixels": admission_limit(input_card(name), MAX_PIXELS),
         }
         return json.dumps({"image": image}, sort_keys=True)
     spec = member_spec(config["matrices"][item.set])
@@ -375,13 +434,25 @@ def get_image_matrices():
     return [input_matrix_path(name) for name in image_inputs()]
 
 
+def get_input_cards():
+    return [input_card_path(name) for name in STUDY]
+
+
 def get_rate_distortion_tables():
     return [f"results/rate_distortion/{name}.csv" for name in image_inputs()]
 
 
+def input_ranks(name):
+    """An input's ranks: an image's fitted to its card's shape once it has
+    one, so that a configured rank beyond it changes nothing."""
+    item = STUDY[name]
+    shape = input_shape(name) if item.kind == "image" else None
+    return list(fitted_ranks(item.ranks, shape) if shape else item.ranks)
+
+
 @planned
 def get_input_ranks(wildcards):
-    return list(STUDY[wildcards.input].ranks)
+    return input_ranks(wildcards.input)
 
 
 @planned
@@ -396,7 +467,8 @@ def get_regime_settings_json(wildcards):
 
 
 def report_sections():
-    """Figure paths of every input, in the order the report shows them."""
+    """Where each input's figures and rows are, in the order the report
+    shows them (lowrank.report.page.study_sections)."""
     sections = []
     for name, item in STUDY.items():
         figures = f"results/figures/{name}"
@@ -404,24 +476,23 @@ def report_sections():
             {
                 "name": name,
                 "kind": item.kind,
-                "shape": list(item.shape),
-                "errors": f"{figures}/errors.svg",
-                "views": f"{figures}/views",
-                # Its evaluation rows, read from the summary.
+                "figures": figures,
+                # Its evaluation rows, read from the summary: its shape and
+                # ranks, and whether it was left out.
                 "rows": {"input": item.set, "member": item.member},
+                "card": input_card_path(name),
+                # An image's ranks as configured: the page says which of them
+                # its shape left out.
+                **(
+                    {"configured_ranks": list(item.ranks)}
+                    if item.kind == "image"
+                    else {}
+                ),
                 "rate_distortion": (
                     f"results/rate_distortion/{name}.csv"
                     if item.kind == "image"
                     else None
                 ),
-                "ranks": [
-                    [
-                        rank,
-                        f"{figures}/panels/rank{rank}.png",
-                        f"{figures}/training/rank{rank}.svg",
-                    ]
-                    for rank in item.ranks
-                ],
             }
         )
     return sections

@@ -4,6 +4,7 @@ rule prepare:
     output:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
+        card="results/inputs/{input}.json",
     log:
         "results/logs/prepare/{input}.log",
     benchmark:
@@ -17,4 +18,5 @@ rule prepare:
         code=CODE["prepare"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.decomposition.prepare_job -- {wildcards.input:q}'
-        " {params.source:q} {output.matrix:q} {output.svd:q} > {log:q} 2>&1"
+        " {params.source:q} {output.matrix:q} {output.svd:q} {output.card:q}"
+        " > {log:q} 2>&1"

@@ -1,10 +1,7 @@
-onstart:
-    prestart_training_servers()
-
-
 rule train:
     input:
-        "results/inputs/{input}.h5",
+        matrix="results/inputs/{input}.h5",
+        card="results/inputs/{input}.json",
     output:
         directory(NETWORK_FOLDER),
     log:
@@ -27,8 +24,8 @@ rule train:
         backend=config["training"]["backend"],
         code=get_training_code,
     shell:
-        '"$LOWRANK_PYTHON" -m lowrank.training.job {input:q} {output:q}'
-        " --regime {wildcards.regime} --ranks {params.ranks:q}"
+        '"$LOWRANK_PYTHON" -m lowrank.training.job {input.matrix:q} {output:q}'
+        " --card {input.card:q} --regime {wildcards.regime} --ranks {params.ranks:q}"
         " --settings {params.settings:q} --backend {params.backend}"
         " --threads {threads} --gpus $(({resources.gpu} + {resources.gpu_share}))"
         ' --device "$LOWRANK_DEVICE" --gpu-shares "$LOWRANK_GPU_SHARES"'

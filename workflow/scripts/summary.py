@@ -9,14 +9,22 @@ from lowrank.evaluation.summary import (
     summary_table,
     write_summary,
 )
+from lowrank.inputs.cards import is_left_out
 from lowrank.records import read_matrix
 
 sys.stderr = open(snakemake.log[0], "w")
+
+
+def kept(paths):
+    """Those of an aggregate's inputs whose input was not left out."""
+    return [path for path in paths if not is_left_out(path)]
+
+
 rows = []
-for path in snakemake.input.evaluations:
+for path in kept(snakemake.input.evaluations):
     rows += read_table(path).to_dict("records")
-images = {item.input: item for item in map(read_matrix, snakemake.input.images)}
-for path in snakemake.input.rate_distortion:
+images = {item.input: item for item in map(read_matrix, kept(snakemake.input.images))}
+for path in kept(snakemake.input.rate_distortion):
     table = read_csv(path)
     item = images[table["input"].iloc[0]]
     rows += rate_distortion_summary_rows(item, table.drop(columns="input"), path)

@@ -1,0 +1,113 @@
+"""An input's card: what its prepare job found, where planning can read it.
+
+Planning lists the image folder without decoding a file (:mod:`lowrank.study`),
+so a study's plan needs nothing but the standard library. The ``prepare`` job
+decodes the input and writes a small JSON card beside its matrix record:
+
+- ``{"shape": [m, n], "limit": L}`` for an input it prepared;
+- ``{"skipped": message, "oversize": bool, "limit": L}`` for an image it could
+  not read (corrupt, truncated, over the pixel limit, ...). Its matrix and SVD
+  records are then empty files, and so is every per-input output after them
+  (:func:`is_left_out`); the report names it with the message.
+
+``limit`` is the ``images.max_pixels`` the image was read under.
+
+Where a card exists (the study ran before), planning fits the configured ranks
+to its shape and sizes jobs by it. A study's first plan has no cards, so it
+uses the configured ranks and a size estimated from the file; Snakemake
+evaluates a job's params and resources again once its inputs exist, so every
+job runs with its card's values and records them for the next plan.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from lowrank.errors import RecordError
+
+
+def write_card(path, shape=None, skipped=None, oversize=False, limit=None):
+    """Write the card of an input prepared at ``shape`` or ``skipped`` with
+    that message (``oversize``: refused for its pixel count alone)."""
+    card = {"limit": limit}
+    if skipped is None:
+        card["shape"] = [int(size) for size in shape]
+    else:
+        card.update(skipped=skipped, oversize=bool(oversize))
+    Path(path).write_text(json.dumps(card, sort_keys=True) + "\n")
+
+
+def read_card(path):
+    """The card at ``path``, or None where there is none that planning can
+    use (not yet written, or damaged: the jobs that read it refuse it)."""
+    try:
+        return load_card(path)
+    except (OSError, RecordError):
+        return None
+
+
+def load_card(path):
+    """The card at ``path``, checked; RecordError naming the file if it is
+    not one."""
+    try:
+        card = json.loads(Path(path).read_text())
+    except ValueError as error:
+        raise RecordError(f"{path}: not an input card ({error})") from error
+    shape = card.get("shape") if isinstance(card, dict) else None
+    skipped = card.get("skipped") if isinstance(card, dict) else None
+    valid_shape = (
+        isinstance(shape, list)
+        and len(shape) == 2
+        and all(type(size) is int and size >= 1 for size in shape)
+    )
+    if not (valid_shape or isinstance(skipped, str)):
+        raise RecordError(f"{path}: an input card needs a shape [m, n] or a message")
+    return card
+
+
+def card_shape(card):
+    """(m, n) of a prepared input's card; None for a skipped one or no card."""
+    return tuple(card["shape"]) if card and "shape" in card else None
+
+
+def fitted_ranks(ranks, shape):
+    """The ranks of ``ranks`` that an m x n input has: 1..min(m, n) - 1, since
+    min(m, n) and above reproduce it exactly; sorted, each once."""
+    limit = min(shape) - 1
+    return tuple(sorted({rank for rank in ranks if 1 <= rank <= limit}))
+
+
+def skip_reason(card, ranks):
+    """Why an input's jobs after ``prepare`` write empty outputs, or None:
+    its image was skipped, or none of its (fitted) ``ranks`` is left."""
+    if "skipped" in card:
+        return card["skipped"]
+    if not ranks:
+        m, n = card["shape"]
+        return f"no configured rank fits its {m}x{n} matrix, so it is left out"
+    return None
+
+
+def admission_limit(card, max_pixels):
+    """The pixel limit a ``prepare`` job reads its image under: the one it
+    was read under before while the current ``max_pixels`` would still admit
+    it the same way, else ``max_pixels``. So raising the limit reruns only
+    the images it refused for their size, and lowering it only the images it
+    no longer admits."""
+    if not card or card.get("oversize"):
+        return max_pixels
+    shape = card_shape(card)
+    if shape is None or max_pixels is None or shape[0] * shape[1] <= max_pixels:
+        return card.get("limit")
+    return max_pixels
+
+
+def is_left_out(path):
+    """True for a per-input output left empty because its input was left out."""
+    return os.path.getsize(path) == 0
+
+
+def write_left_out(*paths):
+    """Leave each output in ``paths`` empty: its input was left out."""
+    for path in paths:
+        Path(path).write_bytes(b"")
