@@ -24,8 +24,11 @@ def study_sections(specs, evaluations):
     for spec in specs:
         rows = evaluations.get((spec["rows"]["input"], spec["rows"]["member"]))
         if rows is None:
-            reason = skip_reason(load_card(spec["card"]), ())
-            notes.append((SkippedInputWarning.__name__, f"left out: {reason}"))
+            card = load_card(spec["card"])
+            # A skipped image's message names its file; say whose shape it is.
+            whose = "" if "skipped" in card else f"{spec['name']}: "
+            message = f"left out: {whose}{skip_reason(card, ())}"
+            notes.append((SkippedInputWarning.__name__, message))
             continue
         shape = (int(rows["rows"].iloc[0]), int(rows["cols"].iloc[0]))
         ranks = sorted({int(rank) for rank in rows["rank"]})
