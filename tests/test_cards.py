@@ -9,6 +9,7 @@ from lowrank.inputs.cards import (
     admission_limit,
     fitted_ranks,
     is_left_out,
+    left_out_reason,
     load_card,
     read_card,
     skip_reason,
@@ -80,3 +81,12 @@ def test_an_image_over_the_limit_is_left_out_as_oversize(tmp_path):
     matrix, _, card = prepared(tmp_path, image, max_pixels=24)
     assert load_card(card) == {"shape": [4, 6], "limit": 24}
     assert not is_left_out(matrix)
+
+
+def test_a_job_after_prepare_tells_a_left_out_input_from_its_arguments(tmp_path):
+    empty, matrix = tmp_path / "empty.h5", tmp_path / "m.h5"
+    empty.write_bytes(b"")
+    matrix.write_bytes(b"\x89HDF")
+    assert "could not be read" in left_out_reason(empty, [1])
+    assert "no configured rank" in left_out_reason(matrix, [])
+    assert left_out_reason(matrix, [1]) is None

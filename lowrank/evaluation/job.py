@@ -2,9 +2,8 @@
 input at each rank (one summary row per rank and method) and draw the
 input's figures.
 
-    python -m lowrank.evaluation.job MATRIX SVD --card CARD --networks FOLDER...
-        --ranks JSON --table CSV --errors SVG --panels DIR --training DIR
-        --views DIR
+    python -m lowrank.evaluation.job MATRIX SVD --networks FOLDER... --ranks JSON
+        --table CSV --errors SVG --panels DIR --training DIR --views DIR
 
 An input left out (:mod:`lowrank.inputs.cards`) gets an empty table, a figure
 that says why, and empty folders.
@@ -20,7 +19,7 @@ import warnings
 
 from lowrank.evaluation.metrics import UndefinedMetricWarning
 from lowrank.evaluation.scores import write_evaluation
-from lowrank.inputs.cards import load_card, skip_reason, write_left_out
+from lowrank.inputs.cards import left_out_reason, write_left_out
 from lowrank.records import network_record_paths, read_matrix, read_svd
 from lowrank.report.figures import input_figures, left_out_figure
 
@@ -29,7 +28,6 @@ def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("matrix", help="the input's matrix record (HDF5)")
     parser.add_argument("svd", help="the input's SVD record (HDF5)")
-    parser.add_argument("--card", required=True, help="the input's card (JSON)")
     parser.add_argument("--networks", nargs="*", default=[],
                         help="the trained regimes' record folders")  # fmt: skip
     parser.add_argument("--ranks", type=json.loads, required=True)
@@ -52,7 +50,7 @@ def main(argv=None):
         "views": args.views,
         "errors": args.errors,
     }
-    reason = skip_reason(load_card(args.card), args.ranks)
+    reason = left_out_reason(args.matrix, args.ranks)
     if reason is not None:
         write_left_out(args.table)
         for name in ("panels", "training", "views"):

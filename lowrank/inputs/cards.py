@@ -8,7 +8,8 @@ decodes the input and writes a small JSON card beside its matrix record:
 - ``{"skipped": message, "oversize": bool, "limit": L}`` for an image it could
   not read (corrupt, truncated, over the pixel limit, ...). Its matrix and SVD
   records are then empty files, and so is every per-input output after them
-  (:func:`is_left_out`); the report names it with the message.
+  (:func:`is_left_out`, :func:`left_out_reason`); the report names it with the
+  message.
 
 ``limit`` is the ``images.max_pixels`` the image was read under.
 
@@ -100,6 +101,18 @@ def admission_limit(card, max_pixels):
     if shape is None or max_pixels is None or shape[0] * shape[1] <= max_pixels:
         return card.get("limit")
     return max_pixels
+
+
+def left_out_reason(matrix, ranks):
+    """Why a job after ``prepare`` writes empty outputs, or None, from what
+    it is given: its ``matrix`` record left empty, or no ``ranks`` left
+    (the card, which says more, is read by the report alone, so that
+    planning does not name it as an input of every job)."""
+    if is_left_out(matrix):
+        return "its file could not be read (the report says why)"
+    if not ranks:
+        return "no configured rank fits its shape"
+    return None
 
 
 def is_left_out(path):

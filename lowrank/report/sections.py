@@ -24,10 +24,7 @@ def study_sections(specs, evaluations):
     for spec in specs:
         rows = evaluations.get((spec["rows"]["input"], spec["rows"]["member"]))
         if rows is None:
-            card = load_card(spec["card"])
-            # A skipped image's message names its file; say whose shape it is.
-            whose = "" if "skipped" in card else f"{spec['name']}: "
-            message = f"left out: {whose}{skip_reason(card, ())}"
+            message = f"left out: {left_out_message(spec)}"
             notes.append((SkippedInputWarning.__name__, message))
             continue
         shape = (int(rows["rows"].iloc[0]), int(rows["cols"].iloc[0]))
@@ -37,6 +34,17 @@ def study_sections(specs, evaluations):
             notes.append((SkippedRankWarning.__name__, message))
         sections.append(_section(spec, shape, ranks, rows))
     return sections, notes
+
+
+def left_out_message(spec):
+    """Why the input of ``spec`` has no evaluation rows: from an image's card
+    (a skipped image's message names its file)."""
+    card = load_card(spec["card"]) if spec["card"] else {}
+    if "skipped" in card:
+        return card["skipped"]
+    if "shape" in card:
+        return f"{spec['name']}: {skip_reason(card, ())}"
+    return f"{spec['name']}: no evaluation rows"
 
 
 def _section(spec, shape, ranks, rows):

@@ -1,6 +1,6 @@
 """A training job: train one (input, regime) at every rank into a folder.
 
-    python -m lowrank.training.job MATRIX OUTPUT --card CARD --regime R --ranks JSON
+    python -m lowrank.training.job MATRIX OUTPUT --regime R --ranks JSON
         --settings JSON --backend B --threads N --gpus G --warm-seconds S
         --server-timeout T [--device auto|cpu|gpu] [--gpu-shares N]
         [--gpu-wait S]
@@ -19,7 +19,7 @@ import os
 import sys
 
 from lowrank.errors import LowrankError
-from lowrank.inputs.cards import load_card, skip_reason
+from lowrank.inputs.cards import left_out_reason
 from lowrank.training.device_policy import GPU_HIDING, gpu_expectation
 from lowrank.training.gpu_lease import GPU_WAIT, assign_device
 from lowrank.training.service.client import ServiceError, run_training
@@ -29,7 +29,6 @@ def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("matrix", help="the input's matrix record (HDF5)")
     parser.add_argument("output", help="the folder of the records, one per rank")
-    parser.add_argument("--card", required=True, help="the input's card (JSON)")
     parser.add_argument("--regime", required=True)
     parser.add_argument("--ranks", type=json.loads, required=True)
     parser.add_argument("--settings", type=json.loads, required=True)
@@ -55,7 +54,7 @@ def parse_arguments(argv=None):
 
 def main(argv=None):
     args = parse_arguments(argv)
-    reason = skip_reason(load_card(args.card), args.ranks)
+    reason = left_out_reason(args.matrix, args.ranks)
     if reason is not None:
         # Left out (lowrank.inputs.cards): an empty folder, no records.
         os.makedirs(args.output, exist_ok=True)

@@ -434,8 +434,8 @@ def get_image_matrices():
     return [input_matrix_path(name) for name in image_inputs()]
 
 
-def get_input_cards():
-    return [input_card_path(name) for name in STUDY]
+def get_image_cards():
+    return [input_card_path(name) for name in image_inputs()]
 
 
 def get_rate_distortion_tables():
@@ -480,7 +480,7 @@ def report_sections():
                 # Its evaluation rows, read from the summary: its shape and
                 # ranks, and whether it was left out.
                 "rows": {"input": item.set, "member": item.member},
-                "card": input_card_path(name),
+                "card": input_card_path(name) if item.kind == "image" else None,
                 # An image's ranks as configured: the page says which of them
                 # its shape left out.
                 **(

@@ -2,7 +2,6 @@ rule evaluate:
     input:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
-        card="results/inputs/{input}.json",
         networks=INPUT_NETWORKS,
     output:
         table="results/evaluations/{input}.csv",
@@ -42,7 +41,6 @@ rule evaluate:
         code=CODE["evaluate"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.evaluation.job {input.matrix:q} {input.svd:q}'
-        " --card {input.card:q}"
         " --networks {input.networks:q} --ranks {params.ranks:q}"
         " --table {output.table:q} --errors {output.errors:q}"
         " --panels {output.panels:q} --training {output.training:q}"

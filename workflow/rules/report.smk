@@ -2,7 +2,6 @@ rule rate_distortion:
     input:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
-        card="results/inputs/{input}.json",
     output:
         table="results/rate_distortion/{input}.csv",
         figure=report(
@@ -101,8 +100,9 @@ rule report_page:
         # rows (and its rate-distortion table), which the summary holds: it
         # stands for them, so planning does not list five files per input.
         rate_distortion=get_rate_distortion_tables(),
-        # Why an input was left out, if it was.
-        cards=get_input_cards(),
+        # Why an image was left out, if it was (a matrix never is: its ranks
+        # are fitted as the study is planned).
+        cards=get_image_cards(),
     output:
         # The page and the figures it shows (lowrank.report.page).
         report(

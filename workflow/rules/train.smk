@@ -1,7 +1,6 @@
 rule train:
     input:
         matrix="results/inputs/{input}.h5",
-        card="results/inputs/{input}.json",
     output:
         directory(NETWORK_FOLDER),
     log:
@@ -25,7 +24,7 @@ rule train:
         code=get_training_code,
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.training.job {input.matrix:q} {output:q}'
-        " --card {input.card:q} --regime {wildcards.regime} --ranks {params.ranks:q}"
+        " --regime {wildcards.regime} --ranks {params.ranks:q}"
         " --settings {params.settings:q} --backend {params.backend}"
         " --threads {threads} --gpus $(({resources.gpu} + {resources.gpu_share}))"
         ' --device "$LOWRANK_DEVICE" --gpu-shares "$LOWRANK_GPU_SHARES"'

@@ -13,12 +13,12 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows  # noqa: E402
-from lowrank.inputs.cards import load_card, skip_reason, write_left_out  # noqa: E402
+from lowrank.inputs.cards import left_out_reason, write_left_out  # noqa: E402
 from lowrank.records import read_matrix, read_svd  # noqa: E402
 from lowrank.report.figures import left_out_figure, rate_distortion  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
-reason = skip_reason(load_card(snakemake.input.card), snakemake.params.ranks)
+reason = left_out_reason(snakemake.input.matrix, snakemake.params.ranks)
 if reason is not None:
     write_left_out(snakemake.output.table)
     left_out_figure(snakemake.output.figure, reason)
