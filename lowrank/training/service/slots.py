@@ -110,9 +110,12 @@ def prestart(threads, idle_seconds, count, hidden_gpus=False):
     """
     if not servers_used(idle_seconds):
         return 0
-    private_temp_environment()
-    share_compilations()
+    # A copy: a study calls this in a thread of the Snakemake process, whose
+    # own environment must not change while it starts programs (a putenv
+    # beside an exec can hand the exec a freed environment: EFAULT).
     environ = {**os.environ, **(GPU_HIDING if hidden_gpus else {})}
+    private_temp_environment(environ)
+    share_compilations(environ)
     key = service_key(threads, environ)
     started = 0
     for slot in range(count):
