@@ -16,7 +16,8 @@ min(m, n) and above reproduce the input exactly.
 
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from lowrank.errors import InputFileError, StudySpecError
 from lowrank.inputs.cards import fitted_ranks
@@ -45,7 +46,8 @@ class StudyInput:
     """One input of the study.
 
     ``name`` is used in result paths; ``set`` and ``member`` group the members
-    of a random matrix set; ``path`` is the image file (None for matrices);
+    of a random matrix set; ``path`` is a local image file, ``url`` a remote
+    one (both None for matrices);
     ``shape`` is (rows, cols) of a matrix, None for an image (its card has
     it); ``ranks`` are fitted to a matrix's shape, an image's as configured.
     """
@@ -57,6 +59,7 @@ class StudyInput:
     ranks: tuple
     shape: tuple | None
     path: Path | None = None
+    url: str | None = None
 
 
 def discover_images(directory):
@@ -81,6 +84,26 @@ def discover_images(directory):
     return found
 
 
+def remote_images(urls):
+    """Map stem -> URL for the images of ``images.urls``, each named by the
+    stem of its path, as a local file is by its name."""
+    found = {}
+    for url in urls:
+        path = PurePosixPath(unquote(urlsplit(url).path))
+        if not is_image_path(path):
+            raise StudySpecError(
+                f"images.urls: {url} does not end in an image suffix "
+                "(its name and suffix name the input)"
+            )
+        if path.stem in found:
+            raise StudySpecError(
+                f"images.urls: {found[path.stem]} and {url} share the stem "
+                f"{path.stem!r}, which names their results"
+            )
+        found[path.stem] = url
+    return found
+
+
 def ignored_files(directory):
     """Names of the visible files in ``directory`` that are not image files."""
     directory = Path(directory)
@@ -100,8 +123,15 @@ def plan_study(config, warn=warnings.warn):
     by default :func:`warnings.warn`.
     """
     directory = config.get("images", {}).get("directory", "resources/images")
+    remote = remote_images(config.get("images", {}).get("urls", []))
     overrides = config.get("rank_overrides", {})
     images = discover_images(directory)
+    if shared := sorted(set(images) & set(remote)):
+        raise StudySpecError(
+            f"images.urls: {remote[shared[0]]} and {images[shared[0]]} share the "
+            f"stem {shared[0]!r}, which names their results; rename one"
+        )
+    images.update(remote)
     unknown = sorted(set(overrides) - set(images))
     if unknown:
         warn(
@@ -127,9 +157,21 @@ def plan_study(config, warn=warnings.warn):
             SkippedInputWarning,
         )
     plan = []
-    for stem, path in images.items():
+    for stem, location in images.items():
         ranks = tuple(sorted(set(overrides.get(stem, config.get("ranks", [])))))
-        plan.append(StudyInput(stem, "image", stem, 0, ranks, None, path))
+        local = isinstance(location, Path)
+        plan.append(
+            StudyInput(
+                stem,
+                "image",
+                stem,
+                0,
+                ranks,
+                None,
+                path=location if local else None,
+                url=None if local else location,
+            )  # fmt: skip
+        )
     for name, spec in config.get("matrices", {}).items():
         count, shape = member_layout(name, spec)
         for index in range(count):
@@ -146,7 +188,8 @@ def plan_study(config, warn=warnings.warn):
     if not plan:
         raise StudySpecError(
             f"nothing to study: no image files in {directory} (config key "
-            "images.directory) and no entries under the config key matrices"
+            "images.directory), no images.urls and no entries under the config "
+            "key matrices"
         )
     unmatched = sorted(set(config.get("overrides", {})) - {item.set for item in plan})
     if unmatched:

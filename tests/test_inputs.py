@@ -11,13 +11,15 @@ def test_image_source_reads_the_file(tmp_path):
     pixels = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
     path = tmp_path / "a.png"
     Image.fromarray(pixels).save(path)
-    source = {"image": {"path": str(path), "mode": "gray", "max_pixels": 100}}
-    item = input_matrix("a", source)
+    source = {
+        "image": {"source": "https://host/a.png", "mode": "gray", "max_pixels": 100}
+    }
+    item = input_matrix("a", source, path)
     assert (item.input, item.kind, item.set, item.source) == (
         "a",
         "image",
         "a",
-        str(path),
+        "https://host/a.png",
     )
     np.testing.assert_allclose(item.matrix[0], pixels / 255.0)
 

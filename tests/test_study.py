@@ -163,3 +163,24 @@ def test_planning_needs_no_library_and_decodes_no_file(images):
     )  # fmt: skip
     # The broken ones are planned: their prepare jobs leave them out.
     assert finished.stdout.split("\n")[0] == "['broken', 'd', 'empty', 'wide one']"
+
+
+def test_remote_images_are_named_by_the_stem_of_their_path(images):
+    config = {
+        "images": {"directory": str(images),
+                   "urls": ["https://host/a/b%20c.png?x=1", "http://host/d.JPG"]},
+        "ranks": [1],
+    }  # fmt: skip
+    plan = {item.name: item for item in plan_study(config)}
+    assert (
+        plan["b c"].url == "https://host/a/b%20c.png?x=1" and plan["b c"].path is None
+    )
+    assert plan["d"].kind == "image" and plan["wide one"].url is None
+    for urls, message in (
+        (["https://host/notes.txt"], "does not end in an image suffix"),
+        (["https://h/x.png", "https://g/x.jpg"], "share the stem 'x'"),
+        (["https://h/wide%20one.png"], "share the stem 'wide one'"),
+    ):
+        config["images"]["urls"] = urls
+        with pytest.raises(StudySpecError, match=message):
+            plan_study(config)

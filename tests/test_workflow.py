@@ -1,14 +1,18 @@
 """The real workflow on a tiny study in a temporary copy of the repository."""
 
+import functools
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.parse
 import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -500,6 +504,60 @@ def test_snakemakes_own_environment_plans_a_deployed_study(tmp_path):
     assert planned.returncode == 0, planned.stderr[-3000:]
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", planned.stdout, flags=re.M))
     assert (jobs["prepare"], jobs["train"], jobs["report_page"]) == ("2", "4", "1")
+
+
+@pytest.fixture
+def image_server(tmp_path):
+    """An HTTP server on loopback serving a folder (its URL, the folder)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(folder)
+    )
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", folder
+    server.shutdown()
+    server.server_close()
+
+
+def test_images_from_an_http_server_give_the_same_numbers(
+    study, image_server, tmp_path
+):
+    """``images.urls``: Snakemake's HTTP storage plugin fetches each image for
+    its prepare job; the study equals the one that read the same file from
+    its folder, and the records name the URL."""
+    from test_slurm import VOLATILE
+
+    from lowrank.evaluation.summary import read_table
+
+    url, served = image_server
+    shutil.copy(study / "resources" / "images" / TINY_IMAGE, served / TINY_IMAGE)
+    config = {
+        **TINY_CONFIG,
+        "images": {**TINY_CONFIG["images"], "directory": "resources/none",
+                   "urls": [f"{url}/{urllib.parse.quote(TINY_IMAGE)}"]},
+    }  # fmt: skip
+    workdir = make_study(tmp_path / "remote", config)
+    (workdir / "resources" / "images" / TINY_IMAGE).unlink()
+    snakemake(workdir)
+    remote, local = (
+        read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
+        for folder in (workdir, study)
+    )
+    pd.testing.assert_frame_equal(remote, local)
+    assert snakemake(workdir, "--dry-run").stdout.count("rule ") == 0
+    with h5py.File(workdir / "results" / "inputs" / f"{Path(TINY_IMAGE).stem}.h5") as f:
+        assert f.attrs["source"] == config["images"]["urls"][0]
+    # A URL added: that image's jobs and the aggregates, no other.
+    from test_reruns import planned_jobs
+
+    write_image(served / "second.png", seed=1)
+    config["images"]["urls"].append(f"{url}/second.png")
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    assert {name for _, name in planned_jobs(workdir)} == {"second", None}
 
 
 def test_the_catalog_test_study_runs(tmp_path):

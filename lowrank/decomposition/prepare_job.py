@@ -1,6 +1,6 @@
 """A prepare job: one study input's matrix and the thin SVD of each channel.
 
-    python -m lowrank.decomposition.prepare_job NAME SOURCE_JSON MATRIX SVD CARD
+    python -m lowrank.decomposition.prepare_job NAME SOURCE_JSON MATRIX SVD CARD [IMAGE]
 
 The program of the workflow's ``prepare`` rule. SOURCE_JSON says how to build
 the input (:func:`lowrank.inputs.sources.input_matrix`). CARD is the input's
@@ -30,10 +30,11 @@ def main(argv=None):
     parser.add_argument("matrix", help="the matrix record to write (HDF5)")
     parser.add_argument("svd", help="the SVD record to write (HDF5)")
     parser.add_argument("card", help="the input's card to write (JSON)")
+    parser.add_argument("image", nargs="?", help="an image input's file")
     args = parser.parse_args(argv)
     limit = args.source.get("image", {}).get("max_pixels")
     try:
-        item = input_matrix(args.name, args.source)
+        item = input_matrix(args.name, args.source, args.image)
     except InputFileError as error:
         if "image" not in args.source:
             raise

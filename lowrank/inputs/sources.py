@@ -12,19 +12,25 @@ from lowrank.inputs.matrices import build_member
 from lowrank.records import InputMatrix
 
 
-def input_matrix(name, source):
+def input_matrix(name, source, image_file=None):
     """The input ``name`` from ``source``, one of
 
-    - ``{"image": {"path": ..., "mode": ..., "max_pixels": ...}}``: an image
-      file read by :func:`lowrank.inputs.images.load_image` (:func:`picture`);
+    - ``{"image": {"source": ..., "mode": ..., "max_pixels": ...}}``: the
+      image ``image_file`` read by :func:`lowrank.inputs.images.load_image`
+      (:func:`picture`); ``source`` is its path or URL, for the record;
     - ``{"matrix": {"set": ..., "member": i, **spec}}``: member i of the
       matrix set ``spec`` (:func:`lowrank.inputs.matrices.build_member`).
     """
     if "image" in source:
         image = source["image"]
-        matrix, mode = picture(image["path"], image["mode"], image["max_pixels"])
+        matrix, mode = picture(image_file, image["mode"], image["max_pixels"])
         return InputMatrix(
-            matrix, input=name, kind="image", source=image["path"], set=name, mode=mode
+            matrix,
+            input=name,
+            kind="image",
+            source=image["source"],
+            set=name,
+            mode=mode,
         )
     spec = dict(source["matrix"])
     set_name, member = spec.pop("set"), spec.pop("member")

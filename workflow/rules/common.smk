@@ -140,13 +140,19 @@ def input_shape(name):
     return item.shape or card_shape(input_card(name))
 
 
+# A remote image not yet fetched: a 16-megapixel photograph.
+REMOTE_PIXELS_GUESS = 16_000_000
+
+
 @functools.cache
 def estimated_pixels(path):
-    """Pixels of an image not yet decoded, from its file: at most
+    """Pixels of an image not yet decoded, from its file (a remote one not
+    yet fetched: REMOTE_PIXELS_GUESS): at most
     images.max_pixels, at most eight per byte (a compressed photograph
     holds a byte in 0.1 to 3 pixels). Only a first run's memory and order
     use it."""
-    return max(1, min(MAX_PIXELS or math.inf, 8 * os.stat(path).st_size))
+    guess = 8 * os.stat(path).st_size if path else REMOTE_PIXELS_GUESS
+    return max(1, min(MAX_PIXELS or math.inf, guess))
 
 
 def input_pixels(name):
@@ -399,6 +405,9 @@ def input_matrix_path(name):
 def get_source_files(wildcards):
     """The image file an input is read from; none for a study matrix."""
     item = STUDY[wildcards.input]
+    if item.url:
+        # Fetched by Snakemake's storage plugin (snakemake-storage-plugin-http).
+        return [storage(item.url)]
     return [str(item.path)] if item.kind == "image" else []
 
 
@@ -410,7 +419,10 @@ def get_input_source_json(wildcards):
     item = STUDY[name]
     if item.kind == "image":
         image = {
-            "path": str(item.path),
+            # Where it comes from; the job reads the file Snakemake gives
+            # it (a remote image's local copy). Not a function of the job's
+            # input: Snakemake does not compare such params when it plans.
+            "source": item.url or str(item.path),
             "mode": image_mode(config, name),
             # Not images.max_pixels itself: changing that limit reruns only
             # the images it admits differently (lowrank.inputs.cards).

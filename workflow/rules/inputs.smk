@@ -18,5 +18,5 @@ rule prepare:
         code=CODE["prepare"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.decomposition.prepare_job -- {wildcards.input:q}'
-        " {params.source:q} {output.matrix:q} {output.svd:q} {output.card:q}"
+        " {params.source:q} {output.matrix:q} {output.svd:q} {output.card:q} {input:q}"
         " > {log:q} 2>&1"
