@@ -39,12 +39,11 @@ def study_sections(specs, evaluations):
 def left_out_message(spec):
     """Why the input of ``spec`` has no evaluation rows: from an image's card
     (a skipped image's message names its file)."""
-    card = load_card(spec["card"]) if spec["card"] else {}
-    if "skipped" in card:
-        return card["skipped"]
-    if "shape" in card:
-        return f"{spec['name']}: {skip_reason(card, ())}"
-    return f"{spec['name']}: no evaluation rows"
+    if not spec["card"]:
+        return f"{spec['name']}: no evaluation rows"
+    card = load_card(spec["card"])
+    reason = skip_reason(card, ())
+    return reason if "skipped" in card else f"{spec['name']}: {reason}"
 
 
 def _section(spec, shape, ranks, rows):

@@ -146,11 +146,10 @@ REMOTE_PIXELS_GUESS = 16_000_000
 
 @functools.cache
 def estimated_pixels(path):
-    """Pixels of an image not yet decoded, from its file (a remote one not
-    yet fetched: REMOTE_PIXELS_GUESS): at most
-    images.max_pixels, at most eight per byte (a compressed photograph
-    holds a byte in 0.1 to 3 pixels). Only a first run's memory and order
-    use it."""
+    """Pixels of an image not yet decoded: eight per byte of its file (a
+    compressed photograph holds a byte in 0.1 to 3 pixels; a remote file not
+    yet fetched: REMOTE_PIXELS_GUESS), at most images.max_pixels. Only a
+    first run's memory and order use it."""
     guess = 8 * os.stat(path).st_size if path else REMOTE_PIXELS_GUESS
     return max(1, min(MAX_PIXELS or math.inf, guess))
 
@@ -480,7 +479,7 @@ def get_regime_settings_json(wildcards):
 
 def report_sections():
     """Where each input's figures and rows are, in the order the report
-    shows them (lowrank.report.page.study_sections)."""
+    shows them (lowrank.report.sections.study_sections)."""
     sections = []
     for name, item in STUDY.items():
         figures = f"results/figures/{name}"
