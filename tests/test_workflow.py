@@ -584,3 +584,13 @@ def test_sdm_apptainer_runs_the_jobs_here_with_the_same_numbers(study, tmp_path)
         for folder in (workdir, study)
     )
     pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_sdm_conda_is_refused_before_anything_is_built(tmp_path):
+    # Every job would fail on `import lowrank` (README, "Use it in your own
+    # project"): the study says so at its start instead.
+    workdir = make_study(tmp_path / "conda", TINY_CONFIG)
+    result = snakemake(workdir, "--sdm", "conda", "--dry-run", check=False)
+    assert result.returncode != 0
+    assert "--sdm conda is not supported yet" in result.stdout + result.stderr
+    assert not (workdir / ".snakemake" / "conda").exists()

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from snakemake.common import overwrite_function_params
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
@@ -46,19 +47,25 @@ from lowrank.training.service.slots import prestart
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
-# The Python of the jobs run as programs (prepare, train, evaluate: the
-# rule's conda environment's under --sdm conda, else this Snakemake's, as
-# Snakemake picks one for `script:`; no rule names a container, so under
-# --sdm apptainer alone jobs run here) and how long a training server stays
-# warm. They say how a job runs here, not what it computes, so
-# the environment carries them to the job, not the rule's params (a changed
-# param reruns the job).
+# The rules' conda environment does not install lowrank, and Snakemake clears
+# PYTHONPATH inside a conda job, so under --sdm conda every job would fail on
+# its first import: say so before any environment is built.
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    raise WorkflowError(
+        "--sdm conda is not supported yet: the rules' environment does not "
+        "install the lowrank package, so every job would fail. Run without "
+        "--sdm conda, in a Python that has lowrank installed (README, 'Use it "
+        "in your own project')."
+    )
+
+# The Python of the jobs run as programs (prepare, train, evaluate: this
+# Snakemake's, as Snakemake picks one for `script:`; no rule names a
+# container, so under --sdm apptainer alone jobs run here) and how long a
+# training server stays warm. They say how a job runs here, not what it
+# computes, so the environment carries them to the job, not the rule's params
+# (a changed param reruns the job).
 os.environ.update(
-    LOWRANK_PYTHON=(
-        "python"
-        if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-        else sys.executable
-    ),
+    LOWRANK_PYTHON=sys.executable,
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
     LOWRANK_SERVER_TIMEOUT=str(config["training"]["server_timeout"]),
     LOWRANK_GPU_WAIT=str(config["training"]["gpu_wait"]),
