@@ -49,9 +49,8 @@ def test_cards_are_checked_and_name_their_file(tmp_path):
     assert "4x6" in skip_reason(load_card(path), ())
     for text in ("{", '{"shape": [0, 3]}', "[]", '{"limit": 3}'):
         path.write_text(text)
-        with pytest.raises(RecordError, match="a.json"):
-            load_card(path)
-        assert read_card(path) is None
+        with pytest.raises(RecordError, match="a.json.*delete it"):
+            read_card(path)
 
 
 def prepared(tmp_path, image, max_pixels=None):

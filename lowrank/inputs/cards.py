@@ -39,11 +39,12 @@ def write_card(path, shape=None, skipped=None, oversize=False, limit=None):
 
 
 def read_card(path):
-    """The card at ``path``, or None where there is none that planning can
-    use (not yet written, or damaged: the jobs that read it refuse it)."""
+    """The card at ``path``, or None where none is written yet; a damaged
+    one is refused (RecordError naming it), as every record is: planning
+    from it would size and rank the input's jobs wrongly."""
     try:
         return load_card(path)
-    except (OSError, RecordError):
+    except FileNotFoundError:
         return None
 
 
@@ -53,7 +54,9 @@ def load_card(path):
     try:
         card = json.loads(Path(path).read_text())
     except ValueError as error:
-        raise RecordError(f"{path}: not an input card ({error})") from error
+        raise RecordError(
+            f"{path}: not an input card ({error}); delete it and run again"
+        ) from error
     shape = card.get("shape") if isinstance(card, dict) else None
     skipped = card.get("skipped") if isinstance(card, dict) else None
     valid_shape = (
@@ -62,7 +65,10 @@ def load_card(path):
         and all(type(size) is int and size >= 1 for size in shape)
     )
     if not (valid_shape or isinstance(skipped, str)):
-        raise RecordError(f"{path}: an input card needs a shape [m, n] or a message")
+        raise RecordError(
+            f"{path}: an input card needs a shape [m, n] or a message; "
+            "delete it and run again"
+        )
     return card
 
 
