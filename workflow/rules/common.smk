@@ -119,25 +119,23 @@ def input_card_path(name):
     return f"results/inputs/{name}.json"
 
 
-# The cards of a study run before (lowrank.inputs.cards), listed once while
-# the DAG is built rather than looked for once per job and callable;
-# Snakemake evaluates a job's params and resources again when its inputs are
-# ready, by when onstart has set this to None: then every card is read anew.
-try:
-    CARDS_LISTED = {
-        entry.name[: -len(".json")]
-        for entry in os.scandir("results/inputs")
-        if entry.name.endswith(".json")
-    }
-except OSError:
-    CARDS_LISTED = set()
+# Planning until onstart: the cards of a study run before
+# (lowrank.inputs.cards) are then read once each, though every job of an
+# input asks for its card (ranks, memory, order, pixel limit). Snakemake
+# evaluates a job's params and resources again when its inputs are ready,
+# after onstart: then a card is read anew, as a prepare job may just have
+# written it.
+PLANNING = True
+
+
+@functools.cache
+def planned_card(name):
+    return read_card(input_card_path(name))
 
 
 def input_card(name):
     """The card of image input ``name`` as it is now, or None."""
-    if CARDS_LISTED is not None and name not in CARDS_LISTED:
-        return None
-    return read_card(input_card_path(name))
+    return planned_card(name) if PLANNING else read_card(input_card_path(name))
 
 
 def input_shape(name):
@@ -369,10 +367,8 @@ if not TRAINING_GPUS and "cpu_training" not in workflow.global_resources:
 
 def start_study():
     """Snakemake's onstart: the DAG is built, jobs are about to run."""
-    global CARDS_LISTED
-    # From now on a card may appear (a prepare job ends) before a job's
-    # params and resources are evaluated again: read each anew.
-    CARDS_LISTED = None
+    global PLANNING
+    PLANNING = False
     prestart_training_servers()
 
 
