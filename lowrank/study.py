@@ -170,7 +170,7 @@ def plan_study(config, warn=warnings.warn):
                 None,
                 path=location if local else None,
                 url=None if local else location,
-            )  # fmt: skip
+            )
         )
     for name, spec in config.get("matrices", {}).items():
         count, shape = member_layout(name, spec)

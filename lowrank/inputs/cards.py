@@ -126,6 +126,12 @@ def is_left_out(path):
     return os.path.getsize(path) == 0
 
 
+def kept(paths):
+    """Those of an aggregate's per-input ``paths`` whose input was not left
+    out."""
+    return [path for path in paths if not is_left_out(path)]
+
+
 def write_left_out(*paths):
     """Leave each output in ``paths`` empty: its input was left out."""
     for path in paths:

@@ -69,7 +69,7 @@ def _section(spec, shape, ranks, rows):
                 figures / "training" / f"rank{rank}.svg",
             )
             for rank in ranks
-        ],  # fmt: skip
+        ],
         views=figures / "views",
         evaluation=rows,
     )

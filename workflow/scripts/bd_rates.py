@@ -8,11 +8,11 @@ import pandas as pd
 
 from lowrank.evaluation.bdrate import bd_table, set_curves, set_images
 from lowrank.evaluation.summary import read_csv
-from lowrank.inputs.cards import is_left_out
+from lowrank.inputs.cards import kept
 from lowrank.report.figures import rate_distortion
 
 sys.stderr = open(snakemake.log[0], "w")
-tables = [read_csv(path) for path in snakemake.input.tables if not is_left_out(path)]
+tables = [read_csv(path) for path in kept(snakemake.input.tables)]
 table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 # A study of matrices alone has no codec rows: an empty table, and a figure
 # without curves that the report leaves out.

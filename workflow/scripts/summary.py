@@ -9,17 +9,10 @@ from lowrank.evaluation.summary import (
     summary_table,
     write_summary,
 )
-from lowrank.inputs.cards import is_left_out
+from lowrank.inputs.cards import kept
 from lowrank.records import read_matrix
 
 sys.stderr = open(snakemake.log[0], "w")
-
-
-def kept(paths):
-    """Those of an aggregate's inputs whose input was not left out."""
-    return [path for path in paths if not is_left_out(path)]
-
-
 rows = []
 for path in kept(snakemake.input.evaluations):
     rows += read_table(path).to_dict("records")
