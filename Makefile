@@ -13,11 +13,11 @@ GPU ?= $(shell [ "$$(uname -sm)" = "Linux x86_64" ] && nvidia-smi -L 2>/dev/null
 ifeq ($(GPU),1)
 BUILD := cuda
 LOCK := constraints-cuda.txt
-EXTRAS := test,cuda
+EXTRAS := training,workflow,test,cuda
 else
 BUILD := cpu
 LOCK := constraints.txt
-EXTRAS := test
+EXTRAS := training,workflow,test
 endif
 INSTALLED := $(VENV)/.installed-$(BUILD)
 

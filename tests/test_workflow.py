@@ -477,20 +477,26 @@ def deployed_project(folder, workflow_snakefile, config):
 BARE_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
 
 
-def test_snakemakes_own_environment_plans_a_deployed_study(tmp_path):
-    """Planning needs only the standard library: a Python with Snakemake
-    and nothing else (no lowrank, NumPy, Pillow, h5py or pandas) plans a
-    study deployed as a module of this checkout."""
-    bare = tmp_path / "bare"
+@pytest.fixture(scope="module")
+def bare_snakemake(tmp_path_factory):
+    """A Python with Snakemake alone (the lock's version): its bin folder."""
+    bare = tmp_path_factory.mktemp("bare")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", bare], check=True)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", bare / "bin" / "python", "install",
          "--quiet", "-c", REPO / "constraints.txt", "snakemake"],
         check=True, timeout=600,
     )  # fmt: skip
+    return bare / "bin"
+
+
+def test_snakemakes_own_environment_plans_a_deployed_study(bare_snakemake, tmp_path):
+    """Planning needs only the standard library: a Python with Snakemake
+    and nothing else (no lowrank, NumPy, Pillow, h5py or pandas) plans a
+    study deployed as a module of this checkout."""
     for missing in ("lowrank", "numpy", "PIL", "h5py", "pandas"):
         found = subprocess.run(
-            [bare / "bin" / "python", "-c", f"import {missing}"],
+            [bare_snakemake / "python", "-c", f"import {missing}"],
             cwd=tmp_path, env=BARE_ENV, capture_output=True,
         )  # fmt: skip
         assert found.returncode != 0, missing
@@ -498,7 +504,7 @@ def test_snakemakes_own_environment_plans_a_deployed_study(tmp_path):
         tmp_path / "project", REPO / "workflow" / "Snakefile", TINY_CONFIG
     )
     planned = subprocess.run(
-        [bare / "bin" / "snakemake", "--cores", "2", "--dry-run"],
+        [bare_snakemake / "snakemake", "--cores", "2", "--dry-run"],
         cwd=project, env=BARE_ENV, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert planned.returncode == 0, planned.stderr[-3000:]
@@ -586,11 +592,77 @@ def test_sdm_apptainer_runs_the_jobs_here_with_the_same_numbers(study, tmp_path)
     pd.testing.assert_frame_equal(ours, theirs)
 
 
-def test_sdm_conda_is_refused_before_anything_is_built(tmp_path):
-    # Every job would fail on `import lowrank` (README, "Use it in your own
-    # project"): the study says so at its start instead.
+def test_sdm_conda_runs_a_deployed_study_in_its_own_environments(
+    study, bare_snakemake, tmp_path
+):
+    """--sdm conda from a Python with Snakemake alone: each job runs in an
+    environment that installs the module's lowrank package (the training one
+    with TensorFlow, the other without), and the study has the clone's
+    numbers. Conda itself is a stand-in (tests/conda_stand_in.py: no conda
+    channel is reachable here) that builds the environment files' pip
+    sections as conda would, in a venv of this Python."""
+    import conda_stand_in
+    from test_conda_envs import tree_copy
+    from test_slurm import VOLATILE
+
+    from lowrank.evaluation.summary import read_table
+
+    tree = tree_copy(tmp_path / "lowrank")
+    project = deployed_project(
+        tmp_path / "project", tree / "workflow" / "Snakefile", TINY_CONFIG
+    )
+    conda_bin = conda_stand_in.install(tmp_path / "conda")
+    path = os.pathsep.join(map(str, [conda_bin, bare_snakemake, os.environ["PATH"]]))
+    result = subprocess.run(
+        [bare_snakemake / "snakemake", "--cores", "2", "--sdm", "conda"],
+        cwd=project, env={**BARE_ENV, "PATH": path},
+        capture_output=True, text=True, timeout=1500,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-5000:]
+    deployed, cloned = (
+        read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
+        for folder in (project, study)
+    )
+    pd.testing.assert_frame_equal(deployed, cloned)
+    conda_envs = project / ".snakemake" / "conda"
+    environments = [path.parent for path in conda_envs.glob("*/bin")]
+    imports = {
+        tuple(
+            subprocess.run(
+                [folder / "bin" / "python", "-c", PACKAGE_ORIGINS],
+                cwd=project,
+                env=BARE_ENV,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        )  # fmt: skip
+        for folder in environments
+    }
+    tree = str(tree / "lowrank" / "__init__.py")
+    assert imports == {
+        (tree, "none", "none", "none"),
+        (tree, "site-packages", "none", "none"),
+    }
+
+
+# Where an environment's lowrank comes from (installed editable: the module
+# tree's), and its TensorFlow, Snakemake and pytest if any.
+PACKAGE_ORIGINS = """
+import importlib.util, pathlib
+for name in ("lowrank", "tensorflow", "snakemake", "pytest"):
+    spec = importlib.util.find_spec(name)
+    origin = pathlib.Path(spec.origin) if spec else None
+    print(origin if name == "lowrank" else origin.parents[1].name if spec else "none")
+"""
+
+
+def test_sdm_conda_without_a_package_tree_is_refused_at_the_start(tmp_path):
+    # A copy of the workflow without pyproject.toml and the lock (as a module
+    # from a Git host has none) has nothing to install into the environments.
     workdir = make_study(tmp_path / "conda", TINY_CONFIG)
     result = snakemake(workdir, "--sdm", "conda", "--dry-run", check=False)
     assert result.returncode != 0
-    assert "--sdm conda is not supported yet" in result.stdout + result.stderr
+    message = "--sdm conda needs the workflow's source tree"
+    assert message in result.stdout + result.stderr
     assert not (workdir / ".snakemake" / "conda").exists()

@@ -18,6 +18,7 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 # environment plans a study. A module from a Git host has no checkout: the
 # Python of its jobs has lowrank installed.
 WORKFLOW_RULES = workflow.current_basedir.get_path_or_uri(secret_free=True)
+SOURCE_TREE = None
 if os.path.isdir(WORKFLOW_RULES):
     SOURCE_TREE = str(Path(WORKFLOW_RULES).resolve().parents[1])
     sys.path.insert(0, SOURCE_TREE)
@@ -27,6 +28,12 @@ if os.path.isdir(WORKFLOW_RULES):
         )
     )
 
+from lowrank.conda_envs import (
+    ENVIRONMENT_EXTRAS,
+    environment_paths,
+    is_package_tree,
+    write_environments,
+)
 from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
@@ -47,25 +54,33 @@ from lowrank.training.service.slots import prestart
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
-# The rules' conda environment does not install lowrank, and Snakemake clears
-# PYTHONPATH inside a conda job, so under --sdm conda every job would fail on
-# its first import: say so before any environment is built.
-if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+# Under --sdm conda each job runs in an environment that installs this
+# source tree's package (lowrank.conda_envs); elsewhere in Snakemake's own
+# Python, where lowrank is importable (from the checkout, or installed).
+CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+CONDA_ENVS = dict.fromkeys(ENVIRONMENT_EXTRAS)
+if is_package_tree(SOURCE_TREE):
+    # At every plan: Snakemake reads a rule's environment file when it
+    # records a finished job, conda or not.
+    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs")
+    CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
+elif CONDA_JOBS:
     raise WorkflowError(
-        "--sdm conda is not supported yet: the rules' environment does not "
-        "install the lowrank package, so every job would fail. Run without "
-        "--sdm conda, in a Python that has lowrank installed (README, 'Use it "
-        "in your own project')."
+        "--sdm conda needs the workflow's source tree (pyproject.toml and "
+        "constraints.txt beside workflow/), to install its lowrank package into "
+        f"the jobs' environments; {WORKFLOW_RULES} has none. Deploy the workflow "
+        "from a clone (a module from a local path), or run without --sdm conda "
+        "in a Python that has lowrank installed."
     )
 
-# The Python of the jobs run as programs (prepare, train, evaluate: this
-# Snakemake's, as Snakemake picks one for `script:`; no rule names a
-# container, so under --sdm apptainer alone jobs run here) and how long a
-# training server stays warm. They say how a job runs here, not what it
-# computes, so the environment carries them to the job, not the rule's params
-# (a changed param reruns the job).
+# The Python of the jobs run as programs (prepare, train, evaluate: the
+# environment's under conda, else this Snakemake's, as Snakemake picks one for
+# `script:`; no rule names a container, so under --sdm apptainer alone jobs
+# run here) and how long a training server stays warm. They say how a job
+# runs here, not what it computes, so the environment carries them to the
+# job, not the rule's params (a changed param reruns the job).
 os.environ.update(
-    LOWRANK_PYTHON=sys.executable,
+    LOWRANK_PYTHON="python" if CONDA_JOBS else sys.executable,
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),
     LOWRANK_SERVER_TIMEOUT=str(config["training"]["server_timeout"]),
     LOWRANK_GPU_WAIT=str(config["training"]["gpu_wait"]),
@@ -270,6 +285,13 @@ def training_gpus():
         return 1 if device == "gpu" else 0
     if not visible_devices():
         return 0
+    if CONDA_JOBS:
+        print_warning(
+            "nvidia-smi lists GPUs, but under --sdm conda the training "
+            "environment is the CPU build: training runs on the CPU, side by side",
+            GPUNotUsableWarning,
+        )
+        return 0
     # The probe keeps its answer in the runtime folder: a fallback from a
     # taken default folder is said here, where the study can print it.
     runtime_folder(warn=print_warning)
@@ -378,9 +400,10 @@ def prestart_training_servers():
     training jobs. As many as training jobs can run at once (the
     ``cpu_training`` limit, ours or the user's); none for a
     cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
-    (a server per leased device, known only to the job)."""
+    (a server per leased device, known only to the job), nor under conda
+    (a server runs in this Python, the jobs in their environment's)."""
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
-    if not jobs or not local_cpu_training():
+    if not jobs or not local_cpu_training() or CONDA_JOBS:
         return
     # Pinned here, before any job starts, so that every job and server uses
     # the folder this process settles on, and a fallback is said once.

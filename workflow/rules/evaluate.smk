@@ -33,7 +33,7 @@ rule evaluate:
         "results/benchmarks/evaluate/{input}.tsv"
     priority: stage_priority("evaluate")
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     resources:
         mem_mb=memory_from_shape,
     params:
@@ -64,7 +64,7 @@ rule summary:
     benchmark:
         "results/benchmarks/summary.tsv"
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     params:
         code=CODE["summary"],
     script:

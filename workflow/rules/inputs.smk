@@ -10,7 +10,7 @@ rule prepare:
     benchmark:
         "results/benchmarks/prepare/{input}.tsv"
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     resources:
         mem_mb=memory_from_shape,
     params:

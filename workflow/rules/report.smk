@@ -18,7 +18,7 @@ rule rate_distortion:
         input=NOT_RESERVED,
     priority: stage_priority("rate_distortion")
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     # Its points are encoded and scored in threads (lowrank.evaluation.codecs).
     threads: 2
     params:
@@ -49,7 +49,7 @@ rule bd_rates:
     benchmark:
         "results/benchmarks/bd_rates.tsv"
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=config["report"]["bd_quality_bpp"],
@@ -80,7 +80,7 @@ rule paper_tables:
     benchmark:
         "results/benchmarks/paper_tables.tsv"
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     params:
         code=CODE["paper_tables"],
     script:
@@ -116,7 +116,7 @@ rule report_page:
     benchmark:
         "results/benchmarks/report_page.tsv"
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["analysis"]
     params:
         sections=report_sections(),
         notes=STUDY_NOTES,

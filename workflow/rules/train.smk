@@ -9,7 +9,7 @@ rule train:
         "results/benchmarks/train/{input}/{regime}.tsv"
     priority: stage_priority("train")
     conda:
-        "../envs/lowrank.yaml"
+        CONDA_ENVS["training"]
     threads: config["training"]["threads"]
     resources:
         mem_mb=training_memory_mb,

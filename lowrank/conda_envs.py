@@ -1,0 +1,91 @@
+"""The conda environments of the workflow's jobs under ``--sdm conda``.
+
+Each installs this source tree's lowrank package, with the extras its jobs
+import (training: TensorFlow, Keras, JAX; analysis: none), under the project's
+lock (constraints.txt). Conda brings Python and pip only: every other package
+comes from PyPI at the locked version, as the README's set-up installs it, so
+that a job under conda runs the wheels the test suite ran.
+
+Snakemake copies an environment file before conda reads it, so the file names
+the source tree and the lock by absolute path. The package is installed
+editable: the jobs run the workflow's code as it is, and an edit reruns the
+jobs the rerun table names. Snakemake keys an environment by its file's text,
+and reruns every job whose environment changed: the text carries a digest of
+what the environment installs (pyproject.toml and the lock), no more.
+Standard library only: planning imports it.
+"""
+
+import hashlib
+import json
+import os
+import shlex
+from pathlib import Path
+
+# constraints.txt is made on this Python (its header says so).
+LOCK_PYTHON = "3.11"
+LOCK_FILE = "constraints.txt"
+# Environment name -> the package extras its jobs import.
+ENVIRONMENT_EXTRAS = {"analysis": (), "training": ("training",)}
+
+
+def is_package_tree(folder):
+    """Whether ``folder`` holds what an environment installs from: the
+    package's metadata and the lock beside it."""
+    return folder is not None and all(
+        (Path(folder) / name).is_file() for name in ("pyproject.toml", LOCK_FILE)
+    )
+
+
+def dependency_digest(source_tree):
+    """SHA-256 of the package's metadata and the lock: what, besides the
+    editable package, an environment installs."""
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", LOCK_FILE):
+        digest.update(name.encode() + b"\0" + (Path(source_tree) / name).read_bytes())
+    return digest.hexdigest()
+
+
+def environment_text(source_tree, extras, digest):
+    """The conda environment file of jobs that import ``extras``."""
+    tree = Path(source_tree).resolve()
+    package = str(tree) + (f"[{','.join(extras)}]" if extras else "")
+    pip_lines = [
+        f"--constraint {shlex.quote(str(tree / LOCK_FILE))}",
+        f"--editable {shlex.quote(package)}",
+    ]
+    return "\n".join(
+        [
+            f"# lowrank's jobs: the package of {tree}, its dependencies",
+            f"# locked (digest {digest}); made by lowrank.conda_envs at each plan.",
+            "channels:",
+            "  - conda-forge",
+            "  - nodefaults",
+            "dependencies:",
+            f"  - python={LOCK_PYTHON}",
+            "  - pip",
+            "  - pip:",
+            # JSON strings are YAML strings, whatever the path holds.
+            *(f"      - {json.dumps(line)}" for line in pip_lines),
+            "",
+        ]
+    )
+
+
+def environment_paths(folder):
+    """{name: absolute path} of the environment files in ``folder``."""
+    folder = Path(folder).resolve()
+    return {name: str(folder / f"{name}.yaml") for name in ENVIRONMENT_EXTRAS}
+
+
+def write_environments(source_tree, folder):
+    """Write each environment's file into ``folder``, rewritten only when its
+    text changes (conda reads it later, from another process)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    digest = dependency_digest(source_tree)
+    for name, path in environment_paths(folder).items():
+        path = Path(path)
+        text = environment_text(source_tree, ENVIRONMENT_EXTRAS[name], digest)
+        if not path.is_file() or path.read_text() != text:
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(text)
+            partial.replace(path)

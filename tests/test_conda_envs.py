@@ -1,0 +1,114 @@
+"""The jobs' conda environments (lowrank.conda_envs); tests/test_workflow.py
+runs a study in them."""
+
+import os
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from lowrank.conda_envs import (
+    ENVIRONMENT_EXTRAS,
+    LOCK_PYTHON,
+    dependency_digest,
+    environment_paths,
+    environment_text,
+    is_package_tree,
+    write_environments,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tree_copy(folder):
+    """A copy of what a local module's source tree holds for a package build
+    (pip builds a local folder in place)."""
+    for name in ("workflow", "lowrank"):
+        shutil.copytree(
+            REPO / name, folder / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for name in ("pyproject.toml", "constraints.txt", "README.md"):
+        shutil.copy(REPO / name, folder / name)
+    return folder
+
+
+def test_an_environment_is_conda_python_and_the_locked_package():
+    spec = yaml.safe_load(environment_text(REPO, ("training",), "d1g35t"))
+    python, pip, section = spec["dependencies"]
+    assert (python, pip) == (f"python={LOCK_PYTHON}", "pip")
+    assert section["pip"] == [
+        f"--constraint {REPO / 'constraints.txt'}",
+        f"--editable '{REPO}[training]'",
+    ]
+    assert "conda-forge" in spec["channels"]
+
+
+def test_the_lock_is_made_on_the_environments_python():
+    header = (REPO / "constraints.txt").read_text().split("\n\n")[0]
+    assert re.search(rf"Made on Python {re.escape(LOCK_PYTHON)}\b", header)
+
+
+def test_the_environments_hold_no_workflow_or_test_tools():
+    # Snakemake, its plugins and the test tools are extras no environment asks for.
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert set(ENVIRONMENT_EXTRAS) == {"analysis", "training"}
+    assert {e for wanted in ENVIRONMENT_EXTRAS.values() for e in wanted} == {"training"}
+    assert not any("snakemake" in text for text in extras["training"])
+
+
+def test_a_path_with_spaces_reaches_pip_quoted(tmp_path):
+    tree = tmp_path / "my tree: #1"
+    text = environment_text(tree, (), "d")
+    pip = yaml.safe_load(text)["dependencies"][2]["pip"]
+    assert pip == [
+        f"--constraint '{tree / 'constraints.txt'}'",
+        f"--editable '{tree}'",
+    ]
+
+
+def test_the_digest_follows_the_dependencies_not_the_code(tmp_path):
+    # Snakemake reruns every job whose environment changed: an edit of the
+    # (editable) package must not change it, new dependencies must.
+    tree = tree_copy(tmp_path / "tree")
+    before = dependency_digest(tree)
+    (tree / "lowrank" / "study.py").write_text("# edited\n", encoding="utf-8")
+    assert dependency_digest(tree) == before
+    for edited in ("constraints.txt", "pyproject.toml"):
+        path = tree / edited
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert dependency_digest(tree) != before, edited
+        path.write_bytes(original)
+    assert dependency_digest(tree) == before
+
+
+def test_files_are_rewritten_only_when_their_text_changes(tmp_path):
+    tree = tree_copy(tmp_path / "tree")
+    folder = tmp_path / "envs"
+    write_environments(tree, folder)
+    paths = environment_paths(folder)
+    assert sorted(Path(path).name for path in paths.values()) == [
+        "analysis.yaml",
+        "training.yaml",
+    ]
+    stamps = {path: os.stat(path).st_mtime_ns for path in paths.values()}
+    for path in paths.values():
+        os.utime(path, ns=(1, 1))
+    write_environments(tree, folder)
+    assert all(os.stat(path).st_mtime_ns == 1 for path in stamps)
+    with (tree / "constraints.txt").open("a") as lock:
+        lock.write("# edited\n")
+    write_environments(tree, folder)
+    assert all(os.stat(path).st_mtime_ns != 1 for path in stamps)
+    assert sorted(os.listdir(folder)) == ["analysis.yaml", "training.yaml"]
+
+
+def test_a_tree_without_the_lock_installs_nothing(tmp_path):
+    tree = tree_copy(tmp_path / "tree")
+    assert is_package_tree(tree) and is_package_tree(str(tree))
+    (tree / "constraints.txt").unlink()
+    assert not is_package_tree(tree) and not is_package_tree(None)
