@@ -4,7 +4,11 @@ Each installs this source tree's lowrank package, with the extras its jobs
 import (training: TensorFlow, Keras, JAX; analysis: none), under the project's
 lock (constraints.txt). Conda brings Python and pip only: every other package
 comes from PyPI at the locked version, as the README's set-up installs it, so
-that a job under conda runs the wheels the test suite ran.
+that a job under conda runs the wheels the test suite ran. The CUDA build of
+the training environment adds the ``cuda`` extra under constraints-cuda.txt,
+as ``make GPU=1`` does; its CUDA libraries are pip wheels, which do not ask
+conda for a ``__cuda`` virtual package, so a login node without a GPU builds
+it as it is (no CONDA_OVERRIDE_CUDA).
 
 Snakemake copies an environment file before conda reads it, so the file names
 the source tree and the lock by absolute path. The package is installed
@@ -24,33 +28,44 @@ from pathlib import Path
 # constraints.txt is made on this Python (its header says so).
 LOCK_PYTHON = "3.11"
 LOCK_FILE = "constraints.txt"
-# Environment name -> the package extras its jobs import.
-ENVIRONMENT_EXTRAS = {"analysis": (), "training": ("training",)}
+CUDA_LOCK_FILE = "constraints-cuda.txt"
+ENVIRONMENTS = ("analysis", "training")
+
+
+def environment_builds(cuda):
+    """{environment: (the package extras its jobs import, its lock file)}."""
+    if cuda:
+        return {
+            "analysis": ((), LOCK_FILE),
+            "training": (("training", "cuda"), CUDA_LOCK_FILE),
+        }
+    return {"analysis": ((), LOCK_FILE), "training": (("training",), LOCK_FILE)}
 
 
 def is_package_tree(folder):
     """Whether ``folder`` holds what an environment installs from: the
-    package's metadata and the lock beside it."""
-    return folder is not None and all(
-        (Path(folder) / name).is_file() for name in ("pyproject.toml", LOCK_FILE)
-    )
+    package's metadata and its locks beside it."""
+    names = ("pyproject.toml", LOCK_FILE, CUDA_LOCK_FILE)
+    return folder is not None and all((Path(folder) / name).is_file() for name in names)
 
 
-def dependency_digest(source_tree):
-    """SHA-256 of the package's metadata and the lock: what, besides the
+def dependency_digest(source_tree, lock):
+    """SHA-256 of the package's metadata and ``lock``: what, besides the
     editable package, an environment installs."""
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", LOCK_FILE):
+    for name in ("pyproject.toml", lock):
         digest.update(name.encode() + b"\0" + (Path(source_tree) / name).read_bytes())
     return digest.hexdigest()
 
 
-def environment_text(source_tree, extras, digest):
-    """The conda environment file of jobs that import ``extras``."""
+def environment_text(source_tree, extras, lock):
+    """The conda environment file of jobs that import ``extras``, under
+    ``lock``."""
     tree = Path(source_tree).resolve()
+    digest = dependency_digest(tree, lock)
     package = str(tree) + (f"[{','.join(extras)}]" if extras else "")
     pip_lines = [
-        f"--constraint {shlex.quote(str(tree / LOCK_FILE))}",
+        f"--constraint {shlex.quote(str(tree / lock))}",
         f"--editable {shlex.quote(package)}",
     ]
     return "\n".join(
@@ -74,17 +89,18 @@ def environment_text(source_tree, extras, digest):
 def environment_paths(folder):
     """{name: absolute path} of the environment files in ``folder``."""
     folder = Path(folder).resolve()
-    return {name: str(folder / f"{name}.yaml") for name in ENVIRONMENT_EXTRAS}
+    return {name: str(folder / f"{name}.yaml") for name in ENVIRONMENTS}
 
 
-def write_environments(source_tree, folder):
-    """Write each environment's file into ``folder``, rewritten only when its
-    text changes (conda reads it later, from another process)."""
+def write_environments(source_tree, folder, cuda):
+    """Write each environment's file into ``folder`` (the CUDA build of the
+    training one if ``cuda``), rewritten only when its text changes (conda
+    reads it later, from another process)."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    digest = dependency_digest(source_tree)
+    builds = environment_builds(cuda)
     for name, path in environment_paths(folder).items():
         path = Path(path)
-        text = environment_text(source_tree, ENVIRONMENT_EXTRAS[name], digest)
+        text = environment_text(source_tree, *builds[name])
         if not path.is_file() or path.read_text() != text:
             partial = path.with_suffix(f".{os.getpid()}.partial")
             partial.write_text(text)

@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 from lowrank.conda_envs import (
-    ENVIRONMENT_EXTRAS,
     LOCK_PYTHON,
     dependency_digest,
+    environment_builds,
     environment_paths,
     environment_text,
     is_package_tree,
@@ -29,13 +29,18 @@ def tree_copy(folder):
         shutil.copytree(
             REPO / name, folder / name, ignore=shutil.ignore_patterns("__pycache__")
         )
-    for name in ("pyproject.toml", "constraints.txt", "README.md"):
+    for name in (
+        "pyproject.toml",
+        "constraints.txt",
+        "constraints-cuda.txt",
+        "README.md",
+    ):
         shutil.copy(REPO / name, folder / name)
     return folder
 
 
 def test_an_environment_is_conda_python_and_the_locked_package():
-    spec = yaml.safe_load(environment_text(REPO, ("training",), "d1g35t"))
+    spec = yaml.safe_load(environment_text(REPO, ("training",), "constraints.txt"))
     python, pip, section = spec["dependencies"]
     assert (python, pip) == (f"python={LOCK_PYTHON}", "pip")
     assert section["pip"] == [
@@ -55,14 +60,25 @@ def test_the_environments_hold_no_workflow_or_test_tools():
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
-    assert set(ENVIRONMENT_EXTRAS) == {"analysis", "training"}
-    assert {e for wanted in ENVIRONMENT_EXTRAS.values() for e in wanted} == {"training"}
-    assert not any("snakemake" in text for text in extras["training"])
+    for cuda in (False, True):
+        wanted = {e for built, _ in environment_builds(cuda).values() for e in built}
+        assert wanted == ({"training", "cuda"} if cuda else {"training"})
+    assert not any("snakemake" in text for text in extras["training"] + extras["cuda"])
+
+
+def test_the_cuda_build_changes_the_training_environment_only():
+    cpu, cuda = environment_builds(False), environment_builds(True)
+    assert cuda["analysis"] == cpu["analysis"] == ((), "constraints.txt")
+    assert cuda["training"] == (("training", "cuda"), "constraints-cuda.txt")
+    text = environment_text(REPO, *cuda["training"])
+    assert f"--editable '{REPO}[training,cuda]'" in text
+    assert f"--constraint {REPO / 'constraints-cuda.txt'}" in text
 
 
 def test_a_path_with_spaces_reaches_pip_quoted(tmp_path):
     tree = tmp_path / "my tree: #1"
-    text = environment_text(tree, (), "d")
+    tree = tree_copy(tree)
+    text = environment_text(tree, (), "constraints.txt")
     pip = yaml.safe_load(text)["dependencies"][2]["pip"]
     assert pip == [
         f"--constraint '{tree / 'constraints.txt'}'",
@@ -74,22 +90,23 @@ def test_the_digest_follows_the_dependencies_not_the_code(tmp_path):
     # Snakemake reruns every job whose environment changed: an edit of the
     # (editable) package must not change it, new dependencies must.
     tree = tree_copy(tmp_path / "tree")
-    before = dependency_digest(tree)
+    before = dependency_digest(tree, "constraints.txt")
     (tree / "lowrank" / "study.py").write_text("# edited\n", encoding="utf-8")
-    assert dependency_digest(tree) == before
+    (tree / "constraints-cuda.txt").write_text("# another lock\n")
+    assert dependency_digest(tree, "constraints.txt") == before
     for edited in ("constraints.txt", "pyproject.toml"):
         path = tree / edited
         original = path.read_bytes()
         path.write_bytes(original + b"\n")
-        assert dependency_digest(tree) != before, edited
+        assert dependency_digest(tree, "constraints.txt") != before, edited
         path.write_bytes(original)
-    assert dependency_digest(tree) == before
+    assert dependency_digest(tree, "constraints.txt") == before
 
 
 def test_files_are_rewritten_only_when_their_text_changes(tmp_path):
     tree = tree_copy(tmp_path / "tree")
     folder = tmp_path / "envs"
-    write_environments(tree, folder)
+    write_environments(tree, folder, cuda=False)
     paths = environment_paths(folder)
     assert sorted(Path(path).name for path in paths.values()) == [
         "analysis.yaml",
@@ -98,12 +115,14 @@ def test_files_are_rewritten_only_when_their_text_changes(tmp_path):
     stamps = {path: os.stat(path).st_mtime_ns for path in paths.values()}
     for path in paths.values():
         os.utime(path, ns=(1, 1))
-    write_environments(tree, folder)
+    write_environments(tree, folder, cuda=False)
     assert all(os.stat(path).st_mtime_ns == 1 for path in stamps)
+    write_environments(tree, folder, cuda=True)
+    assert [os.stat(path).st_mtime_ns == 1 for path in stamps] == [True, False]
     with (tree / "constraints.txt").open("a") as lock:
         lock.write("# edited\n")
-    write_environments(tree, folder)
-    assert all(os.stat(path).st_mtime_ns != 1 for path in stamps)
+    write_environments(tree, folder, cuda=True)
+    assert os.stat(paths["analysis"]).st_mtime_ns != 1
     assert sorted(os.listdir(folder)) == ["analysis.yaml", "training.yaml"]
 
 

@@ -666,3 +666,31 @@ def test_sdm_conda_without_a_package_tree_is_refused_at_the_start(tmp_path):
     message = "--sdm conda needs the workflow's source tree"
     assert message in result.stdout + result.stderr
     assert not (workdir / ".snakemake" / "conda").exists()
+
+
+def test_gpu_training_under_conda_plans_the_cuda_build(tmp_path):
+    """``training.device: gpu`` under --sdm conda (a login node without a GPU
+    planning for GPU nodes): the training environment is the CUDA build, the
+    others are not, and training jobs ask for a GPU."""
+    import conda_stand_in
+    from test_conda_envs import tree_copy
+
+    tree = tree_copy(tmp_path / "lowrank")
+    config = {**TINY_CONFIG, "training": {**TINY_CONFIG["training"], "device": "gpu"}}
+    project = deployed_project(
+        tmp_path / "project", tree / "workflow" / "Snakefile", config
+    )
+    conda_bin = conda_stand_in.install(tmp_path / "conda")
+    path = os.pathsep.join([str(conda_bin), os.environ["PATH"]])
+    result = snakemake(
+        project, "--sdm", "conda", "--dry-run", env={**os.environ, "PATH": path}
+    )
+    envs = project / ".snakemake" / "lowrank" / "envs"
+    training = yaml.safe_load((envs / "training.yaml").read_text())
+    analysis = yaml.safe_load((envs / "analysis.yaml").read_text())
+    assert training["dependencies"][2]["pip"] == [
+        f"--constraint {tree / 'constraints-cuda.txt'}",
+        f"--editable '{tree}[training,cuda]'",
+    ]
+    assert analysis["dependencies"][2]["pip"][1] == f"--editable {tree}"
+    assert re.search(r"^\s+resources: .*\bgpu=1\b", result.stdout, flags=re.M)

@@ -29,7 +29,7 @@ if os.path.isdir(WORKFLOW_RULES):
     )
 
 from lowrank.conda_envs import (
-    ENVIRONMENT_EXTRAS,
+    ENVIRONMENTS,
     environment_paths,
     is_package_tree,
     write_environments,
@@ -58,11 +58,17 @@ validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 # source tree's package (lowrank.conda_envs); elsewhere in Snakemake's own
 # Python, where lowrank is importable (from the checkout, or installed).
 CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-CONDA_ENVS = dict.fromkeys(ENVIRONMENT_EXTRAS)
+CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
+# The CUDA build of the training environment where training uses a GPU:
+# `device: gpu` (a login node without one builds it as it is), or `auto` on
+# a machine whose nvidia-smi lists one (as the Makefile chooses).
+CUDA_TRAINING = config["training"]["device"] == "gpu" or bool(
+    config["training"]["device"] == "auto" and CONDA_JOBS and visible_devices()
+)
 if is_package_tree(SOURCE_TREE):
     # At every plan: Snakemake reads a rule's environment file when it
     # records a finished job, conda or not.
-    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs")
+    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs", CUDA_TRAINING)
     CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 elif CONDA_JOBS:
     raise WorkflowError(
@@ -286,12 +292,10 @@ def training_gpus():
     if not visible_devices():
         return 0
     if CONDA_JOBS:
-        print_warning(
-            "nvidia-smi lists GPUs, but under --sdm conda the training "
-            "environment is the CPU build: training runs on the CPU, side by side",
-            GPUNotUsableWarning,
-        )
-        return 0
+        # The probe needs the framework, which only the training
+        # environment has, built after planning: its CUDA build is used,
+        # and each job says on which device it trained.
+        return 1
     # The probe keeps its answer in the runtime folder: a fallback from a
     # taken default folder is said here, where the study can print it.
     runtime_folder(warn=print_warning)
