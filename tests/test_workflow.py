@@ -694,3 +694,20 @@ def test_gpu_training_under_conda_plans_the_cuda_build(tmp_path):
     ]
     assert analysis["dependencies"][2]["pip"][1] == f"--editable {tree}"
     assert re.search(r"^\s+resources: .*\bgpu=1\b", result.stdout, flags=re.M)
+
+
+def test_the_catalog_claims_what_the_tests_run():
+    catalog = yaml.safe_load((REPO / ".snakemake-workflow-catalog.yml").read_text())
+    deployment = catalog["usage"]["software-stack-deployment"]
+    assert deployment == {
+        "conda": True,
+        "apptainer": False,
+        "apptainer+conda": False,
+        "report": True,
+    }
+    tests = (REPO / "tests" / "test_workflow.py").read_text()
+    for name in (
+        "test_sdm_conda_runs_a_deployed_study_in_its_own_environments",
+        "test_snakemake_report_builds",
+    ):
+        assert f"def {name}(" in tests
