@@ -13,6 +13,7 @@ Usage: the test puts an executable ``conda`` on PATH that runs this file;
 """
 
 import json
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,8 @@ def install(base):
     bin_folder = Path(base) / "bin"
     bin_folder.mkdir(parents=True)
     conda = bin_folder / "conda"
-    conda.write_text(f'#!/bin/sh\nexec {sys.executable} {__file__} {base} "$@"\n')
+    program = " ".join(map(shlex.quote, [sys.executable, __file__, str(base)]))
+    conda.write_text(f'#!/bin/sh\nexec {program} "$@"\n')
     conda.chmod(0o755)
     (bin_folder / "activate").write_text(ACTIVATE)
     return bin_folder

@@ -72,8 +72,8 @@ if is_package_tree(SOURCE_TREE):
     CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 elif CONDA_JOBS:
     raise WorkflowError(
-        "--sdm conda needs the workflow's source tree (pyproject.toml and "
-        "constraints.txt beside workflow/), to install its lowrank package into "
+        "--sdm conda needs the workflow's source tree (pyproject.toml and the "
+        "constraints files beside workflow/), to install its lowrank package into "
         f"the jobs' environments; {WORKFLOW_RULES} has none. Deploy the workflow "
         "from a clone (a module from a local path), or run without --sdm conda "
         "in a Python that has lowrank installed."
