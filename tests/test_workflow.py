@@ -615,12 +615,17 @@ def test_sdm_conda_runs_a_deployed_study_in_its_own_environments(
     write_image(project / "resources" / "images" / "second.png", seed=1)
     conda_bin = conda_stand_in.install(tmp_path / "conda")
     path = os.pathsep.join(map(str, [conda_bin, bare_snakemake, os.environ["PATH"]]))
-    result = subprocess.run(
-        [bare_snakemake / "snakemake", "--cores", "2", "--sdm", "conda"],
-        cwd=project, env={**BARE_ENV, "PATH": path},
-        capture_output=True, text=True, timeout=1500,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-5000:]
+
+    def snakemake_conda(*args):
+        result = subprocess.run(
+            [bare_snakemake / "snakemake", "--cores", "2", "--sdm", "conda", *args],
+            cwd=project, env={**BARE_ENV, "PATH": path},
+            capture_output=True, text=True, timeout=1500,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-5000:]
+        return dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M))
+
+    snakemake_conda()
     deployed, cloned = (
         read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
         for folder in (project, study)
@@ -643,11 +648,19 @@ def test_sdm_conda_runs_a_deployed_study_in_its_own_environments(
         )  # fmt: skip
         for folder in environments
     }
-    tree = str(tree / "lowrank" / "__init__.py")
+    package = str(tree / "lowrank" / "__init__.py")
     assert imports == {
-        (tree, "none", "none", "none"),
-        (tree, "site-packages", "none", "none"),
+        (package, "none", "none", "none"),
+        (package, "site-packages", "none", "none"),
     }
+    # The environments hold no code of the package: an edit reruns what the
+    # rerun table says, not the study.
+    assert snakemake_conda("--dry-run") == {}
+    with (tree / "lowrank" / "report" / "page.py").open("a") as page:
+        page.write("# edited\n")
+    assert snakemake_conda("--dry-run") == {
+        "report_page": "1", "all": "1", "total": "2"
+    }  # fmt: skip
 
 
 # Where an environment's lowrank comes from (installed editable: the module
