@@ -34,12 +34,10 @@ ENVIRONMENTS = ("analysis", "training")
 
 def environment_builds(cuda):
     """{environment: (the package extras its jobs import, its lock file)}."""
-    if cuda:
-        return {
-            "analysis": ((), LOCK_FILE),
-            "training": (("training", "cuda"), CUDA_LOCK_FILE),
-        }
-    return {"analysis": ((), LOCK_FILE), "training": (("training",), LOCK_FILE)}
+    training = (
+        (("training", "cuda"), CUDA_LOCK_FILE) if cuda else (("training",), LOCK_FILE)
+    )
+    return {"analysis": ((), LOCK_FILE), "training": training}
 
 
 def is_package_tree(folder):

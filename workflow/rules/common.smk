@@ -55,22 +55,11 @@ from lowrank.training.service.slots import prestart
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Under --sdm conda each job runs in an environment that installs this
-# source tree's package (lowrank.conda_envs); elsewhere in Snakemake's own
-# Python, where lowrank is importable (from the checkout, or installed).
+# source tree's package (lowrank.conda_envs, written below once the plan knows
+# whether training uses a GPU); elsewhere in Snakemake's own Python, where
+# lowrank is importable (from the checkout, or installed).
 CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
-# The CUDA build of the training environment where training uses a GPU:
-# `device: gpu` (a login node without one builds it as it is), or `auto` on
-# a machine whose nvidia-smi lists one (as the Makefile chooses).
-CUDA_TRAINING = config["training"]["device"] == "gpu" or bool(
-    config["training"]["device"] == "auto" and CONDA_JOBS and visible_devices()
-)
-if is_package_tree(SOURCE_TREE):
-    # At every plan: Snakemake reads a rule's environment file when it
-    # records a finished job, conda or not.
-    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs", CUDA_TRAINING)
-    CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
-elif CONDA_JOBS:
+if CONDA_JOBS and not is_package_tree(SOURCE_TREE):
     raise WorkflowError(
         "--sdm conda needs the workflow's source tree (pyproject.toml and the "
         "constraints files beside workflow/), to install its lowrank package into "
@@ -312,6 +301,15 @@ def training_gpus():
 
 
 TRAINING_GPUS = training_gpus()
+
+# The jobs' environment files, with the CUDA build of the training one where
+# training uses a GPU (a login node without one builds it as it is). Written
+# at every plan: Snakemake reads a rule's environment file when it records a
+# finished job, conda or not.
+CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
+if is_package_tree(SOURCE_TREE):
+    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs", bool(TRAINING_GPUS))
+    CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 
 
 def gpus_to_share():
