@@ -68,7 +68,9 @@ def environment_text(source_tree, extras, lock):
     ]
     return "\n".join(
         [
-            f"# lowrank's jobs: the package of {tree}, its dependencies",
+            # JSON-quoted: a newline in the path cannot start a line (a key).
+            f"# lowrank's jobs: the package of {json.dumps(str(tree))},",
+            "# its dependencies",
             f"# locked (digest {digest}); made by lowrank.conda_envs at each plan.",
             "channels:",
             "  - conda-forge",

@@ -45,7 +45,7 @@ def open_checked(path, schema):
     with handle:
         try:
             found = _plain(handle.attrs.get("schema"))
-        except (UnicodeDecodeError, OSError) as error:
+        except (UnicodeError, OSError) as error:
             raise RecordError(f"{path}: unreadable schema ({error})") from error
         if not isinstance(found, str) or found != schema:
             raise RecordError(f"{path}: schema {found!r}, expected {schema!r}")
@@ -113,7 +113,7 @@ def checked_attrs(handle, path, types):
     for name, kind in types.items():
         try:
             value = _plain(handle.attrs[name])
-        except (UnicodeDecodeError, OSError) as error:
+        except (UnicodeError, OSError) as error:
             raise RecordError(
                 f"{path}: attribute '{name}' is unreadable ({error})"
             ) from error
@@ -135,6 +135,10 @@ def _is_integer(value):
 def _plain(value):
     if isinstance(value, bytes):
         return value.decode()
+    if isinstance(value, str):
+        # h5py reads invalid UTF-8 as surrogates: refused here, not when the
+        # text is written again far from this file.
+        value.encode("utf-8")
     if isinstance(value, np.generic):
         return value.item()
     return value

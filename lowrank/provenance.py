@@ -111,6 +111,7 @@ def source_digest(path, modules=()):
 # The programs of the workflow's steps: lowrank modules run as ``python -m``
 # and scripts of workflow/scripts, by rule name.
 STEP_MODULES = {
+    "fetch": "lowrank.inputs.fetch_job",
     "prepare": "lowrank.decomposition.prepare_job",
     "train": "lowrank.training.job",
     "evaluate": "lowrank.evaluation.job",

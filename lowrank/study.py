@@ -14,15 +14,17 @@ skipped here with a warning that names the input and its shape, since
 min(m, n) and above reproduce the input exactly.
 """
 
+import os
+import stat
 import warnings
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
 
 from lowrank.errors import InputFileError, StudySpecError
 from lowrank.inputs.cards import fitted_ranks
 from lowrank.inputs.image_files import is_image_path
 from lowrank.inputs.matrix_specs import member_layout
+from lowrank.inputs.urls import url_stem
 
 # Image stems that would claim a study-wide output beside the per-image ones
 # (results/rate_distortion/bd_rates.csv and set_curves.csv).
@@ -63,17 +65,22 @@ class StudyInput:
 
 
 def discover_images(directory):
-    """Map file stem -> path for every image file in ``directory``.
+    """Map file stem -> path for every image file in ``directory``, and the
+    image files left out: {path: why} for those that are not regular files
+    or that this user cannot read, which no job is given.
 
     Hidden files and files with other suffixes are ignored. Two files with one
     stem (a.png and a.jpg) would share result paths, so they are an error.
     """
     directory = Path(directory)
     if not directory.is_dir():
-        return {}
-    found = {}
+        return {}, {}
+    found, unusable = {}, {}
     for path in sorted(directory.iterdir()):
-        if not (path.is_file() and is_image_path(path)):
+        if not is_image_path(path):
+            continue
+        if why := unusable_reason(path):
+            unusable[path] = why
             continue
         if path.stem in found:
             raise InputFileError(
@@ -81,26 +88,36 @@ def discover_images(directory):
                 "rename one, since results are named by stem"
             )
         found[path.stem] = path
-    return found
+    return found, unusable
+
+
+def unusable_reason(path):
+    """Why the image file ``path`` cannot be an input (not a regular file
+    once links are followed, or not readable by this user), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return f"cannot be examined ({error.strerror})"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"
+    if not os.access(path, os.R_OK):
+        return "is not readable by this user"
+    return None
 
 
 def remote_images(urls):
     """Map stem -> URL for the images of ``images.urls``, each named by the
-    stem of its path, as a local file is by its name."""
+    stem of its path, as a local file is by its name; a URL that could name
+    another place (:func:`lowrank.inputs.urls.url_stem`) is refused."""
     found = {}
     for url in urls:
-        path = PurePosixPath(unquote(urlsplit(url).path))
-        if not is_image_path(path):
+        stem = url_stem(url)
+        if stem in found:
             raise StudySpecError(
-                f"images.urls: {url} does not end in an image suffix "
-                "(its name and suffix name the input)"
+                f"images.urls: {found[stem]} and {url} share the stem "
+                f"{stem!r}, which names their results"
             )
-        if path.stem in found:
-            raise StudySpecError(
-                f"images.urls: {found[path.stem]} and {url} share the stem "
-                f"{path.stem!r}, which names their results"
-            )
-        found[path.stem] = url
+        found[stem] = url
     return found
 
 
@@ -125,7 +142,9 @@ def plan_study(config, warn=warnings.warn):
     directory = config.get("images", {}).get("directory", "resources/images")
     remote = remote_images(config.get("images", {}).get("urls", []))
     overrides = config.get("rank_overrides", {})
-    images = discover_images(directory)
+    images, unusable = discover_images(directory)
+    for path, why in unusable.items():
+        warn(f"skipped: {path}: {why}", SkippedInputWarning)
     if shared := sorted(set(images) & set(remote)):
         raise StudySpecError(
             f"images.urls: {remote[shared[0]]} and {images[shared[0]]} share the "

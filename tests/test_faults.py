@@ -2,6 +2,7 @@
 
 import html
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -28,6 +29,8 @@ from test_workflow import (
 from lowrank.evaluation.summary import read_table
 
 pytestmark = pytest.mark.workflow
+
+DATA = Path(__file__).parent / "data"
 
 
 def slow_config():
@@ -259,6 +262,11 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
     for name in ("0001", "NA", "True", "a{b}", r"cost $\frac$ v2", "-h", "--version"):
         write_image(images / f"{name}.png", seed=len(name))
     png_of_16_bit_rgb(images / "deep.png", np.full((6, 5, 3), 40_000))
+    # A fuzzed TIFF on which Pillow raises TypeError (tests/image_fuzz.py).
+    shutil.copy(DATA / "fuzzed-ifd-type.tif", images / "fuzzed.tif")
+    sixteen = np.arange(30, dtype=np.uint16).reshape(6, 5) * 2000
+    Image.fromarray(sixteen).save(images / "gray16-alpha.png", transparency=2000)
+    Image.fromarray(sixteen.astype(np.int32) * 70_000).save(images / "int32.tif")
 
     result = snakemake(workdir, "--keep-going")
     # Named as the study is planned, by file name; the others by the job
@@ -270,6 +278,9 @@ def test_bad_images_are_skipped_and_the_rest_completes(tmp_path):
         "huge.png: 200x100 = 20000 pixels exceeds the limit of 10000",
         "bomb.png: refused as a decompression bomb", "a{b}.png: Snakemake reads braces",
         "deep.png: a 16-bit image with colour",
+        "fuzzed.tif: corrupt or truncated image (TypeError",
+        "gray16-alpha.png: a 16-bit gray image with transparency",
+        "int32.tif: an image of integers wider than 16 bits",
         "line: no configured rank fits its 1x9 matrix, so it is left out",
     ):  # fmt: skip
         assert name in problems

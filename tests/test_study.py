@@ -25,7 +25,7 @@ def images(tmp_path):
 
 
 def test_discovery_ignores_hidden_and_other_files(images):
-    assert list(discover_images(images)) == ["wide one"]
+    assert list(discover_images(images)[0]) == ["wide one"]
     config = {"images": {"directory": str(images)}, "ranks": [1]}
     with pytest.warns(IgnoredFileWarning) as caught:
         plan_study(config)

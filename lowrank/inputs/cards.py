@@ -50,26 +50,57 @@ def read_card(path):
 
 def load_card(path):
     """The card at ``path``, checked; RecordError naming the file if it is
-    not one."""
+    not one. Planning sizes and ranks jobs from it, so every field is held
+    to what ``prepare`` writes: sides and their product within
+    :data:`PIXEL_CAP`, a limit of the schema's range or null."""
     try:
-        card = json.loads(Path(path).read_text())
-    except ValueError as error:
+        card = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError) as error:
         raise RecordError(
             f"{path}: not an input card ({error}); delete it and run again"
         ) from error
-    shape = card.get("shape") if isinstance(card, dict) else None
-    skipped = card.get("skipped") if isinstance(card, dict) else None
-    valid_shape = (
-        isinstance(shape, list)
-        and len(shape) == 2
-        and all(type(size) is int and size >= 1 for size in shape)
-    )
-    if not (valid_shape or isinstance(skipped, str)):
+    if not (isinstance(card, dict) and (_is_prepared(card) or _is_skipped(card))):
         raise RecordError(
-            f"{path}: an input card needs a shape [m, n] or a message; "
-            "delete it and run again"
+            f"{path}: an input card needs a shape [m, n] within {PIXEL_CAP} pixels "
+            "or a message, and a pixel limit; delete it and run again"
         )
     return card
+
+
+# The largest images.max_pixels the schema admits (twice Pillow's
+# decompression-bomb limit): no card of a real input holds more.
+PIXEL_CAP = 178_956_970
+
+
+def _is_prepared(card):
+    shape = card.get("shape")
+    return (
+        set(card) == {"shape", "limit"}
+        and _is_limit(card["limit"])
+        and isinstance(shape, list)
+        and len(shape) == 2
+        and all(_is_count(size, PIXEL_CAP) for size in shape)
+        and shape[0] * shape[1] <= PIXEL_CAP
+    )
+
+
+def _is_skipped(card):
+    return (
+        set(card) == {"skipped", "oversize", "limit"}
+        and isinstance(card["skipped"], str)
+        and isinstance(card["oversize"], bool)
+        and _is_limit(card["limit"])
+    )
+
+
+def _is_limit(value):
+    return value is None or _is_count(value, PIXEL_CAP)
+
+
+def _is_count(value, most):
+    return type(value) is int and 1 <= value <= most
 
 
 def card_shape(card):

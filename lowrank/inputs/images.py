@@ -2,9 +2,10 @@
 
 Values are scaled to [0, 1] by the bit depth (255 for 8-bit, 65535 for 16-bit
 gray); floating-point images (mode F) are read as they are and must lie in
-[0, 1]. A 16-bit image with colour or transparency is refused with a
-message: Pillow reads it at 8 bits, and a study must not take a rounded
-picture for the file.
+[0, 1]. A 16-bit image with colour or transparency, or one of integers wider
+than 16 bits, is refused with a message: Pillow reads it at 8 bits, or a
+study would clip it, and a study must not take another picture for the file.
+Any other error a decoder raises on a file is the input error naming it.
 Transparency is composited onto a white background, the way viewers show it.
 The EXIF orientation tag is applied, so the matrix looks like the picture does.
 Animated files (GIF, WebP) contribute their first frame.
@@ -75,8 +76,14 @@ def load_image(path, mode="gray", max_pixels=Image.MAX_IMAGE_PIXELS):
         ) from error
     except UnidentifiedImageError as error:
         raise InputFileError(f"{path}: not an image Pillow can read") from error
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InputFileError(f"{path}: corrupt or truncated image ({error})") from error
+    except MemoryError:
+        raise
+    except Exception as error:
+        # A damaged file can make a decoder raise anything (a fuzzed TIFF
+        # gives TypeError): it costs this input, never the study.
+        raise InputFileError(
+            f"{path}: corrupt or truncated image ({type(error).__name__}: {error})"
+        ) from error
     return pixels
 
 
@@ -90,18 +97,30 @@ def _check_size(path, image, max_pixels):
 
 
 def _check_precision(path, image):
-    """Refuse a colour image whose samples Pillow would cut to 8 bits."""
+    """Refuse an image whose samples would not be read as the file holds
+    them: colour or transparency at 16 bits (Pillow cuts colour to 8 bits,
+    and 16-bit gray keeps no transparency), integers over 16 bits."""
     rawmodes = [
         tile.args if isinstance(tile.args, str) else tile.args[0]
         for tile in image.tile
         if tile.args and isinstance(tile.args, str | tuple)
     ]
-    if image.mode not in _SIXTEEN_BIT_MODES and any(
-        isinstance(raw, str) and ";16" in raw for raw in rawmodes
-    ):
+    sixteen = any(isinstance(raw, str) and ";16" in raw for raw in rawmodes)
+    if sixteen and image.mode in _SIXTEEN_BIT_MODES and "transparency" in image.info:
+        raise InputFileError(
+            f"{path}: a 16-bit gray image with transparency, which lowrank cannot "
+            "composite at its depth; drop the transparency, or save it as 8-bit"
+        )
+    if sixteen and image.mode not in _SIXTEEN_BIT_MODES:
         raise InputFileError(
             f"{path}: a 16-bit image with colour or transparency, which Pillow reads "
             "at 8 bits only; save it as 8-bit, or as 16-bit gray without transparency"
+        )
+    if image.mode == "I" and not sixteen:
+        raise InputFileError(
+            f"{path}: an image of integers wider than 16 bits "
+            f"({', '.join(map(str, rawmodes))}), which lowrank does not read; "
+            "save it as 16-bit, or as 32-bit floats in [0, 1]"
         )
 
 

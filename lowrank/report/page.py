@@ -19,6 +19,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from lowrank.errors import RecordError
 from lowrank.evaluation.bdrate import MEAN, SET
 from lowrank.methods import compared_methods, is_network
 from lowrank.report import findings
@@ -125,6 +126,12 @@ def published(figure, folder):
     if inside.parts[0] == os.pardir:
         raise ValueError(f"{figure}: a figure outside {folder.parent}")
     copy = folder / inside
+    if figure.is_symlink() or not _is_within(figure, folder.parent):
+        # A link would publish whatever it points at (a hard link follows it).
+        raise RecordError(
+            f"{figure}: a link, or a path leading out of {folder.parent}, where a "
+            "figure was written; delete it and run again"
+        )
     if figure.is_file():
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.unlink(missing_ok=True)
@@ -133,6 +140,11 @@ def published(figure, folder):
         except OSError:
             shutil.copyfile(figure, copy)
     return inside
+
+
+def _is_within(path, folder):
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, top]) == top
 
 
 def page_data(summary, paper_table, paper_comparison, paper_figure):

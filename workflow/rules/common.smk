@@ -5,6 +5,7 @@ import math
 import os
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from snakemake.common import overwrite_function_params
@@ -48,6 +49,7 @@ from lowrank.inputs.cards import (
     read_card,
 )
 from lowrank.inputs.matrix_specs import member_spec
+from lowrank.inputs.urls import FetchLimits, read_fetch_record, retry_token
 from lowrank.settings import image_mode, regime_settings
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
@@ -83,6 +85,14 @@ os.environ.update(
     LOWRANK_GPU_SHARES=str(config["training"]["per_gpu"]),
     # Prestarted servers load the backend the jobs ask for.
     KERAS_BACKEND=config["training"]["backend"],
+    # How far a download of images.urls may go (lowrank.inputs.download).
+    LOWRANK_FETCH=json.dumps(
+        asdict(
+            FetchLimits.for_study(
+                config["images"]["max_pixels"], config["images"]["fetch"]
+            )
+        )
+    ),
 )
 
 # Regimes are registered in lowrank.training.regimes, so the schema does not list them.
@@ -433,9 +443,29 @@ def get_source_files(wildcards):
     """The image file an input is read from; none for a study matrix."""
     item = STUDY[wildcards.input]
     if item.url:
-        # Fetched by Snakemake's storage plugin (snakemake-storage-plugin-http).
-        return [storage(item.url)]
+        # The fetch job's download and its record.
+        return [download_path(item.name), fetch_record_path(item.name)]
     return [str(item.path)] if item.kind == "image" else []
+
+
+def download_path(name):
+    return f"results/downloads/{name}.bytes"
+
+
+def fetch_record_path(name):
+    return f"results/downloads/{name}.json"
+
+
+@planned
+def get_image_url(wildcards):
+    return STUDY[wildcards.input].url
+
+
+@planned
+def get_fetch_retry(wildcards):
+    """The time of the last failed download of a URL, else None: a params
+    value that changes after every failure, so each run tries it again."""
+    return retry_token(read_fetch_record(fetch_record_path(wildcards.input)))
 
 
 @planned

@@ -1,3 +1,20 @@
+rule fetch:
+    output:
+        image="results/downloads/{input}.bytes",
+        record="results/downloads/{input}.json",
+    log:
+        "results/logs/fetch/{input}.log",
+    conda:
+        CONDA_ENVS["analysis"]
+    params:
+        url=get_image_url,
+        retry=get_fetch_retry,
+        code=CODE["fetch"],
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.inputs.fetch_job -- {params.url:q}'
+        " {output.image:q} {output.record:q} > {log:q} 2>&1"
+
+
 rule prepare:
     input:
         get_source_files,
