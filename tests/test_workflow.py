@@ -122,7 +122,7 @@ def test_full_run_writes_the_summary(study):
     codecs = set(table["method"]) - set(compared["method"])
     # Every SVD stream of the 8 x 6 image, header included, is larger than
     # its 48 raw bytes: no SVD point is swept (lowrank.evaluation.codecs).
-    assert codecs == {"jpeg", "webp", "avif", "avif-444-psnr", "jxl"}
+    assert codecs == {"jpeg", "webp", "avif", "avif-444-psnr", "jxl", "klt"}
     assert table.loc[table["method"].isin(["jpeg", "webp", "avif"]), "bpp"].gt(0).all()
     exact = table[table["method"] == "nn-exact"]
     assert exact["delta_rel_err_2"].abs().max() < 1e-9

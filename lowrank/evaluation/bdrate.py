@@ -34,17 +34,37 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from lowrank.evaluation.block_streams import BlockCodec
+from lowrank.evaluation.codec_interface import plugin_codecs
 from lowrank.evaluation.codecs import IMAGE_CODECS
 from lowrank.evaluation.image_quality import QUALITY_COLUMNS
 from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT, SVD_FORMATS
 
 ANCHORS = tuple(IMAGE_CODECS)
-TESTS = (*(f"svd-{fmt}" for fmt in SVD_FORMATS), f"svd-{ALLOCATED_FORMAT}")
-# The allocated YCbCr format is also weighed against the equal-rank RGB one.
-PAIRS = (
-    *((test, anchor) for test in TESTS for anchor in ANCHORS),
-    (f"svd-{ALLOCATED_FORMAT}", "svd-q8"),
+TESTS = (
+    *(f"svd-{fmt}" for fmt in SVD_FORMATS),
+    f"svd-{ALLOCATED_FORMAT}",
+    BlockCodec.name,
 )
+# The allocated YCbCr format is also weighed against the equal-rank RGB one,
+# and the block codec against it (what block adaptivity and entropy coding
+# add to whole-image factors).
+OWN_PAIRS = (
+    (f"svd-{ALLOCATED_FORMAT}", "svd-q8"),
+    (BlockCodec.name, f"svd-{ALLOCATED_FORMAT}"),
+)
+
+
+def comparison_pairs():
+    """(test, anchor) of every BD figure: each low-rank format or codec
+    against each anchor, the codecs of plugins by their role, then
+    :data:`OWN_PAIRS`."""
+    plugins = plugin_codecs()
+    tests = (*TESTS, *(c.name for c in plugins if c.role == "low-rank"))
+    anchors = (*ANCHORS, *(c.name for c in plugins if c.role == "anchor"))
+    return [*((test, anchor) for test in tests for anchor in anchors), *OWN_PAIRS]
+
+
 METRICS = QUALITY_COLUMNS
 # Measures bounded by 1 whose BD figures are taken in decibels, and their
 # names in the table.
@@ -221,7 +241,7 @@ def _geometric_means(rows, min_side):
 def _pair_rows(image, metrics, rate_range):
     by_method = dict(tuple(image.groupby("method")))
     for metric in metrics:
-        for test, anchor in PAIRS:
+        for test, anchor in comparison_pairs():
             if test in by_method and anchor in by_method:
                 curves = (
                     efficient_points(by_method[anchor], metric),

@@ -1,4 +1,5 @@
-"""Rate-distortion of SVD factor streams and of JPEG, WebP, AVIF and JPEG XL.
+"""Rate-distortion of SVD factor streams, the block low-rank codec, JPEG,
+WebP, AVIF, JPEG XL and the codecs of plugins.
 
 Each codec turns an image stack (c, m, n) in [0, 1] into the reconstruction a
 decoder would produce and the number of bits it stores, so that quality is
@@ -24,6 +25,8 @@ from threadpoolctl import threadpool_limits
 
 from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation.block_streams import BlockCodec
+from lowrank.evaluation.codec_interface import Codec, plugin_codecs
 from lowrank.evaluation.svd_streams import (
     ALLOCATED_FORMAT,
     AS_READ,
@@ -59,24 +62,74 @@ ENCODER_SETTINGS = {
 }
 
 
+class PillowCodec(Codec):
+    """An image codec of :data:`IMAGE_CODECS` through Pillow, swept at the
+    study's quality settings (``report.codec_qualities``)."""
+
+    role = "anchor"
+
+    def __init__(self, name, qualities=()):
+        self.name, self.qualities = name, tuple(qualities)
+        self.settings = dict(ENCODER_SETTINGS[name])
+
+    def library(self):
+        return _library(self.name)
+
+    def describe(self, gray=False):
+        return encoder(self.name, gray)
+
+    def points(self, picture):
+        return list(self.qualities)
+
+    def encode(self, picture, point):
+        if self.name == "jxl":
+            import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
+        image = eight_bit_image(np.asarray(picture, dtype=np.float64))
+        buffer = io.BytesIO()
+        # The JXL plugin refuses quality 100; lossless is what it means there.
+        level = {"lossless": True} if self.name == "jxl" and point >= 100 else {}
+        settings = applied_settings(self.name, gray=image.mode == "L")
+        image.save(buffer, format=IMAGE_CODECS[self.name], quality=int(point),
+                   **settings, **level)  # fmt: skip
+        return buffer.getvalue()
+
+    def decode(self, data):
+        if self.name == "jxl":
+            import pillow_jxl  # noqa: F401
+        with Image.open(io.BytesIO(data)) as decoded:
+            gray = decoded.mode in ("L", "LA")
+            values = np.asarray(decoded.convert("L" if gray else "RGB"), np.float64)
+        values = values / 255.0
+        return values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
+
+
+def as_channels(decoded, channels):
+    """A decoded picture with the original's number of channels: a codec
+    that stores gray as colour (WebP, AVIF) is read back as gray, by
+    Pillow's conversion of its 8-bit values."""
+    if decoded.shape[0] == channels:
+        return decoded
+    gray = eight_bit_image(decoded).convert("L")
+    return np.asarray(gray, dtype=np.float64)[np.newaxis] / 255.0
+
+
+def sweep_codecs(qualities):
+    """Every codec of the sweep (:mod:`lowrank.evaluation.codec_interface`):
+    the image codecs at ``qualities``, the block low-rank codec and the
+    codecs of installed plugins."""
+    return [
+        *(PillowCodec(name, qualities) for name in IMAGE_CODECS),
+        BlockCodec(),
+        *plugin_codecs(),
+    ]
+
+
 def image_codec(stack, codec, quality):
     """Encode a (c, m, n) stack in [0, 1] with ``codec`` (a key of
     :data:`IMAGE_CODECS`) at ``quality``; return (decoded stack, bits)."""
-    if codec == "jxl":
-        import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
-    image = eight_bit_image(np.asarray(stack, dtype=np.float64))
-    buffer = io.BytesIO()
-    # The JXL plugin refuses quality 100; lossless is what it means there.
-    level = {"lossless": True} if codec == "jxl" and quality >= 100 else {}
-    settings = applied_settings(codec, gray=image.mode == "L")
-    image.save(
-        buffer, format=IMAGE_CODECS[codec], quality=int(quality), **settings, **level
-    )
-    with Image.open(buffer) as decoded:
-        decoded = decoded.convert(image.mode)
-        values = np.asarray(decoded, dtype=np.float64) / 255.0
-    values = values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
-    return values, 8 * len(buffer.getvalue())
+    pillow = PillowCodec(codec)
+    data = pillow.encode(stack, quality)
+    return as_channels(pillow.decode(data), len(stack)), 8 * len(data)
 
 
 def applied_settings(codec, gray=False):
@@ -180,15 +233,21 @@ def rate_distortion_rows(
         # Each point's budget is the equal-rank q8 stream's.
         points += [(f"svd-{ALLOCATED_FORMAT}", rank, None) for rank in within_raw("q8")]
     points += [
-        (codec, None, quality) for codec in IMAGE_CODECS for quality in qualities
+        (codec, None, point)
+        for codec in sweep_codecs(qualities)
+        for point in codec.points(picture)
     ]
+    gray = picture.shape[0] == 1
 
     def row(point):
         method, rank, quality = point
         layout = {"ranks": "", "factor_bits": "", "encoder": ""}
         if rank is None:
-            reconstruction, bits = image_codec(picture, method, quality)
-            layout["encoder"] = encoder(method, gray=picture.shape[0] == 1)
+            codec, method = method, method.name
+            data = codec.encode(picture, quality)
+            reconstruction = as_channels(codec.decode(data), len(picture))
+            bits = 8 * len(data)
+            layout["encoder"] = codec.describe(gray)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * stream_bytes("q8", channels, m, n, rank)
             reconstruction, bits, layout = _allocated_point(ycc, picture, budget)

@@ -33,9 +33,13 @@ CODEC_STYLE = {
     "jpeg": ("#ff7f0e", "."),
     "webp": ("#9467bd", "."),
     "avif": ("#8c564b", "."),
+    "avif-444-psnr": ("#c49c94", "."),
     "jxl": ("#e377c2", "."),
     "svd-ycc": ("#17becf", "."),
+    "klt": ("#d62728", "."),
 }
+# A plugin's codec (lowrank.evaluation.codec_interface), which no table here names.
+PLUGIN_STYLE = ("#bcbd22", ".")
 # The spectrum's lines, one per channel.
 CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
@@ -78,6 +82,8 @@ def method_colour_marker(method):
     """Colour (hex) and matplotlib marker code of any method in a figure."""
     if method in CODEC_STYLE:
         return CODEC_STYLE[method]
+    if method != "svd" and regime_of(method) is None:
+        return PLUGIN_STYLE
     style = method_style(method)
     return style["colour"], style["marker"]
 

@@ -29,6 +29,7 @@ if os.path.isdir(WORKFLOW_RULES):
         )
     )
 
+from lowrank.evaluation.codec_interface import plugin_identities
 from lowrank.conda_envs import (
     ENVIRONMENTS,
     environment_paths,
@@ -202,6 +203,12 @@ def planned(function):
     bench/dag_scale.py); hand it the same parameters once instead."""
     overwrite_function_params(function, inspect.signature(function).parameters)
     return function
+
+
+# The codecs of installed plugins (lowrank.evaluation.codec_interface), named
+# by entry point and version: installing, removing or upgrading one reruns
+# the sweeps and the BD-rates.
+CODEC_PLUGINS = plugin_identities()
 
 
 # The code digest of each step (lowrank.provenance): a job's params carry it,

@@ -24,6 +24,7 @@ rule rate_distortion:
     params:
         ranks=get_input_ranks,
         qualities=config["report"]["codec_qualities"],
+        codec_plugins=CODEC_PLUGINS,
         code=CODE["rate_distortion"],
     script:
         "../scripts/rate_distortion.py"
@@ -53,6 +54,7 @@ rule bd_rates:
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=config["report"]["bd_quality_bpp"],
+        codec_plugins=CODEC_PLUGINS,
         code=CODE["bd_rates"],
     script:
         "../scripts/bd_rates.py"
