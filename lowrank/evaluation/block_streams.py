@@ -108,7 +108,7 @@ def _encode(
 def _checksum(fields, payload):
     """CRC-32 of the header's other fields and the payload: any one changed
     byte is found."""
-    return zlib.crc32(HEADER.pack(*fields, 0)[: -4] + payload)
+    return zlib.crc32(HEADER.pack(*fields, 0)[:-4] + payload)
 
 
 def decode_blocks(data):
