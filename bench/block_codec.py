@@ -28,19 +28,20 @@ QUALITIES = range(5, 100, 10)
 # Each setting's options of encode_blocks; "dead_zone" sets the module's
 # rounding offset; "basis_bits" "rule" is BlockCodec's (6 below step 5, else 5).
 SETTINGS = {
-    "klt (b8 444 r1.25 dz0.4 basis rule)": {"basis_bits": "rule"},
-    "b8 444 r1.25 dz0.4 basis5": {"basis_bits": 5},
-    "b8 444 r1.25 dz0.4 basis6": {"basis_bits": 6},
-    "b8 444 r1.25 dz0.4 basis7": {"basis_bits": 7},
-    "b8 444 r1.25 dz0.4 basis8": {"basis_bits": 8},
-    "b8 444 r1.0 dz0.4 basis5": {"basis_bits": 5, "chroma_ratio": 1.0},
+    "klt (b8 444 r1.0 dz0.4 basis rule)": {"basis_bits": "rule"},
+    "b8 444 r1.0 dz0.4 basis5": {"basis_bits": 5},
+    "b8 444 r1.0 dz0.4 basis6": {"basis_bits": 6},
+    "b8 444 r1.0 dz0.4 basis7": {"basis_bits": 7},
+    "b8 444 r1.0 dz0.4 basis8": {"basis_bits": 8},
+    "b8 444 r1.25 dz0.4 basis5": {"basis_bits": 5, "chroma_ratio": 1.25},
     "b8 444 r1.5 dz0.4 basis5": {"basis_bits": 5, "chroma_ratio": 1.5},
-    "b8 420 r1.0 dz0.4 basis5": {"basis_bits": 5, "chroma_ratio": 1.0,
-                                 "subsampling": "4:2:0"},
-    "b8 444 r1.25 dz1/3 basis5": {"basis_bits": 5, "dead_zone": 1 / 3},
-    "b8 444 r1.25 dz0.45 basis5": {"basis_bits": 5, "dead_zone": 0.45},
-    "b4 444 r1.25 dz0.4 basis5": {"basis_bits": 5, "block": 4},
-    "b16 444 r1.25 dz0.4 basis5": {"basis_bits": 5, "block": 16},
+    "b8 420 r1.0 dz0.4 basis5": {"basis_bits": 5, "subsampling": "4:2:0"},
+    "b8 420 r1.5 dz0.4 basis5": {"basis_bits": 5, "subsampling": "4:2:0",
+                                 "chroma_ratio": 1.5},
+    "b8 444 r1.0 dz1/3 basis5": {"basis_bits": 5, "dead_zone": 1 / 3},
+    "b8 444 r1.0 dz0.45 basis5": {"basis_bits": 5, "dead_zone": 0.45},
+    "b4 444 r1.0 dz0.4 basis5": {"basis_bits": 5, "block": 4},
+    "b16 444 r1.0 dz0.4 basis5": {"basis_bits": 5, "block": 16},
 }  # fmt: skip
 
 

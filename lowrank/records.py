@@ -51,11 +51,12 @@ from lowrank.hdf5_files import (
     open_checked,
 )
 
-MATRIX_SCHEMA = "lowrank.matrix/2"
+MATRIX_SCHEMA = "lowrank.matrix/3"
 SVD_SCHEMA = "lowrank.svd/1"
 RECORD_SCHEMA = "lowrank.record/5"
 MATRIX_ATTRIBUTES = {
     "input": str, "kind": str, "source": str, "set": str, "member": int, "mode": str,
+    "layout": str, "picture_rows": int, "picture_cols": int,
 }  # fmt: skip
 RECORD_ATTRIBUTES = {
     "input": str, "rank": int, "method": str, "seed": int, "seconds": float,
@@ -79,6 +80,18 @@ class InputMatrix:
     # How an image was read (``images.mode``: gray, rgb or ycbcr); "" for a
     # matrix.
     mode: str = ""
+    # How a picture became the matrix (lowrank.inputs.layouts: whole, or its
+    # blocks as rows) and the picture's rows and columns; a matrix is whole.
+    layout: str = "whole"
+    picture_rows: int = 0
+    picture_cols: int = 0
+
+    @property
+    def picture_shape(self):
+        """(m, n) of the picture (of the matrix, for a study matrix)."""
+        if self.picture_rows:
+            return self.picture_rows, self.picture_cols
+        return self.matrix.shape[1:]
 
 
 @dataclass
@@ -131,9 +144,12 @@ def write_matrix(path, item):
     with atomic_h5(path) as handle:
         handle.attrs["schema"] = MATRIX_SCHEMA
         handle.create_dataset("matrix", data=_stack(item.matrix, path))
-        for key in ("input", "kind", "source", "set", "mode"):
+        for key in ("input", "kind", "source", "set", "mode", "layout"):
             handle.attrs[key] = getattr(item, key)
         handle.attrs["member"] = int(item.member)
+        rows, cols = item.picture_shape
+        handle.attrs["picture_rows"] = int(rows)
+        handle.attrs["picture_cols"] = int(cols)
 
 
 def read_matrix(path):

@@ -2,6 +2,7 @@
 encoder meant, bit for bit, and a damaged stream is refused."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -9,15 +10,14 @@ from lowrank.decomposition.svd import thin_svd
 from lowrank.evaluation.block_streams import (
     BlockCodec,
     StreamError,
-    block_matrix,
     decode_blocks,
     encode_blocks,
     encoded_picture,
-    from_block_matrix,
     klt_basis,
 )
 from lowrank.evaluation.codecs import rate_distortion_rows
 from lowrank.evaluation.metrics import psnr
+from lowrank.inputs.layouts import block_matrix, from_block_matrix
 
 PHOTO = "resources/images/grace_hopper.jpg"
 
@@ -96,3 +96,37 @@ def test_the_block_codec_is_swept_with_its_encoder_named(photo):
     best = max(block, key=lambda row: row["bpp"])
     decoded = codec.decode(codec.encode(photo, best["quality"]))
     assert best["psnr"] == pytest.approx(psnr(photo, np.clip(decoded, 0, 1)))
+
+
+@pytest.mark.workflow
+def test_a_study_in_blocks_trains_the_klt_and_shows_the_picture(tmp_path):
+    """``images.layout: blocks8``: the block matrix goes through the whole
+    pipeline; the exact regime reaches its SVD (the KLT) to 1e-10, the
+    viewer shows the picture, and the codecs code the picture."""
+    import yaml
+    from test_workflow import TINY_CONFIG, TINY_IMAGE, make_study, snakemake
+
+    from lowrank.evaluation.summary import read_table
+
+    config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
+    config["images"].update(layout="blocks8", mode="rgb", max_pixels=10**6)
+    config.update(ranks=[1, 5], matrices={}, methods=["exact"])
+    workdir = make_study(tmp_path / "blocks", config)
+    images = workdir / "resources" / "images"
+    (images / TINY_IMAGE).unlink()
+    with Image.open(PHOTO) as photo:
+        photo.crop((100, 100, 260, 228)).save(images / "hopper.png")
+    snakemake(workdir)
+
+    table = read_table(workdir / "results" / "summary.csv")
+    trained = table[table["method"].isin(["svd", "nn-exact"])]
+    assert set(trained["layout"]) == {"blocks8"}
+    assert set(zip(trained["rows"], trained["cols"])) == {(16 * 20, 64)}
+    exact = trained[trained["method"] == "nn-exact"]
+    assert exact["delta_rel_err_2"].abs().max() <= 1e-10
+    with Image.open(workdir / "results/figures/hopper/views/svd-rank5.png") as view:
+        assert view.size == (160, 128)
+    sweep = pd.read_csv(workdir / "results" / "rate_distortion" / "hopper.csv")
+    assert {"klt", "jpeg", "svd-q8"} <= set(sweep["method"])
+    jpeg = sweep[sweep["method"] == "jpeg"]
+    assert (jpeg["bpp"] == jpeg["bits"] / (160 * 128)).all()

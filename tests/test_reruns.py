@@ -162,6 +162,7 @@ def _copied_images(workdir):
 CHANGES = {
     "images.directory": ("images", _copied_images, None),
     "images.mode": ("images", "rgb", None),
+    "images.layout": ("images", "blocks8", None),
     "images.max_pixels": ("images", 20_000, None),
     "ranks": ("images", [1], None),
     "rank_overrides.<stem>": ("images", [1], ["rank_overrides", TINY_STEM]),

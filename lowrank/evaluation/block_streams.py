@@ -42,6 +42,7 @@ import numpy as np
 
 from lowrank.colour import rgb_to_ycbcr, ycbcr_to_rgb
 from lowrank.evaluation.codec_interface import Codec
+from lowrank.inputs.layouts import block_matrix, from_block_matrix
 
 MAGIC, VERSION = b"LRBK", 1
 # magic, version, channels, colour (0 as read, 1 YCbCr), subsampling (0
@@ -61,7 +62,7 @@ class StreamError(ValueError):
 
 
 def encode_blocks(
-    picture, step, block=8, chroma_ratio=1.25, subsampling="4:4:4", basis_bits=5
+    picture, step, block=8, chroma_ratio=1.0, subsampling="4:4:4", basis_bits=5
 ):
     """The byte stream of a (c, m, n) picture in [0, 1] (gray or RGB).
 
@@ -78,7 +79,7 @@ def encoded_picture(picture, step, **options):
 
 
 def _encode(
-    picture, step, block=8, chroma_ratio=1.25, subsampling="4:4:4", basis_bits=5
+    picture, step, block=8, chroma_ratio=1.0, subsampling="4:4:4", basis_bits=5
 ):
     import constriction
 
@@ -174,24 +175,6 @@ def _picture(planes, colour, subsampling, m, n, channels):
         ]
     stack = np.stack(planes) / 255.0
     return ycbcr_to_rgb(stack) if colour else stack
-
-
-def block_matrix(plane, block):
-    """The matrix whose rows are the b x b blocks of ``plane`` (edges
-    repeated to whole blocks), row by row."""
-    m, n = plane.shape
-    padded = np.pad(plane, ((0, -m % block), (0, -n % block)), mode="edge")
-    rows, cols = padded.shape[0] // block, padded.shape[1] // block
-    blocks = padded.reshape(rows, block, cols, block).swapaxes(1, 2)
-    return blocks.reshape(rows * cols, block * block)
-
-
-def from_block_matrix(matrix, shape, block):
-    """The plane of ``shape`` whose blocks are the rows of ``matrix``."""
-    m, n = shape
-    rows, cols = -(-m // block), -(-n // block)
-    blocks = matrix.reshape(rows, cols, block, block).swapaxes(1, 2)
-    return blocks.reshape(rows * block, cols * block)[:m, :n]
 
 
 def klt_basis(matrix):
@@ -397,14 +380,14 @@ def _scale_values(codes):
 
 class BlockCodec(Codec):
     """The block low-rank codec in the sweep (``klt``): 8 x 8 blocks, Y, Cb
-    and Cr at full resolution, chroma steps 1.25 times luma's, and the
-    basis on a grid of 2**-5 (2**-6 below step 5, where its error would
-    show). Chosen on the photo set over 4:2:0, other chroma ratios, dead
-    zones, block sides and basis grids: bench/block_codec_2026-12-07.md."""
+    and Cr at full resolution and one step, and the basis on a grid of
+    2**-5 (2**-6 below step 5, where its error would show). Chosen on the
+    photo set over 4:2:0, other chroma steps, dead zones, block sides and
+    basis grids: bench/block_codec_2026-12-07.md."""
 
     name = "klt"
     role = "low-rank"
-    settings = {"block": 8, "subsampling": "4:4:4", "chroma_ratio": 1.25,
+    settings = {"block": 8, "subsampling": "4:4:4", "chroma_ratio": 1.0,
                 "dead_zone": DEAD_ZONE, "coder": "ANS, fitted Laplace"}  # fmt: skip
     # Luma steps on the 0..255 scale, about 0.3 to 4 bits per pixel on a photo.
     steps = (2.5, 3.5, 5, 7, 10, 14, 20, 28, 40, 56)

@@ -38,6 +38,8 @@ from lowrank.evaluation.svd_streams import (
     highest_rank_within,
     stream_bytes,
 )
+from lowrank.inputs.layouts import laid_out
+from lowrank.inputs.layouts import picture as picture_of
 
 # Log-spaced SVD ranks a curve is swept at (rate_distortion_ranks).
 LADDER_POINTS = 18
@@ -186,13 +188,16 @@ def rate_distortion_ranks(shape, configured=(), channels=1):
 
 
 def rate_distortion_rows(
-    stack, decompositions, ranks, qualities, threads=1, mode="rgb"
+    stack, decompositions, ranks, qualities, threads=1, mode="rgb", layout=None
 ):
     """Bits per pixel and quality of each SVD format and image codec.
 
-    ``stack`` is the image as read in ``mode`` (``images.mode``) and
-    ``decompositions`` the thin SVDs of its channels; every codec is given,
-    and every reconstruction measured as, the picture's gray or RGB values.
+    ``stack`` is the image as read in ``mode`` (``images.mode``), laid out as
+    ``layout`` says ((name, (m, n)) of :mod:`lowrank.inputs.layouts`; None:
+    whole), and ``decompositions`` the thin SVDs of its matrices; every codec
+    is given, and every reconstruction measured as, the picture's gray or
+    RGB values (the SVD formats code the matrices' factors, read back into
+    the picture).
     A colour picture adds the :data:`ALLOCATED_FORMAT` curve (its YCbCr
     decompositions computed here unless the stack is YCbCr), each point
     with the bits of the equal-rank ``q8`` stream at its rank for budget.
@@ -210,14 +215,20 @@ def rate_distortion_rows(
     bpp and the measures of
     :data:`lowrank.evaluation.image_quality.QUALITY_COLUMNS` (for the
     allocated format ``ranks`` and ``factor_bits`` are "Y/Cb/Cr": each
-    channel's rank and bits a factor entry)
+    channel's rank and bits a factor entry; ``rows`` and ``cols`` are the
+    matrices')
     """
     from lowrank.evaluation.image_quality import QualityReference
 
-    picture = rgb_view(stack, mode)
+    name, shape = layout or ("whole", stack.shape[1:])
+
+    def unlaid(matrices):
+        return picture_of(matrices, name, shape)
+
+    picture = rgb_view(unlaid(stack), mode)
     colour = YCBCR if mode == "ycbcr" else AS_READ
     channels, m, n = stack.shape
-    pixels = m * n
+    pixels = shape[0] * shape[1]
     raw_bits = 8 * picture.shape[0] * pixels
     reference = QualityReference(picture)
 
@@ -230,6 +241,7 @@ def rate_distortion_rows(
     ]
     if channels == 3:
         ycc = decompositions if mode == "ycbcr" else _ycbcr_svds(stack)
+        laid_picture = laid_out(picture, name)
         # Each point's budget is the equal-rank q8 stream's.
         points += [(f"svd-{ALLOCATED_FORMAT}", rank, None) for rank in within_raw("q8")]
     points += [
@@ -241,25 +253,26 @@ def rate_distortion_rows(
 
     def row(point):
         method, rank, quality = point
-        layout = {"ranks": "", "factor_bits": "", "encoder": ""}
+        columns = {"ranks": "", "factor_bits": "", "encoder": ""}
         if rank is None:
             codec, method = method, method.name
             data = codec.encode(picture, quality)
             reconstruction = as_channels(codec.decode(data), len(picture))
             bits = 8 * len(data)
-            layout["encoder"] = codec.describe(gray)
+            columns["encoder"] = codec.describe(gray)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * stream_bytes("q8", channels, m, n, rank)
-            reconstruction, bits, layout = _allocated_point(ycc, picture, budget)
+            reconstruction, bits, columns = _allocated_point(ycc, laid_picture, budget)
+            reconstruction = unlaid(reconstruction)
         else:
             data = encode_svd(decompositions, rank, method.removeprefix("svd-"), colour)
-            reconstruction, bits = decode_svd(data), 8 * len(data)
+            reconstruction, bits = unlaid(decode_svd(data)), 8 * len(data)
         return {
             "method": method,
             "rows": m,
             "cols": n,
             "rank": rank,
-            **layout,
+            **columns,
             "quality": quality,
             "bits": bits,
             "bpp": bits / pixels,

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 
-from lowrank.colour import rgb_view
 from lowrank.decomposition.svd import stack_norms, svd_errors
 from lowrank.evaluation import metrics
 from lowrank.evaluation.summary import read_table, summary_row, summary_table
+from lowrank.inputs.layouts import shown_picture
 from lowrank.methods import svd_record
 from lowrank.records import read_record
 
@@ -39,7 +39,7 @@ class Reference:
 
     def __init__(self, item, decompositions):
         self.norm_2, self.norm_fro = stack_norms(decompositions)
-        self.picture = rgb_view(item.matrix, item.mode)
+        self.picture = shown_picture(item, item.matrix)
         self.ssim = (
             metrics.SSIMReference(self.picture) if item.kind == "image" else None
         )
@@ -132,7 +132,7 @@ def _picture_measures(item, approximation, reference):
     """PSNR and SSIM of an image's picture; NaN for a matrix."""
     if item.kind != "image":
         return {"psnr": math.nan, "ssim": math.nan}
-    picture = rgb_view(approximation, item.mode)
+    picture = shown_picture(item, approximation)
     return {
         "psnr": metrics.psnr(reference.picture, picture),
         "ssim": reference.ssim(picture),

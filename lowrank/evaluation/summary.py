@@ -13,7 +13,7 @@ from lowrank.errors import SummarySchemaError
 from lowrank.methods import is_network
 
 COLUMNS = (
-    "input", "member", "kind", "mode", "rows", "cols", "channels", "rank",
+    "input", "member", "kind", "mode", "layout", "rows", "cols", "channels", "rank",
     "method",
     "status", "message", "rel_err_2", "rel_err_fro", "delta_rel_err_2",
     "delta_rel_err_fro",
@@ -33,6 +33,7 @@ def _input_columns(item):
         "member": item.member,
         "kind": item.kind,
         "mode": item.mode or math.nan,  # a matrix is not read in a mode
+        "layout": item.layout,
         "rows": rows,
         "cols": cols,
         "channels": channels,
@@ -46,7 +47,7 @@ def summary_row(item, record, measures, path):
     ``bpp`` (images only) counts the stored numbers at their precision: 64 bits
     for the SVD's float64 factors, the network's dtype for its weights.
     """
-    _, rows, cols = item.matrix.shape
+    rows, cols = item.picture_shape
     trained = is_network(record.method)
     bits = np.dtype(record.settings.get("dtype", "float64")).itemsize * 8
     bpp = record.stored_numbers * bits / (rows * cols)
@@ -93,7 +94,7 @@ def rate_distortion_summary_rows(item, table, path):
 TEXT_COLUMNS = (
     "input", "kind", "method", "status", "message", "record", "test", "anchor",
     "note", "set", "device", "backend", "ranks", "factor_bits", "metric", "mode",
-    "aggregated", "encoder",
+    "aggregated", "encoder", "layout",
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from lowrank.colour import rgb_to_ycbcr
 from lowrank.inputs.images import load_image
+from lowrank.inputs.layouts import laid_out
 from lowrank.inputs.matrices import build_member
 from lowrank.records import InputMatrix
 
@@ -15,9 +16,11 @@ from lowrank.records import InputMatrix
 def input_matrix(name, source, image_file=None):
     """The input ``name`` from ``source``, one of
 
-    - ``{"image": {"source": ..., "mode": ..., "max_pixels": ...}}``: the
-      image ``image_file`` read by :func:`lowrank.inputs.images.load_image`
-      (:func:`picture`); ``source`` is its path or URL, for the record;
+    - ``{"image": {"source": ..., "mode": ..., "layout": ..., "max_pixels":
+      ...}}``: the image ``image_file`` read by
+      :func:`lowrank.inputs.images.load_image` (:func:`picture`), laid out
+      as ``layout`` says (:mod:`lowrank.inputs.layouts`); ``source`` is its
+      path or URL, for the record;
     - ``{"matrix": {"set": ..., "member": i, **spec}}``: member i of the
       matrix set ``spec`` (:func:`lowrank.inputs.matrices.build_member`).
     """
@@ -25,12 +28,15 @@ def input_matrix(name, source, image_file=None):
         image = source["image"]
         matrix, mode = picture(image_file, image["mode"], image["max_pixels"])
         return InputMatrix(
-            matrix,
+            laid_out(matrix, image["layout"]),
             input=name,
             kind="image",
             source=image["source"],
             set=name,
             mode=mode,
+            layout=image["layout"],
+            picture_rows=matrix.shape[1],
+            picture_cols=matrix.shape[2],
         )
     spec = dict(source["matrix"])
     set_name, member = spec.pop("set"), spec.pop("member")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from lowrank.colour import rgb_view
+from lowrank.inputs.layouts import shown_picture
 from lowrank.methods import compared_methods
 
 # The longer side of a panel's tile; small matrices are enlarged by whole
@@ -63,7 +63,7 @@ def _save_view(item, stack, path):
 
 
 def _pixels(item, stack, low, high):
-    return view_pixels(rgb_view(stack, item.mode), item.kind, low, high)
+    return view_pixels(shown_picture(item, stack), item.kind, low, high)
 
 
 def view_pixels(stack, kind, low, high):

@@ -488,6 +488,7 @@ def get_input_source_json(wildcards):
             # input: Snakemake does not compare such params when it plans.
             "source": item.url or str(item.path),
             "mode": image_mode(config, name),
+            "layout": config["images"]["layout"],
             # Not images.max_pixels itself: changing that limit reruns only
             # the images it admits differently (lowrank.inputs.cards).
             "max_pixels": admission_limit(input_card(name), MAX_PIXELS),

@@ -34,6 +34,7 @@ rows = rate_distortion_rows(
     snakemake.params.qualities,
     threads=snakemake.threads,
     mode=item.mode,
+    layout=(item.layout, item.picture_shape),
 )
 table = pd.DataFrame(rows)
 table.insert(0, "input", item.input)
