@@ -21,9 +21,14 @@ from PIL import Image
 
 from lowrank.evaluation import block_streams
 from lowrank.evaluation.bdrate import bd_figures, efficient_points
-from lowrank.evaluation.block_streams import DEAD_ZONE, decode_blocks, encode_blocks
+from lowrank.evaluation.block_streams import (
+    DEAD_ZONE,
+    BlockCodec,
+    decode_blocks,
+    encode_blocks,
+)
 
-STEPS = (2.5, 3.5, 5, 7, 10, 14, 20, 28, 40, 56)
+STEPS = BlockCodec.steps
 QUALITIES = range(5, 100, 10)
 # Each setting's options of encode_blocks; "dead_zone" sets the module's
 # rounding offset; "basis_bits" "rule" is BlockCodec's (6 below step 5, else 5).

@@ -389,8 +389,9 @@ class BlockCodec(Codec):
     role = "low-rank"
     settings = {"block": 8, "subsampling": "4:4:4", "chroma_ratio": 1.0,
                 "dead_zone": DEAD_ZONE, "coder": "ANS, fitted Laplace"}  # fmt: skip
-    # Luma steps on the 0..255 scale, about 0.3 to 4 bits per pixel on a photo.
-    steps = (2.5, 3.5, 5, 7, 10, 14, 20, 28, 40, 56)
+    # Luma steps on the 0..255 scale, about 0.15 to 4 bits per pixel on a
+    # photo: the range of JPEG's qualities 5 to 95.
+    steps = (2.5, 4, 6, 9, 14, 20, 28, 40, 56, 80, 112)
 
     def library(self):
         return (
