@@ -17,7 +17,7 @@ from lowrank.evaluation.block_streams import (
 )
 from lowrank.evaluation.codecs import rate_distortion_rows
 from lowrank.evaluation.metrics import psnr
-from lowrank.inputs.layouts import block_matrix, from_block_matrix
+from lowrank.inputs.layouts import block_matrix, from_block_matrix, laid_out, picture
 
 PHOTO = "resources/images/grace_hopper.jpg"
 
@@ -83,6 +83,18 @@ def test_the_block_matrix_is_the_blocks_and_its_svd_their_klt(photo):
     basis = klt_basis(matrix)
     truncated = thin_svd(matrix).truncate(5)
     assert np.allclose(matrix @ basis[:, :5] @ basis[:, :5].T, truncated)
+
+
+@pytest.mark.parametrize("layout", ["whole", "blocks8", "blocks16"])
+def test_a_layout_gives_the_picture_back(photo, layout):
+    matrices = laid_out(photo, layout)
+    side = {"whole": None, "blocks8": 8, "blocks16": 16}[layout]
+    if side:
+        rows = -(-101 // side) * -(-77 // side)
+        assert matrices.shape == (3, rows, side * side)
+    assert np.array_equal(picture(matrices, layout, photo.shape[1:]), photo)
+    with pytest.raises(ValueError, match="layout must be one of"):
+        laid_out(photo, "blocks7")
 
 
 def test_the_block_codec_is_swept_with_its_encoder_named(photo):
