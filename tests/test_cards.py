@@ -54,7 +54,10 @@ def test_cards_are_checked_and_name_their_file(tmp_path):
 
 
 def prepared(tmp_path, image, max_pixels=None):
-    source = {"image": {"source": str(image), "mode": "gray", "max_pixels": max_pixels}}
+    source = {
+        "image": {"source": str(image), "mode": "gray", "layout": "whole",
+                  "max_pixels": max_pixels}
+    }  # fmt: skip
     outputs = [tmp_path / name for name in ("m.h5", "s.h5", "card.json")]
     prepare(["--", image.stem, json.dumps(source), *map(str, outputs), str(image)])
     return outputs

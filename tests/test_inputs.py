@@ -12,7 +12,12 @@ def test_image_source_reads_the_file(tmp_path):
     path = tmp_path / "a.png"
     Image.fromarray(pixels).save(path)
     source = {
-        "image": {"source": "https://host/a.png", "mode": "gray", "max_pixels": 100}
+        "image": {
+            "source": "https://host/a.png",
+            "mode": "gray",
+            "layout": "whole",
+            "max_pixels": 100,
+        }  # fmt: skip
     }
     item = input_matrix("a", source, path)
     assert (item.input, item.kind, item.set, item.source) == (
