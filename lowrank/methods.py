@@ -15,6 +15,8 @@ from lowrank.records import Record
 from lowrank.training.regimes import NETWORK_PREFIX, REGIMES, network_method
 
 SVD_STYLE = {"colour": "#000000", "marker": "o"}
+# A method's subspace coded as a codec (lowrank.evaluation.subspace_codecs).
+CODED_SUFFIX = "-coded"
 
 
 def regime_of(method):

@@ -33,7 +33,7 @@ def photo():
 @pytest.mark.parametrize(
     "options",
     [{}, {"subsampling": "4:2:0"}, {"block": 4, "basis_bits": 7},
-     {"chroma_ratio": 2.0}],
+     {"chroma_ratio": 2.0}, {"colour": False}],
 )  # fmt: skip
 def test_the_decoder_reads_the_encoders_picture_bit_for_bit(photo, options):
     data = encode_blocks(photo, 7, **options)
@@ -114,7 +114,8 @@ def test_the_block_codec_is_swept_with_its_encoder_named(photo):
 def test_a_study_in_blocks_trains_the_klt_and_shows_the_picture(tmp_path):
     """``images.layout: blocks8``: the block matrix goes through the whole
     pipeline; the exact regime reaches its SVD (the KLT) to 1e-10, the
-    viewer shows the picture, and the codecs code the picture."""
+    viewer shows the picture, the codecs code the picture, and each
+    method's subspace is coded beside them."""
     import yaml
     from test_workflow import TINY_CONFIG, TINY_IMAGE, make_study, snakemake
 
@@ -122,7 +123,7 @@ def test_a_study_in_blocks_trains_the_klt_and_shows_the_picture(tmp_path):
 
     config = yaml.safe_load(yaml.safe_dump(TINY_CONFIG))
     config["images"].update(layout="blocks8", mode="rgb", max_pixels=10**6)
-    config.update(ranks=[1, 5], matrices={}, methods=["exact"])
+    config.update(ranks=[1, 5], matrices={})
     workdir = make_study(tmp_path / "blocks", config)
     images = workdir / "resources" / "images"
     (images / TINY_IMAGE).unlink()
@@ -142,3 +143,13 @@ def test_a_study_in_blocks_trains_the_klt_and_shows_the_picture(tmp_path):
     assert {"klt", "jpeg", "svd-q8"} <= set(sweep["method"])
     jpeg = sweep[sweep["method"] == "jpeg"]
     assert (jpeg["bpp"] == jpeg["bits"] / (160 * 128)).all()
+    # Each method's rank-5 subspace coded by the block codec: the exact
+    # regime's is the SVD's (Baldi & Hornik), to within the basis grid.
+    coded = {m: t.set_index("quality") for m, t in sweep.groupby("method")}
+    exact, svd = coded["nn-exact-coded"], coded["svd-coded"]
+    assert "nn-paper-coded" in coded and "svd, rank 5" in svd["encoder"].iloc[0]
+    assert (exact["psnr"] - svd["psnr"]).abs().max() < 0.05
+    assert ((exact["bits"] / svd["bits"]) - 1).abs().max() < 0.02
+    bd = pd.read_csv(workdir / "results" / "rate_distortion" / "bd_rates.csv")
+    pair = bd[(bd["test"] == "nn-exact-coded") & (bd["anchor"] == "svd-coded")]
+    assert not pair.empty and pair["bd_rate_percent"].abs().max() < 2

@@ -39,6 +39,7 @@ from lowrank.evaluation.codec_interface import plugin_codecs
 from lowrank.evaluation.codecs import IMAGE_CODECS
 from lowrank.evaluation.image_quality import QUALITY_COLUMNS
 from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT, SVD_FORMATS
+from lowrank.methods import CODED_SUFFIX
 
 ANCHORS = tuple(IMAGE_CODECS)
 TESTS = (
@@ -55,14 +56,22 @@ OWN_PAIRS = (
 )
 
 
-def comparison_pairs():
+def comparison_pairs(methods=()):
     """(test, anchor) of every BD figure: each low-rank format or codec
     against each anchor, the codecs of plugins by their role, then
-    :data:`OWN_PAIRS`."""
+    :data:`OWN_PAIRS`; of a block study's ``methods``, each subspace coded
+    (:mod:`lowrank.evaluation.subspace_codecs`) against each anchor, and a
+    network's against the SVD's."""
     plugins = plugin_codecs()
-    tests = (*TESTS, *(c.name for c in plugins if c.role == "low-rank"))
+    coded = sorted(m for m in methods if m.endswith(CODED_SUFFIX))
+    tests = (*TESTS, *(c.name for c in plugins if c.role == "low-rank"), *coded)
     anchors = (*ANCHORS, *(c.name for c in plugins if c.role == "anchor"))
-    return [*((test, anchor) for test in tests for anchor in anchors), *OWN_PAIRS]
+    networks = [(m, f"svd{CODED_SUFFIX}") for m in coded if m != f"svd{CODED_SUFFIX}"]
+    return [
+        *((test, anchor) for test in tests for anchor in anchors),
+        *OWN_PAIRS,
+        *networks,
+    ]
 
 
 METRICS = QUALITY_COLUMNS
@@ -241,7 +250,7 @@ def _geometric_means(rows, min_side):
 def _pair_rows(image, metrics, rate_range):
     by_method = dict(tuple(image.groupby("method")))
     for metric in metrics:
-        for test, anchor in comparison_pairs():
+        for test, anchor in comparison_pairs(by_method):
             if test in by_method and anchor in by_method:
                 curves = (
                     efficient_points(by_method[anchor], metric),

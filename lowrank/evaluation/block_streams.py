@@ -61,15 +61,17 @@ class StreamError(ValueError):
     """A byte stream that is not a whole, intact block stream."""
 
 
-def encode_blocks(
-    picture, step, block=8, chroma_ratio=1.0, subsampling="4:4:4", basis_bits=5
-):
+def encode_blocks(picture, step, **options):
     """The byte stream of a (c, m, n) picture in [0, 1] (gray or RGB).
 
     ``step`` is the luma quantiser's step on the 0..255 scale; the chroma
-    planes' is ``step * chroma_ratio``. :func:`encoded_picture` gives the
-    picture the encoder meant, which the decoder must read back."""
-    return _encode(picture, step, block, chroma_ratio, subsampling, basis_bits)[0]
+    planes' is ``step * chroma_ratio``. Options: ``block`` (8), ``chroma_ratio``
+    (1.0), ``subsampling`` ("4:4:4"), ``basis_bits`` (5), ``colour`` (a colour
+    picture coded as Y, Cb, Cr; False: as its channels), ``bases`` (per
+    plane, the basis vectors to code it in, columns in order, instead of
+    its own KLT: another method's subspace). :func:`encoded_picture` gives
+    the picture the encoder meant, which the decoder must read back."""
+    return _encode(picture, step, **options)[0]
 
 
 def encoded_picture(picture, step, **options):
@@ -79,12 +81,13 @@ def encoded_picture(picture, step, **options):
 
 
 def _encode(
-    picture, step, block=8, chroma_ratio=1.0, subsampling="4:4:4", basis_bits=5
-):
+    picture, step, block=8, chroma_ratio=1.0, subsampling="4:4:4", basis_bits=5,
+    colour=True, bases=None,
+):  # fmt: skip
     import constriction
 
     channels, m, n = picture.shape
-    colour = int(channels == 3)
+    colour = int(channels == 3 and colour)
     step = float(np.float32(step))  # as the header stores it
     planes = _planes(picture, colour, subsampling)
     coder = constriction.stream.stack.AnsCoder()
@@ -94,8 +97,9 @@ def _encode(
     for index in reversed(range(len(planes))):
         channel_step = float(np.float32(step * (chroma_ratio if index else 1.0)))
         layout, plane = _encode_plane(
-            coder, planes[index], block, channel_step, basis_bits
-        )
+            coder, planes[index], block, channel_step, basis_bits,
+            None if bases is None else bases[index],
+        )  # fmt: skip
         layouts.insert(0, layout)
         coded.insert(0, plane)
     payload = b"".join(CHANNEL.pack(*layout) for layout in layouts)
@@ -133,11 +137,12 @@ def decode_blocks(data):
         )
     if _checksum(fields, payload) != crc:
         raise StreamError("the block stream is corrupted (its CRC-32 does not match)")
-    count = 3 if colour else 1
-    layouts = [CHANNEL.unpack_from(payload, CHANNEL.size * i) for i in range(count)]
-    words = np.frombuffer(payload, np.uint32, offset=CHANNEL.size * count)
+    if channels not in (1, 3) or (colour and channels != 3):
+        raise StreamError(f"a block stream of {channels} channels is damaged")
+    layouts = [CHANNEL.unpack_from(payload, CHANNEL.size * i) for i in range(channels)]
+    words = np.frombuffer(payload, np.uint32, offset=CHANNEL.size * channels)
     coder = constriction.stream.stack.AnsCoder(words.copy())
-    shapes = _plane_shapes(m, n, colour, SUBSAMPLINGS[subsampling])
+    shapes = _plane_shapes(m, n, channels, colour, SUBSAMPLINGS[subsampling])
     planes = [
         _decode_plane(coder, shape, block, basis_bits, layout)
         for shape, layout in zip(shapes, layouts)
@@ -155,9 +160,9 @@ def _planes(picture, colour, subsampling):
     return planes
 
 
-def _plane_shapes(m, n, colour, subsampling):
+def _plane_shapes(m, n, channels, colour, subsampling):
     if not colour:
-        return [(m, n)]
+        return [(m, n)] * channels
     chroma = ((m + 1) // 2, (n + 1) // 2) if subsampling == "4:2:0" else (m, n)
     return [(m, n), chroma, chroma]
 
@@ -185,12 +190,13 @@ def klt_basis(matrix):
     return (vt * signs[:, None]).T
 
 
-def _encode_plane(coder, plane, block, step, basis_bits):
+def _encode_plane(coder, plane, block, step, basis_bits, basis=None):
     import constriction
 
     model = constriction.stream.model
     matrix = block_matrix(plane - 128.0, block)
-    codes = np.round(klt_basis(matrix) * 2**basis_bits).astype(np.int64)
+    basis = klt_basis(matrix) if basis is None else basis
+    codes = np.round(basis * 2**basis_bits).astype(np.int64)
     quantised = _quantised(matrix, codes, basis_bits, step)
     used = np.flatnonzero(np.abs(quantised).max(axis=0))
     k = int(used[-1]) + 1 if used.size else 1
@@ -402,15 +408,24 @@ class BlockCodec(Codec):
         return list(self.steps)
 
     def encode(self, picture, point):
+        block = self.settings["block"]
         return encode_blocks(
-            picture, point, block=self.settings["block"],
+            picture, point, block=block,
             chroma_ratio=self.settings["chroma_ratio"],
             subsampling=self.settings["subsampling"],
-            basis_bits=6 if point < 5 else 5,
+            basis_bits=basis_bits(block * block, point),
         )  # fmt: skip
 
     def decode(self, data):
         return decode_blocks(data)
+
+
+def basis_bits(size, step):
+    """The basis grid's bits for vectors of ``size`` entries: 5 for 64 (8 x 8
+    blocks), one more for each factor of 4 in length (a unit vector's
+    entries shrink as its square root), and one more below step 5, where
+    the basis's error would show."""
+    return 5 + max(0, round(0.5 * np.log2(size / 64))) + (step < 5)
 
 
 def _version(distribution):

@@ -188,8 +188,9 @@ def rate_distortion_ranks(shape, configured=(), channels=1):
 
 
 def rate_distortion_rows(
-    stack, decompositions, ranks, qualities, threads=1, mode="rgb", layout=None
-):
+    stack, decompositions, ranks, qualities, threads=1, mode="rgb", layout=None,
+    codecs=(),
+):  # fmt: skip
     """Bits per pixel and quality of each SVD format and image codec.
 
     ``stack`` is the image as read in ``mode`` (``images.mode``), laid out as
@@ -197,7 +198,8 @@ def rate_distortion_rows(
     whole), and ``decompositions`` the thin SVDs of its matrices; every codec
     is given, and every reconstruction measured as, the picture's gray or
     RGB values (the SVD formats code the matrices' factors, read back into
-    the picture).
+    the picture). ``codecs`` are swept beside :func:`sweep_codecs`' (a
+    study's own, such as :mod:`lowrank.evaluation.subspace_codecs`).
     A colour picture adds the :data:`ALLOCATED_FORMAT` curve (its YCbCr
     decompositions computed here unless the stack is YCbCr), each point
     with the bits of the equal-rank ``q8`` stream at its rank for budget.
@@ -246,7 +248,7 @@ def rate_distortion_rows(
         points += [(f"svd-{ALLOCATED_FORMAT}", rank, None) for rank in within_raw("q8")]
     points += [
         (codec, None, point)
-        for codec in sweep_codecs(qualities)
+        for codec in [*sweep_codecs(qualities), *codecs]
         for point in codec.points(picture)
     ]
     gray = picture.shape[0] == 1

@@ -10,6 +10,7 @@ import numpy as np
 
 from lowrank.decomposition.svd import svd_errors
 from lowrank.methods import (
+    CODED_SUFFIX,
     compared_methods,
     method_style,
     regime_of,
@@ -82,6 +83,8 @@ def method_colour_marker(method):
     """Colour (hex) and matplotlib marker code of any method in a figure."""
     if method in CODEC_STYLE:
         return CODEC_STYLE[method]
+    if method.endswith(CODED_SUFFIX):  # a method's subspace, coded: its colour
+        return method_colour_marker(method.removesuffix(CODED_SUFFIX))[0], "x"
     if method != "svd" and regime_of(method) is None:
         return PLUGIN_STYLE
     style = method_style(method)

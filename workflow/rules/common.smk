@@ -499,6 +499,16 @@ def get_input_source_json(wildcards):
     return json.dumps({"matrix": spec}, sort_keys=True)
 
 
+@planned
+def get_coded_networks(wildcards):
+    """The training folders whose subspaces an image's codec sweep codes
+    (lowrank.evaluation.subspace_codecs): its networks in a block layout,
+    none for whole images (their sweep does not wait for training)."""
+    if config["images"]["layout"] == "whole":
+        return []
+    return [folder.format(input=wildcards.input) for folder in INPUT_NETWORKS]
+
+
 def get_evaluations():
     return [f"results/evaluations/{name}.csv" for name in STUDY]
 

@@ -2,6 +2,7 @@ rule rate_distortion:
     input:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
+        networks=get_coded_networks,
     output:
         table="results/rate_distortion/{input}.csv",
         figure=report(

@@ -13,8 +13,14 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_rows  # noqa: E402
+from lowrank.evaluation.subspace_codecs import subspace_codecs  # noqa: E402
 from lowrank.inputs.cards import left_out_reason, write_left_out  # noqa: E402
-from lowrank.records import read_matrix, read_svd  # noqa: E402
+from lowrank.records import (  # noqa: E402
+    network_record_path,
+    read_matrix,
+    read_record,
+    read_svd,
+)
 from lowrank.report.figures import left_out_figure, rate_distortion  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -27,14 +33,19 @@ item = read_matrix(snakemake.input.matrix)
 ranks = rate_distortion_ranks(
     item.matrix.shape[1:], snakemake.params.ranks, channels=item.matrix.shape[0]
 )
+decompositions = read_svd(snakemake.input.svd)
+# In a block layout, each method's subspace at the input's highest rank, coded.
+top = max(snakemake.params.ranks)
+records = [read_record(network_record_path(f, top)) for f in snakemake.input.networks]
 rows = rate_distortion_rows(
     item.matrix,
-    read_svd(snakemake.input.svd),
+    decompositions,
     ranks,
     snakemake.params.qualities,
     threads=snakemake.threads,
     mode=item.mode,
     layout=(item.layout, item.picture_shape),
+    codecs=subspace_codecs(item, decompositions, records),
 )
 table = pd.DataFrame(rows)
 table.insert(0, "input", item.input)
