@@ -129,6 +129,14 @@ def test_colour_adds_the_allocated_ycbcr_curve_at_the_equal_rank_budgets():
         # Within the equal-rank stream's bits, with less error.
         assert row["bits"] <= equal[row["rank"]]["bits"]
         assert row["psnr"] > equal[row["rank"]]["psnr"]
+    # Each allocated point's entropy-coded twin: the same picture, its own bits.
+    twins = [r for r in rows if r["method"] == "svd-ec"]
+    assert [r["rank"] for r in twins] == [2, 4]
+    for twin, row in zip(twins, allocated):
+        assert {
+            k: v for k, v in twin.items() if k not in ("method", "bits", "bpp")
+        } == {k: v for k, v in row.items() if k not in ("method", "bits", "bpp")}
+        assert twin["bits"] != row["bits"] and twin["bpp"] == twin["bits"] / (24 * 32)
 
 
 def test_a_ycbcr_stack_is_measured_as_its_rgb_picture():

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+from PIL import Image
 
 from lowrank.colour import rgb_to_ycbcr, ycbcr_to_rgb
 from lowrank.decomposition.svd import SVD, thin_svd
+from lowrank.evaluation.block_streams import StreamError
 from lowrank.evaluation.svd_streams import (
     CHANNEL_LAYOUT,
     HEADER,
@@ -13,6 +15,7 @@ from lowrank.evaluation.svd_streams import (
     best_allocation,
     decode_svd,
     encode_allocated,
+    encode_entropy_coded,
     encode_svd,
     highest_rank_within,
     stream_bytes,
@@ -145,3 +148,22 @@ def test_best_allocation_keeps_the_widths_that_decode_closest(colour_stack):
 
     chosen = error(widths)
     assert all(chosen <= error((y, c, c)) for y, c in PRECISIONS)
+
+
+def test_the_entropy_coded_twin_decodes_to_the_same_picture_in_fewer_bits():
+    with Image.open("resources/images/grace_hopper.jpg") as photo:
+        rgb = np.asarray(photo.convert("RGB").crop((64, 64, 320, 320)), np.float64)
+    picture = np.moveaxis(rgb / 255, -1, 0)
+    ycc = [thin_svd(c) for c in rgb_to_ycbcr(picture)]
+    data, decoded, ranks, widths = best_allocation(ycc, picture, 8 * 12000)
+    coded = encode_entropy_coded(ycc, ranks, widths)
+    assert len(coded) < len(data)
+    np.testing.assert_array_equal(decode_svd(coded), decoded)
+    for index in range(0, len(coded), max(1, len(coded) // 200)):
+        damaged = bytearray(coded)
+        damaged[index] ^= 0xA5
+        with pytest.raises((StreamError, ValueError)):
+            decode_svd(bytes(damaged))
+    for length in (len(coded) - 1, len(coded) // 2, HEADER.size + 2):
+        with pytest.raises(StreamError):
+            decode_svd(coded[:length])

@@ -38,21 +38,25 @@ from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codec_interface import plugin_codecs
 from lowrank.evaluation.codecs import IMAGE_CODECS
 from lowrank.evaluation.image_quality import QUALITY_COLUMNS
-from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT, SVD_FORMATS
+from lowrank.evaluation.svd_streams import (
+    ALLOCATED_FORMAT,
+    ENTROPY_CODED_FORMAT,
+    SVD_FORMATS,
+)
 from lowrank.methods import CODED_SUFFIX
 
 ANCHORS = tuple(IMAGE_CODECS)
 TESTS = (
-    *(f"svd-{fmt}" for fmt in SVD_FORMATS),
-    f"svd-{ALLOCATED_FORMAT}",
-    BlockCodec.name,
-)
-# The allocated YCbCr format is also weighed against the equal-rank RGB one,
-# and the block codec against it (what block adaptivity and entropy coding
-# add to whole-image factors).
+    *(f"svd-{fmt}" for fmt in SVD_FORMATS), f"svd-{ALLOCATED_FORMAT}",
+    f"svd-{ENTROPY_CODED_FORMAT}", BlockCodec.name,
+)  # fmt: skip
+# The allocated YCbCr format is also weighed against the equal-rank RGB one;
+# its entropy-coded twin against it (what entropy coding gains), and the
+# block codec against the twin (what blocks gain beyond entropy coding).
 OWN_PAIRS = (
     (f"svd-{ALLOCATED_FORMAT}", "svd-q8"),
-    (BlockCodec.name, f"svd-{ALLOCATED_FORMAT}"),
+    (f"svd-{ENTROPY_CODED_FORMAT}", f"svd-{ALLOCATED_FORMAT}"),
+    (BlockCodec.name, f"svd-{ENTROPY_CODED_FORMAT}"),
 )
 
 

@@ -30,10 +30,12 @@ from lowrank.evaluation.codec_interface import Codec, plugin_codecs
 from lowrank.evaluation.svd_streams import (
     ALLOCATED_FORMAT,
     AS_READ,
+    ENTROPY_CODED_FORMAT,
     SVD_FORMATS,
     YCBCR,
     best_allocation,
     decode_svd,
+    encode_entropy_coded,
     encode_svd,
     highest_rank_within,
     stream_bytes,
@@ -202,7 +204,9 @@ def rate_distortion_rows(
     study's own, such as :mod:`lowrank.evaluation.subspace_codecs`).
     A colour picture adds the :data:`ALLOCATED_FORMAT` curve (its YCbCr
     decompositions computed here unless the stack is YCbCr), each point
-    with the bits of the equal-rank ``q8`` stream at its rank for budget.
+    with the bits of the equal-rank ``q8`` stream at its rank for budget,
+    and its twin of :data:`ENTROPY_CODED_FORMAT`: the same codes, so the
+    same picture and measures, entropy coded.
     An SVD point whose stream (or budget) would be larger than the raw
     8-bit picture is left out, before it is encoded: no one would store a
     picture that way, and its measures cost as much as any other point's.
@@ -253,9 +257,10 @@ def rate_distortion_rows(
     ]
     gray = picture.shape[0] == 1
 
-    def row(point):
+    def rows(point):
         method, rank, quality = point
         columns = {"ranks": "", "factor_bits": "", "encoder": ""}
+        coded_bits = {}
         if rank is None:
             codec, method = method, method.name
             data = codec.encode(picture, quality)
@@ -264,12 +269,14 @@ def rate_distortion_rows(
             columns["encoder"] = codec.describe(gray)
         elif method == f"svd-{ALLOCATED_FORMAT}":
             budget = 8 * stream_bytes("q8", channels, m, n, rank)
-            reconstruction, bits, columns = _allocated_point(ycc, laid_picture, budget)
+            reconstruction, bits, columns, coded_bits = _allocated_point(
+                ycc, laid_picture, budget
+            )
             reconstruction = unlaid(reconstruction)
         else:
             data = encode_svd(decompositions, rank, method.removeprefix("svd-"), colour)
             reconstruction, bits = unlaid(decode_svd(data)), 8 * len(data)
-        return {
+        measured = {
             "method": method,
             "rows": m,
             "cols": n,
@@ -280,13 +287,20 @@ def rate_distortion_rows(
             "bpp": bits / pixels,
             **reference(reconstruction),
         }
+        # The entropy-coded twin decodes to the same picture: its measures
+        # are the allocated point's, its bits its own.
+        twins = [
+            {**measured, "method": twin, "bits": twin_bits, "bpp": twin_bits / pixels}
+            for twin, twin_bits in coded_bits.items()
+        ]
+        return [measured, *twins]
 
     # The points are the parallel work: a BLAS thread pool of its own under
     # each point would only wait spinning (nearly a third of the sweep's CPU, with
     # the same wall time: bench/codec_sweep_2026-12-06.md).
     with threadpool_limits(limits=1, user_api="blas"):
         with ThreadPoolExecutor(max(1, threads)) as pool:
-            return list(pool.map(row, points))
+            return [row for found in pool.map(rows, points) for row in found]
 
 
 def _ycbcr_svds(rgb):
@@ -294,11 +308,14 @@ def _ycbcr_svds(rgb):
 
 
 def _allocated_point(ycc, picture, budget):
-    """The allocated stream's reconstruction, bits and layout columns."""
+    """The allocated stream's reconstruction, bits and layout columns, and
+    the bits of its entropy-coded twin (:data:`ENTROPY_CODED_FORMAT`)."""
     data, reconstruction, ranks, widths = best_allocation(ycc, picture, budget)
     layout = {
         "ranks": "/".join(map(str, ranks)),
         "factor_bits": "/".join(map(str, widths)),
         "encoder": "",
     }
-    return reconstruction, 8 * len(data), layout
+    coded = encode_entropy_coded(ycc, ranks, widths)
+    twin = {f"svd-{ENTROPY_CODED_FORMAT}": 8 * len(coded)}
+    return reconstruction, 8 * len(data), layout, twin

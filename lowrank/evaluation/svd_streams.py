@@ -16,20 +16,30 @@ are Y, Cb and Cr, which the decoder turns into RGB), channels, m, n, k.
   :func:`best_allocation` tries each pair of widths, spends the budget on
   the rank-one terms that remove the most squared RGB error per bit, and
   keeps the pair whose decoded picture is closest to the original in RGB.
+- ``ec``: the ``ycc`` stream of a budget with its codes entropy coded
+  (:func:`encode_entropy_coded`): the same picture in fewer bits, which
+  tells what entropy coding gains from what the block codec's blocks gain.
+  After the ranks and widths, the length of the rest and a CRC-32 of the
+  whole stream: a truncated or damaged one is refused (StreamError).
 """
 
 import struct
+import zlib
 
 import numpy as np
 
 from lowrank.colour import rgb_error_weights, ycbcr_to_rgb
+from lowrank.evaluation.block_streams import StreamError
 
 SVD_FORMATS = ("f32", "f16", "q8")
 ALLOCATED_FORMAT = "ycc"  # YCbCr, rank and code width chosen per channel
-STREAM_FORMATS = (*SVD_FORMATS, ALLOCATED_FORMAT)
+ENTROPY_CODED_FORMAT = "ec"  # the allocated stream's codes, entropy coded
+STREAM_FORMATS = (*SVD_FORMATS, ALLOCATED_FORMAT, ENTROPY_CODED_FORMAT)
 # magic, version, format, colour space, channels, m, n, k
 HEADER = struct.Struct("<4sBBBBIII")
 CHANNEL_LAYOUT = struct.Struct("<3I3B")  # the ycc format's ranks and code widths
+# The ec format's length of what follows and CRC-32 of the whole stream.
+INTEGRITY = struct.Struct("<II")
 MAGIC, VERSION = b"LRSV", 2
 AS_READ, YCBCR = 0, 1
 # (luma, chroma) code widths the allocated format tries, Cb and Cr sharing
@@ -93,14 +103,59 @@ def encode_allocated(decompositions, ranks, widths):
     return b"".join(parts)
 
 
+def encode_entropy_coded(decompositions, ranks, widths):
+    """:func:`encode_allocated`'s stream with its codes entropy coded: the
+    same ranks, widths and decoded picture, in fewer bits. Each factor
+    vector's codes are coded with a quantised Gaussian of their own mean and
+    standard deviation (stored as float16 beside its minimum and maximum),
+    by ``constriction``'s ANS coder after every fixed-size field."""
+    import constriction
+
+    m, n = decompositions[0].shape
+    code = STREAM_FORMATS.index(ENTROPY_CODED_FORMAT)
+    parts = [
+        HEADER.pack(MAGIC, VERSION, code, YCBCR, 3, m, n, 0),
+        CHANNEL_LAYOUT.pack(*ranks, *widths),
+    ]
+    blocks = []
+    for d, rank, bits in zip(decompositions, ranks, widths):
+        parts.append(d.s[:rank].astype("<f4").tobytes())
+        for rows in (d.u[:, :rank].T, d.vt[:rank]):
+            low, high, codes = _codes(rows, bits)
+            mean = codes.mean(axis=1).astype("<f2")
+            spread = np.maximum(codes.std(axis=1), 0.5).astype("<f2")
+            parts += [low.tobytes(), high.tobytes(), mean.tobytes(), spread.tobytes()]
+            blocks.append((codes, mean, spread, bits))
+    coder = constriction.stream.stack.AnsCoder()
+    for codes, mean, spread, bits in reversed(blocks):
+        if codes.size:
+            coder.encode_reverse(
+                codes.ravel().astype(np.int32), _code_model(bits),
+                np.repeat(mean.astype(np.float64), codes.shape[1]),
+                np.repeat(spread.astype(np.float64), codes.shape[1]),
+            )  # fmt: skip
+    body = b"".join(parts[2:]) + coder.get_compressed().tobytes()
+    head = parts[0] + parts[1]
+    return head + INTEGRITY.pack(len(body), zlib.crc32(head + body)) + body
+
+
+def _code_model(bits):
+    import constriction
+
+    return constriction.stream.model.QuantizedGaussian(0, 2**bits - 1)
+
+
 def decode_svd(data):
     """The (c, m, n) picture a decoder reads from the bytes of
-    :func:`encode_svd` or :func:`encode_allocated`: gray or RGB values."""
+    :func:`encode_svd`, :func:`encode_allocated` or
+    :func:`encode_entropy_coded`: gray or RGB values."""
     magic, version, code, colour, channels, m, n, rank = HEADER.unpack_from(data)
     if magic != MAGIC or version != VERSION:
         raise ValueError(f"not a lowrank SVD stream (magic {magic!r}, v{version})")
     fmt, reader = STREAM_FORMATS[code], _Reader(data, HEADER.size)
-    if fmt == ALLOCATED_FORMAT:
+    if fmt == ENTROPY_CODED_FORMAT:
+        stack = _entropy_coded_channels(data, reader, m, n)
+    elif fmt == ALLOCATED_FORMAT:
         layout = CHANNEL_LAYOUT.unpack_from(data, HEADER.size)
         reader.offset += CHANNEL_LAYOUT.size
         stack = [
@@ -170,11 +225,60 @@ def _quantised_factor_bytes(d, rank, bits):
 def _quantised_bytes(rows, bits):
     """Each row's float32 minimum and maximum, then its ``bits``-bit codes,
     packed most significant bit first."""
+    low, high, codes = _codes(rows, bits)
+    return [low.tobytes(), high.tobytes(), _packed(codes.astype(np.uint8), bits)]
+
+
+def _codes(rows, bits):
+    """Each row's float32 minimum and maximum and its ``bits``-bit codes on
+    the uniform grid between them."""
     low = rows.min(axis=1).astype("<f4")
     high = rows.max(axis=1).astype("<f4")
     step = _step(low, high, bits)
     codes = np.round((rows - low[:, None]) / step[:, None]).clip(0, 2**bits - 1)
-    return [low.tobytes(), high.tobytes(), _packed(codes.astype(np.uint8), bits)]
+    return low, high, codes.astype(np.int64)
+
+
+def _entropy_coded_channels(data, reader, m, n):
+    """The Y, Cb, Cr planes of :func:`encode_entropy_coded`'s stream, whose
+    length and CRC-32 are checked first."""
+    import constriction
+
+    start = HEADER.size + CHANNEL_LAYOUT.size
+    if len(data) < start + INTEGRITY.size:
+        raise StreamError(f"an SVD stream of {len(data)} bytes is truncated")
+    length, crc = INTEGRITY.unpack_from(data, start)
+    head, body = data[:start], data[start + INTEGRITY.size :]
+    if len(body) != length:
+        raise StreamError(
+            f"the SVD stream holds {len(body)} bytes after its header, the header "
+            f"says {length}: truncated or extended"
+        )
+    if zlib.crc32(head + body) != crc:
+        raise StreamError("the SVD stream is corrupted (its CRC-32 does not match)")
+    layout = CHANNEL_LAYOUT.unpack_from(data, HEADER.size)
+    reader.offset = start + INTEGRITY.size
+    fields = []
+    for rank, bits in zip(layout[:3], layout[3:]):
+        s = reader.array("<f4", rank)
+        vectors = [
+            [reader.array(dtype, rank) for dtype in ("<f4", "<f4", "<f2", "<f2")]
+            for _ in range(2)
+        ]
+        fields.append((s, rank, bits, vectors))
+    words = np.frombuffer(data, np.uint32, offset=reader.offset).copy()
+    coder = constriction.stream.stack.AnsCoder(words)
+    planes = []
+    for s, rank, bits, vectors in fields:
+        factors = []
+        for length, (low, high, mean, spread) in zip((m, n), vectors):
+            codes = coder.decode(
+                _code_model(bits), np.repeat(mean, length), np.repeat(spread, length)
+            ) if rank else np.zeros(0)  # fmt: skip
+            grid = _step(low, high, bits)[:, None]
+            factors.append(low[:, None] + codes.reshape(rank, length) * grid)
+        planes.append((factors[0].T * s) @ factors[1])
+    return planes
 
 
 def _packed(codes, bits):

@@ -38,6 +38,7 @@ CODEC_STYLE = {
     "jxl": ("#e377c2", "."),
     "svd-ycc": ("#17becf", "."),
     "klt": ("#d62728", "."),
+    "svd-ec": ("#1f77b4", "."),
 }
 # A plugin's codec (lowrank.evaluation.codec_interface), which no table here names.
 PLUGIN_STYLE = ("#bcbd22", ".")
