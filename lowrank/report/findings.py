@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lowrank.evaluation.bdrate import MEAN, SET, efficient_points
+from lowrank.evaluation.bdrate import MEAN, SET, TESTS, efficient_points
 from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT
 from lowrank.methods import is_network
 
@@ -122,7 +122,7 @@ def psnr_loss(table, method, reference="svd-f32"):
 
 @dataclass(frozen=True)
 class CodecGap:
-    """How many times the bits of ``anchor`` the best SVD format needs at one
+    """How many times the bits of ``anchor`` the best low-rank format needs at one
     PSNR-RGB on the set's mean curves."""
 
     psnr: float
@@ -136,14 +136,15 @@ class CodecGap:
 
 
 def codec_gap(curves, bd_rates, anchor="avif"):
-    """The :class:`CodecGap` at the middle of the PSNR range that the best SVD
-    format (lowest BD-rate against ``anchor`` on the set curves) shares with
-    ``anchor``; None where the curves share none."""
+    """The :class:`CodecGap` at the middle of the PSNR range that the best
+    low-rank format or codec (:data:`lowrank.evaluation.bdrate.TESTS`: the
+    SVD streams and the block codec; lowest BD-rate against ``anchor`` on the
+    set curves) shares with ``anchor``; None where the curves share none."""
     if curves is None or curves.empty or bd_rates is None or bd_rates.empty:
         return None
     rows = bd_rates[
         (bd_rates["input"] == SET) & (bd_rates["anchor"] == anchor)
-        & (bd_rates["metric"] == "psnr") & bd_rates["test"].str.startswith("svd-")
+        & (bd_rates["metric"] == "psnr") & bd_rates["test"].isin(TESTS)
     ].dropna(subset=["bd_rate_percent"])  # fmt: skip
     if rows.empty:
         return None
