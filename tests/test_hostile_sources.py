@@ -246,10 +246,12 @@ def test_a_fuzzed_corpus_is_read_or_refused_by_name_in_bounded_time_and_memory(
     """300 mutated PNG, JPEG, TIFF, GIF, WebP and BMP files (seeded,
     tests/image_fuzz.py), each read or refused with the input error, within
     2 GiB of address space and a second a file."""
+    # One BLAS thread: a pool per core reserves address space of its own.
+    one_thread = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     finished = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", FUZZ_READER, str(tmp_path),
          str(Path(__file__).parent)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=one_thread,
     )  # fmt: skip
     assert finished.returncode == 0, finished.stderr[-3000:]
     lines = finished.stdout.splitlines()
