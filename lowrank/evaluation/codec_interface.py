@@ -18,8 +18,10 @@ Its rate is the length of what ``encode`` returns (the whole stream, headers
 included); its quality that of what ``decode`` reads back from the bytes
 alone. BD-rates weigh every ``low-rank`` codec against every ``anchor``.
 
-Built in: the image codecs through Pillow (:mod:`lowrank.evaluation.codecs`)
-and the block low-rank codec (:mod:`lowrank.evaluation.block_streams`). A
+Built in: the SVD factor streams, made for one image's SVD, whose points are
+ranks (:mod:`lowrank.evaluation.svd_codecs`), the image codecs through Pillow
+(:mod:`lowrank.evaluation.codecs`) and the block low-rank codec
+(:mod:`lowrank.evaluation.block_streams`). A
 codec from outside the package joins the sweep, the BD-rates, the figures
 and the report without an edit of lowrank: its distribution declares an
 entry point in the group ``lowrank.codecs`` naming a Codec subclass (or any
@@ -28,9 +30,7 @@ callable that returns a codec), e.g. in its pyproject.toml
     [project.entry-points."lowrank.codecs"]
     my-codec = "mypackage.codecs:MyCodec"
 
-(docs/design.md, "Adding a codec"). The SVD factor streams
-(:mod:`lowrank.evaluation.svd_streams`) are swept by rank on the SVD the
-prepare job computed, outside this interface.
+(docs/design.md, "Adding a codec").
 """
 
 import abc
@@ -47,6 +47,9 @@ class Codec(abc.ABC):
     name = ""
     role = "anchor"
     settings = {}
+    # The table column its points fill: a quality setting or step, or (the
+    # SVD streams) a rank.
+    point_column = "quality"
 
     @abc.abstractmethod
     def library(self):
@@ -63,6 +66,11 @@ class Codec(abc.ABC):
     @abc.abstractmethod
     def decode(self, data):
         """The picture a decoder reads from ``data`` alone."""
+
+    def columns(self, data):
+        """Table columns its stream ``data`` states besides bits (optional:
+        the allocated SVD stream's ranks and code widths)."""
+        return {}
 
     def describe(self, gray=False):
         """Its library and settings, as the tables' ``encoder`` column says

@@ -14,9 +14,11 @@ Each row names the encoder, its library version and settings.
 """
 
 import functools
+import hashlib
 import importlib.metadata
 import io
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import PIL
@@ -27,18 +29,12 @@ from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
 from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codec_interface import Codec, plugin_codecs
+from lowrank.evaluation.svd_codecs import svd_codecs
 from lowrank.evaluation.svd_streams import (
-    ALLOCATED_FORMAT,
     AS_READ,
-    ENTROPY_CODED_FORMAT,
     SVD_FORMATS,
     YCBCR,
-    best_allocation,
-    decode_svd,
-    encode_entropy_coded,
-    encode_svd,
     highest_rank_within,
-    stream_bytes,
 )
 from lowrank.inputs.layouts import laid_out
 from lowrank.inputs.layouts import picture as picture_of
@@ -193,36 +189,33 @@ def rate_distortion_rows(
     stack, decompositions, ranks, qualities, threads=1, mode="rgb", layout=None,
     codecs=(),
 ):  # fmt: skip
-    """Bits per pixel and quality of each SVD format and image codec.
+    """Bits per pixel and quality of every codec of the sweep: the SVD factor
+    streams at ``ranks`` (:mod:`lowrank.evaluation.svd_codecs`), the image
+    codecs at ``qualities``, the block codec and the plugins'
+    (:func:`sweep_codecs`), and ``codecs`` (a study's own, such as
+    :mod:`lowrank.evaluation.subspace_codecs`).
 
     ``stack`` is the image as read in ``mode`` (``images.mode``), laid out as
     ``layout`` says ((name, (m, n)) of :mod:`lowrank.inputs.layouts`; None:
     whole), and ``decompositions`` the thin SVDs of its matrices; every codec
     is given, and every reconstruction measured as, the picture's gray or
     RGB values (the SVD formats code the matrices' factors, read back into
-    the picture). ``codecs`` are swept beside :func:`sweep_codecs`' (a
-    study's own, such as :mod:`lowrank.evaluation.subspace_codecs`).
-    A colour picture adds the :data:`ALLOCATED_FORMAT` curve (its YCbCr
-    decompositions computed here unless the stack is YCbCr), each point
-    with the bits of the equal-rank ``q8`` stream at its rank for budget,
-    and its twin of :data:`ENTROPY_CODED_FORMAT`: the same codes, so the
-    same picture and measures, entropy coded.
-    An SVD point whose stream (or budget) would be larger than the raw
-    8-bit picture is left out, before it is encoded: no one would store a
-    picture that way, and its measures cost as much as any other point's.
-    The points are encoded, decoded and scored in ``threads`` threads
-    (Pillow's encoders, NumPy's products and SciPy's filters release the
-    GIL), each with a single-threaded BLAS.
+    the picture). A colour picture adds ``svd-ycc`` (its YCbCr
+    decompositions computed here unless the stack is YCbCr) and ``svd-ec``.
+    Two streams that decode to the same picture (``svd-ec`` and ``svd-ycc``)
+    are measured once. The points are encoded, decoded and scored in
+    ``threads`` threads (Pillow's encoders, NumPy's products and SciPy's
+    filters release the GIL), each with a single-threaded BLAS.
 
     Returns
     -------
     list of dict with keys method, rows, cols, rank, ranks, factor_bits,
-    encoder (an image codec's library, version and settings), quality, bits,
-    bpp and the measures of
-    :data:`lowrank.evaluation.image_quality.QUALITY_COLUMNS` (for the
-    allocated format ``ranks`` and ``factor_bits`` are "Y/Cb/Cr": each
-    channel's rank and bits a factor entry; ``rows`` and ``cols`` are the
-    matrices')
+    encoder (the codec's library, version and settings), quality, bits, bpp
+    and the measures of
+    :data:`lowrank.evaluation.image_quality.QUALITY_COLUMNS` (an SVD stream
+    fills ``rank``, the others ``quality``; for ``svd-ycc`` and ``svd-ec``
+    ``ranks`` and ``factor_bits`` are "Y/Cb/Cr": each channel's rank and bits
+    a factor entry; ``rows`` and ``cols`` are the matrices')
     """
     from lowrank.evaluation.image_quality import QualityReference
 
@@ -232,90 +225,69 @@ def rate_distortion_rows(
         return picture_of(matrices, name, shape)
 
     picture = rgb_view(unlaid(stack), mode)
-    colour = YCBCR if mode == "ycbcr" else AS_READ
-    channels, m, n = stack.shape
+    _, m, n = stack.shape
     pixels = shape[0] * shape[1]
-    raw_bits = 8 * picture.shape[0] * pixels
-    reference = QualityReference(picture)
-
-    def within_raw(fmt):
-        highest = highest_rank_within(fmt, channels, m, n, raw_bits // 8)
-        return [rank for rank in ranks if rank <= highest]
-
-    points = [
-        (f"svd-{fmt}", rank, None) for fmt in SVD_FORMATS for rank in within_raw(fmt)
-    ]
-    if channels == 3:
+    measure = SharedMeasures(QualityReference(picture))
+    colour = YCBCR if mode == "ycbcr" else AS_READ
+    ycc = None
+    if stack.shape[0] == 3:
         ycc = decompositions if mode == "ycbcr" else _ycbcr_svds(stack)
-        laid_picture = laid_out(picture, name)
-        # Each point's budget is the equal-rank q8 stream's.
-        points += [(f"svd-{ALLOCATED_FORMAT}", rank, None) for rank in within_raw("q8")]
-    points += [
-        (codec, None, point)
-        for codec in [*sweep_codecs(qualities), *codecs]
+    factor_codecs = svd_codecs(
+        decompositions, colour, ranks, unlaid, ycc, laid_out(picture, name)
+    )
+    points = [
+        (codec, point)
+        for codec in [*factor_codecs, *sweep_codecs(qualities), *codecs]
         for point in codec.points(picture)
     ]
     gray = picture.shape[0] == 1
 
-    def rows(point):
-        method, rank, quality = point
-        columns = {"ranks": "", "factor_bits": "", "encoder": ""}
-        coded_bits = {}
-        if rank is None:
-            codec, method = method, method.name
-            data = codec.encode(picture, quality)
-            reconstruction = as_channels(codec.decode(data), len(picture))
-            bits = 8 * len(data)
-            columns["encoder"] = codec.describe(gray)
-        elif method == f"svd-{ALLOCATED_FORMAT}":
-            budget = 8 * stream_bytes("q8", channels, m, n, rank)
-            reconstruction, bits, columns, coded_bits = _allocated_point(
-                ycc, laid_picture, budget
-            )
-            reconstruction = unlaid(reconstruction)
-        else:
-            data = encode_svd(decompositions, rank, method.removeprefix("svd-"), colour)
-            reconstruction, bits = unlaid(decode_svd(data)), 8 * len(data)
-        measured = {
-            "method": method,
+    def row(codec_point):
+        codec, point = codec_point
+        data = codec.encode(picture, point)
+        reconstruction = as_channels(codec.decode(data), len(picture))
+        at = {"rank": None, "quality": None, codec.point_column: point}
+        return {
+            "method": codec.name,
             "rows": m,
             "cols": n,
-            "rank": rank,
-            **columns,
-            "quality": quality,
-            "bits": bits,
-            "bpp": bits / pixels,
-            **reference(reconstruction),
+            "rank": at["rank"],
+            "ranks": "",
+            "factor_bits": "",
+            **codec.columns(data),
+            "encoder": codec.describe(gray),
+            "quality": at["quality"],
+            "bits": 8 * len(data),
+            "bpp": 8 * len(data) / pixels,
+            **measure(reconstruction),
         }
-        # The entropy-coded twin decodes to the same picture: its measures
-        # are the allocated point's, its bits its own.
-        twins = [
-            {**measured, "method": twin, "bits": twin_bits, "bpp": twin_bits / pixels}
-            for twin, twin_bits in coded_bits.items()
-        ]
-        return [measured, *twins]
 
     # The points are the parallel work: a BLAS thread pool of its own under
     # each point would only wait spinning (nearly a third of the sweep's CPU, with
     # the same wall time: bench/codec_sweep_2026-12-06.md).
     with threadpool_limits(limits=1, user_api="blas"):
         with ThreadPoolExecutor(max(1, threads)) as pool:
-            return [row for found in pool.map(rows, points) for row in found]
+            return list(pool.map(row, points))
+
+
+class SharedMeasures:
+    """A :class:`QualityReference` that measures each distinct reconstruction
+    once, whichever thread asks first; the others wait for its answer."""
+
+    def __init__(self, reference):
+        self.reference, self.lock, self.found = reference, threading.Lock(), {}
+
+    def __call__(self, reconstruction):
+        key = hashlib.sha1(np.ascontiguousarray(reconstruction).tobytes()).digest()
+        with self.lock:
+            future = self.found.get(key)
+            owner = future is None
+            if owner:
+                future = self.found[key] = Future()
+        if owner:
+            future.set_result(self.reference(reconstruction))
+        return future.result()
 
 
 def _ycbcr_svds(rgb):
     return [thin_svd(channel) for channel in rgb_to_ycbcr(rgb)]
-
-
-def _allocated_point(ycc, picture, budget):
-    """The allocated stream's reconstruction, bits and layout columns, and
-    the bits of its entropy-coded twin (:data:`ENTROPY_CODED_FORMAT`)."""
-    data, reconstruction, ranks, widths = best_allocation(ycc, picture, budget)
-    layout = {
-        "ranks": "/".join(map(str, ranks)),
-        "factor_bits": "/".join(map(str, widths)),
-        "encoder": "",
-    }
-    coded = encode_entropy_coded(ycc, ranks, widths)
-    twin = {f"svd-{ENTROPY_CODED_FORMAT}": 8 * len(coded)}
-    return reconstruction, 8 * len(data), layout, twin
