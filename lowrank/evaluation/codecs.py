@@ -17,8 +17,7 @@ import functools
 import hashlib
 import importlib.metadata
 import io
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import PIL
@@ -29,6 +28,7 @@ from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
 from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codec_interface import Codec, plugin_codecs
+from lowrank.evaluation.once import OncePerKey
 from lowrank.evaluation.svd_codecs import svd_codecs
 from lowrank.evaluation.svd_streams import (
     AS_READ,
@@ -203,9 +203,10 @@ def rate_distortion_rows(
     the picture). A colour picture adds ``svd-ycc`` (its YCbCr
     decompositions computed here unless the stack is YCbCr) and ``svd-ec``.
     Two streams that decode to the same picture (``svd-ec`` and ``svd-ycc``)
-    are measured once. The points are encoded, decoded and scored in
-    ``threads`` threads (Pillow's encoders, NumPy's products and SciPy's
-    filters release the GIL), each with a single-threaded BLAS.
+    are measured once (:class:`lowrank.evaluation.once.OncePerKey`). The
+    points are encoded, decoded and scored in ``threads`` threads (Pillow's
+    encoders, NumPy's products and SciPy's filters release the GIL), each
+    with a single-threaded BLAS.
 
     Returns
     -------
@@ -227,7 +228,9 @@ def rate_distortion_rows(
     picture = rgb_view(unlaid(stack), mode)
     _, m, n = stack.shape
     pixels = shape[0] * shape[1]
-    measure = SharedMeasures(QualityReference(picture))
+    reference = QualityReference(picture)
+    # Two streams may decode to one picture (svd-ec, svd-ycc): measured once.
+    measure = OncePerKey(lambda _, reconstruction: reference(reconstruction))
     colour = YCBCR if mode == "ycbcr" else AS_READ
     ycc = None
     if stack.shape[0] == 3:
@@ -259,7 +262,7 @@ def rate_distortion_rows(
             "quality": at["quality"],
             "bits": 8 * len(data),
             "bpp": 8 * len(data) / pixels,
-            **measure(reconstruction),
+            **measure(_digest(reconstruction), reconstruction),
         }
 
     # The points are the parallel work: a BLAS thread pool of its own under
@@ -270,23 +273,8 @@ def rate_distortion_rows(
             return list(pool.map(row, points))
 
 
-class SharedMeasures:
-    """A :class:`QualityReference` that measures each distinct reconstruction
-    once, whichever thread asks first; the others wait for its answer."""
-
-    def __init__(self, reference):
-        self.reference, self.lock, self.found = reference, threading.Lock(), {}
-
-    def __call__(self, reconstruction):
-        key = hashlib.sha1(np.ascontiguousarray(reconstruction).tobytes()).digest()
-        with self.lock:
-            future = self.found.get(key)
-            owner = future is None
-            if owner:
-                future = self.found[key] = Future()
-        if owner:
-            future.set_result(self.reference(reconstruction))
-        return future.result()
+def _digest(array):
+    return hashlib.sha1(np.ascontiguousarray(array).tobytes()).digest()
 
 
 def _ycbcr_svds(rgb):

@@ -11,10 +11,8 @@ made for one image's decompositions and ranks (:func:`svd_codecs`).
   same picture; its allocation is the ``svd-ycc`` codec's, not made again).
 """
 
-import threading
-from concurrent.futures import Future
-
 from lowrank.evaluation.codec_interface import Codec
+from lowrank.evaluation.once import OncePerKey
 from lowrank.evaluation.svd_streams import (
     ALLOCATED_FORMAT,
     CHANNEL_LAYOUT,
@@ -64,25 +62,16 @@ class AllocatedCodec(FactorCodec):
         super().__init__("q8", channels_of, None, ranks, unlaid)
         self.name = f"svd-{ALLOCATED_FORMAT}"
         self.ycc, self.laid_picture = ycc, laid_picture
-        self.allocations, self.lock = {}, threading.Lock()
+        # Made once a rank for this codec and its entropy-coded twin.
+        self.allocation = OncePerKey(self._allocate)
 
-    def allocation(self, rank):
+    def _allocate(self, rank):
         """(bytes, ranks, widths) of the allocated stream at ``rank``'s
-        budget, made once for this codec and its entropy-coded twin,
-        whichever thread asks first."""
-        with self.lock:
-            future = self.allocations.get(rank)
-            owner = future is None
-            if owner:
-                future = self.allocations[rank] = Future()
-        if owner:
-            m, n = self.ycc[0].shape
-            budget = 8 * stream_bytes("q8", len(self.ycc), m, n, rank)
-            data, _, ranks, widths = best_allocation(
-                self.ycc, self.laid_picture, budget
-            )
-            future.set_result((data, ranks, widths))
-        return future.result()
+        budget."""
+        m, n = self.ycc[0].shape
+        budget = 8 * stream_bytes("q8", len(self.ycc), m, n, rank)
+        data, _, ranks, widths = best_allocation(self.ycc, self.laid_picture, budget)
+        return data, ranks, widths
 
     def encode(self, picture, point):
         return self.allocation(point)[0]
