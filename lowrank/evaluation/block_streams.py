@@ -34,6 +34,7 @@ Waldemar & Ramstad (1997); adaptive classification of transform blocks after
 Chen & Smith (1977); docs/design.md, "Low-rank coding".
 """
 
+import functools
 import math
 import struct
 import zlib
@@ -428,7 +429,9 @@ def basis_bits(size, step):
     return 5 + max(0, round(0.5 * np.log2(size / 64))) + (step < 5)
 
 
+@functools.cache
 def _version(distribution):
+    """Its installed version, looked up once: every row of a sweep names it."""
     import importlib.metadata
 
     return importlib.metadata.version(distribution)
