@@ -12,6 +12,7 @@ default of its codec, the overlap, and the encoding seconds of the sweep.
 import argparse
 import datetime
 import io
+import math
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from lowrank.evaluation.bdrate import bd_figures, efficient_points
+from lowrank.evaluation.bdrate import bd_figures, common_interval, efficient_points
 
 QUALITIES = [5, 15, 25, 35, 45, 55, 65, 75, 85, 95]
 VARIANTS = {
@@ -34,6 +35,9 @@ VARIANTS = {
         {"speed": 6, "subsampling": "4:4:4", "advanced": {"tune": "psnr"}},
     ),
 }  # fmt: skip
+
+
+ANY = (-math.inf, math.inf)  # the anchor's own quality range
 
 
 def sweep(picture, fmt, settings):
@@ -68,8 +72,9 @@ def main():
         if anchor is None:
             lines.append(f"| {name} | - | - | {seconds:.2f} |")
             continue
+        reference = efficient_points(curves[anchor])
         figures = bd_figures(
-            efficient_points(curves[anchor]), efficient_points(curves[name])
+            reference, efficient_points(curves[name]), common_interval([reference], ANY)
         )
         lines.append(
             f"| {name} | {figures['bd_rate_percent']:.1f} | {figures['overlap']:.2f} "

@@ -11,6 +11,7 @@ bits as a file would hold it. BD-rate: lowrank.evaluation.bdrate (PCHIP).
 """
 
 import io
+import math
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 from PIL import Image
 
 from lowrank.evaluation import block_streams
-from lowrank.evaluation.bdrate import bd_figures, efficient_points
+from lowrank.evaluation.bdrate import bd_figures, common_interval, efficient_points
 from lowrank.evaluation.block_streams import (
     DEAD_ZONE,
     BlockCodec,
@@ -30,6 +31,7 @@ from lowrank.evaluation.block_streams import (
 
 STEPS = BlockCodec.steps
 QUALITIES = range(5, 100, 10)
+ANY = (-math.inf, math.inf)  # the anchor's own quality range
 # Each setting's options of encode_blocks; "dead_zone" sets the module's
 # rounding offset; "basis_bits" "rule" is BlockCodec's (6 below step 5, else 5).
 SETTINGS = {
@@ -102,7 +104,7 @@ def main():
             start = time.perf_counter()
             test = curve(block_curve(picture, settings))
             seconds[name] = seconds.get(name, 0) + time.perf_counter() - start
-            figures = bd_figures(anchor, test)
+            figures = bd_figures(anchor, test, common_interval([anchor], ANY))
             results[(name, path.stem)] = (
                 figures["bd_rate_percent"],
                 figures["overlap"],

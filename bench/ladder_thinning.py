@@ -8,9 +8,11 @@ format's curve kept, its first and last rank always, or else from a first
 rank on), the BD table is computed again from the kept rows only and
 compared with the full one: the points kept; by how many per cent a
 figure's rate ratio 1 + BD-rate moves (the larger ratio over the smaller),
-largest and median per image, largest on the geometric-mean rows and on the
-set-curve rows; and how many figures the full table has that the thinned
-one loses. ``--sparse`` adds a row for a
+largest and median per image, largest on the geometric-mean rows; and how
+many figures the full table has that the thinned one loses. (Its record,
+bench/ladder_thinning_2026-12-06.md, also has a set-curve column: the BD
+table has had no set-curve rows since the aggregates got bootstrap
+intervals.) ``--sparse`` adds a row for a
 second study of the same images swept on another ladder (the shipped one,
 against a denser revision's), and a table of its largest changes per SVD
 format.
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lowrank.evaluation.bdrate import MEAN, SET, bd_table
+from lowrank.evaluation.bdrate import aggregate_table, bd_table, set_images
 
 ALL_QUALITIES = (5, 15, 25, 35, 45, 55, 65, 75, 85, 95)
 THINNINGS = (  # (codec qualities, every k-th SVD rank, from rank: None keeps the ends)
@@ -34,6 +36,7 @@ THINNINGS = (  # (codec qualities, every k-th SVD rank, from rank: None keeps th
     (ALL_QUALITIES, 1, 11),
 )
 KEY = ["input", "test", "anchor", "metric"]
+MEAN = "geometric mean"  # the input of the aggregate rows here
 
 
 def rate_tables(results):
@@ -71,30 +74,28 @@ def changes(full, reduced, keys):
 
 
 def key_groups(full):
-    """(per image, geometric mean, set curve) keys of a BD table."""
+    """(per image, geometric mean) keys of a BD table."""
     return (
-        [k for k in full.index if k[0] not in (MEAN, SET)],
+        [k for k in full.index if k[0] != MEAN],
         [k for k in full.index if k[0] == MEAN],
-        [k for k in full.index if k[0] == SET],
     )
 
 
 def compared(full, reduced):
     """The table row's figures of ``reduced`` against ``full``."""
-    per_image, means, sets = key_groups(full)
+    per_image, means = key_groups(full)
     images = changes(full, reduced, per_image)
     lost = int(reduced.reindex(full.index).isna().sum())
     return (
         f"{images.max():.1f} | {images.median():.2f} | "
-        f"{changes(full, reduced, means).max():.1f} | "
-        f"{changes(full, reduced, sets).max():.1f} | {lost} |"
+        f"{changes(full, reduced, means).max():.1f} | {lost} |"
     )
 
 
 def by_format(full, reduced):
     """Per SVD format: the largest change on the geometric-mean rows and on
     single images."""
-    per_image, means, _ = key_groups(full)
+    per_image, means = key_groups(full)
     print("\n| test | geometric mean: largest % | per image: largest % |")
     print("| --- | ---: | ---: |")
     for test in sorted(full.index.get_level_values("test").unique()):
@@ -106,7 +107,12 @@ def by_format(full, reduced):
 
 
 def bd_rates(table):
-    return bd_table(table).set_index(KEY)["bd_rate_percent"]
+    """Per-image BD-rates and their geometric means (input :data:`MEAN`)."""
+    per_image = bd_table(table)
+    means = aggregate_table(per_image, set_images(table), resamples=1)
+    means = means.assign(input=MEAN, bd_rate_percent=means["geometric_mean_percent"])
+    rows = pd.concat([per_image, means[[*KEY, "bd_rate_percent"]]])
+    return rows.set_index(KEY)["bd_rate_percent"]
 
 
 def main():
@@ -118,10 +124,9 @@ def main():
     full = bd_rates(table).dropna()
     print(
         "| qualities | every k-th rank | from rank | points | of | per image: "
-        "largest % | median % | geometric mean: largest % | set curve: largest % | "
-        "figures lost |"
+        "largest % | median % | geometric mean: largest % | figures lost |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for qualities, step, first in THINNINGS:
         kept = thinned(table, qualities, step, first)
         print(

@@ -31,3 +31,29 @@ def image_mode(config, stem):
     """``gray``, ``rgb`` or ``ycbcr``: how the image ``stem`` is read."""
     override = config.get("overrides", {}).get(stem, {})
     return override.get("mode", config.get("images", {}).get("mode", "rgb"))
+
+
+def empty_mappings_replace(config, given):
+    """``config`` with every empty mapping of ``given`` (what ``--configfile``
+    and ``--config`` said) replacing the value at its place, as a reader of
+    the file expects: Snakemake merges a given mapping into the workflow's
+    key by key, so ``matrices: {}`` alone would keep every default matrix."""
+    for key, value in given.items():
+        if value == {}:
+            config[key] = {}
+        elif isinstance(value, dict) and isinstance(config.get(key), dict):
+            empty_mappings_replace(config[key], value)
+    return config
+
+
+def check_report_ranges(report):
+    """ValueError naming the config key where a ``report`` range (the BD
+    rate range, a measure's quality interval) does not run from low to high."""
+    ranges = {"report.bd_quality_bpp": report["bd_quality_bpp"]}
+    for measure, interval in report["bd_quality_intervals"].items():
+        ranges[f"report.bd_quality_intervals.{measure}"] = interval
+    for key, (low, high) in ranges.items():
+        if not low < high:
+            raise ValueError(
+                f"{key}: the low end {low} must be below the high one {high}"
+            )

@@ -27,8 +27,8 @@ from lowrank.inputs.matrix_specs import member_layout
 from lowrank.inputs.urls import url_stem
 
 # Image stems that would claim a study-wide output beside the per-image ones
-# (results/rate_distortion/bd_rates.csv and set_curves.csv).
-RESERVED_STEMS = ("bd_rates", "set_curves")
+# (results/rate_distortion/bd_rates_*.csv and set_curves.csv).
+RESERVED_STEMS = ("bd_rates_aggregate", "bd_rates_per_image", "set_curves")
 
 
 class SkippedRankWarning(UserWarning):

@@ -5,14 +5,17 @@ import pandas as pd
 import pytest
 
 from lowrank.evaluation.bdrate import (
-    MEAN,
-    SET,
+    aggregate_table,
     bd_figures,
     bd_quality_in_range,
+    bd_rate_over,
     bd_table,
+    common_interval,
     efficient_points,
     set_curves,
 )
+
+WIDE = (0.0, 100.0)  # an interval that clips to the curves themselves
 
 
 def curve(method, bpp, psnr, name="img", side=512):
@@ -35,30 +38,42 @@ def test_efficient_points_keep_rising_finite_psnr():
 def test_half_the_bits_at_every_psnr_is_minus_fifty_percent():
     bpp = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
     psnr = np.array([22.0, 26.0, 30.0, 33.0, 35.0])
-    figures = bd_figures((bpp, psnr), (bpp / 2, psnr))
+    figures = bd_figures((bpp, psnr), (bpp / 2, psnr), (26.0, 33.0))
     assert figures["bd_rate_percent"] == pytest.approx(-50.0, abs=1e-6)
     assert figures["bd_quality"] > 0 and figures["overlap"] == pytest.approx(1.0)
-    same = bd_figures((bpp, psnr), (bpp, psnr))
+    same = bd_figures((bpp, psnr), (bpp, psnr), (26.0, 33.0))
     assert same["bd_rate_percent"] == pytest.approx(0.0, abs=1e-9)
     assert same["note"] == ""
 
 
-def test_curves_without_common_psnr_get_no_figure_and_a_reason():
+def test_curves_without_common_quality_get_no_figure_and_a_reason():
     low = (np.array([0.1, 0.2, 0.4]), np.array([10.0, 12.0, 14.0]))
     high = (np.array([1.0, 2.0, 4.0]), np.array([30.0, 32.0, 34.0]))
-    figures = bd_figures(low, high)
-    assert (
-        math.isnan(figures["bd_rate_percent"]) and "no quality range" in figures["note"]
-    )
-    partial = bd_figures(low, (np.array([0.3, 0.6, 1.0]), np.array([13.0, 20.0, 26.0])))
-    assert "read with care" in partial["note"]
+    assert common_interval([low, high], WIDE) is None
+    figures = bd_figures(low, high, common_interval([low], WIDE))
+    assert math.isnan(figures["bd_rate_percent"])
+    assert "does not reach" in figures["note"]
+    none = bd_figures(low, high, None)
+    assert "anchors share no quality" in none["note"]
+    partial = (np.array([0.3, 0.6, 1.0]), np.array([13.0, 20.0, 26.0]))
+    assert "read with care" in bd_figures(low, partial, (10.0, 14.0))["note"]
 
 
-def test_overlap_is_the_share_of_the_anchors_range():
+def test_overlap_is_the_share_of_the_common_interval():
     anchor = np.array([0.5, 1.0, 2.0]), np.array([30.0, 35.0, 40.0])
-    # The test spans 20-35 dB: half of the anchor's 30-40 dB.
+    # The test spans 20-35 dB: half of the common 30-40 dB.
     test = np.array([0.5, 1.0, 4.0]), np.array([20.0, 28.0, 35.0])
-    assert bd_figures(anchor, test)["overlap"] == pytest.approx(0.5)
+    figures = bd_figures(anchor, test, common_interval([anchor], WIDE))
+    assert figures["overlap"] == pytest.approx(0.5)
+    assert (figures["quality_low"], figures["quality_high"]) == (30.0, 35.0)
+
+
+def test_the_configured_interval_is_clipped_to_every_anchor():
+    a = np.array([0.2, 1.0, 4.0]), np.array([25.0, 33.0, 41.0])
+    b = np.array([0.3, 1.0, 3.0]), np.array([28.0, 34.0, 38.0])
+    assert common_interval([a, b], (30.0, 40.0)) == (30.0, 38.0)
+    assert common_interval([a, b], (20.0, 50.0)) == (28.0, 38.0)
+    assert common_interval([a, b], (39.0, 45.0)) is None
 
 
 def two_images(sides=(512, 512), svd_costs=(2.0, 4.0)):
@@ -66,49 +81,132 @@ def two_images(sides=(512, 512), svd_costs=(2.0, 4.0)):
     psnr = [22.0, 26.0, 30.0, 33.0]
     return pd.concat(
         [
-            curve(method, [b * cost for b in bpp], psnr, name, side)
+            curve(method, [b * cost for b in bpp], psnr, name, side).assign(
+                encoder=f"{method}lib 1.2"
+            )
             for name, side, svd_cost in zip("ab", sides, svd_costs)
             for method, cost in (("jpeg", 1.0), ("svd-q8", svd_cost))
         ]
     )
 
 
+def aggregated(table, min_side=256, **options):
+    from lowrank.evaluation.bdrate import set_images
+
+    per_image = bd_table(table, **options)
+    return per_image, aggregate_table(per_image, set_images(table, min_side))
+
+
 def test_table_has_every_pair_and_the_geometric_mean_over_images():
-    result = bd_table(two_images()).set_index(["input", "test", "anchor"])
+    per_image, aggregate = aggregated(two_images(), intervals={"psnr": WIDE})
+    result = per_image.set_index(["input", "test", "anchor"])
     assert result.loc[("a", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(100)
     assert result.loc[("b", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(300)
     # Rate ratios 2 and 4: their geometric mean is sqrt(8), not the 3 of the
-    # arithmetic mean of the percentages.
-    mean = result.loc[(MEAN, "svd-q8", "jpeg")]
-    assert mean["bd_rate_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
+    # arithmetic mean of the percentages; their median is sqrt(8) as well.
+    mean = aggregate.set_index(["test", "anchor"]).loc[("svd-q8", "jpeg")]
+    assert mean["geometric_mean_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
+    assert mean["median_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
+    # Two images, each drawn or not: the interval runs from one to the other.
+    assert (mean["geometric_mean_low"], mean["geometric_mean_high"]) == pytest.approx(
+        (100, 300)
+    )
     assert (mean["images"], mean["aggregated"]) == (2, "a, b")
-    assert mean["overlap"] == pytest.approx(1.0)
+    assert mean["least_overlap"] == pytest.approx(1.0) and mean["note"] == ""
+
+
+def test_every_row_names_both_encoders():
+    per_image, aggregate = aggregated(two_images())
+    for frame in (per_image, aggregate):
+        pair = frame[(frame["test"] == "svd-q8") & (frame["anchor"] == "jpeg")]
+        assert (pair["test_encoder"] == "svd-q8lib 1.2").all()
+        assert (pair["anchor_encoder"] == "jpeglib 1.2").all()
+    assert set(set_curves(two_images())["encoder"]) == {"svd-q8lib 1.2", "jpeglib 1.2"}
+
+
+def test_every_anchor_is_weighed_over_one_interval_per_image():
+    bpp = np.array([0.2, 0.5, 1.0, 2.0, 4.0])
+    rows = [
+        curve(method, bpp * cost, np.array([24.0, 28.0, 32.0, 36.0, 40.0]) + shift)
+        for method, cost, shift in (
+            ("jpeg", 1.0, 0.0), ("webp", 0.8, 3.0), ("jxl", 0.7, -2.0),
+            ("svd-q8", 3.0, 0.0),
+        )
+    ]  # fmt: skip
+    per_image = bd_table(pd.concat(rows), intervals={"psnr": (20.0, 45.0)})
+    svd = per_image[per_image["test"] == "svd-q8"]
+    assert set(svd["anchor"]) >= {"jpeg", "webp", "jxl"}
+    # jpeg reaches 24-40 dB, webp 27-43, jxl 22-38: every anchor over 27-38.
+    assert set(zip(svd["quality_low"], svd["quality_high"])) == {(27.0, 38.0)}
+    jpeg = svd.set_index("anchor").loc["jpeg", "bd_rate_percent"]
+    assert jpeg == pytest.approx(200.0)
+    anchors = per_image[per_image["test"].isin(["webp", "jxl"])]
+    assert set(zip(anchors["quality_low"], anchors["quality_high"])) == {(27.0, 38.0)}
+
+
+def test_an_aggregate_row_keeps_the_low_overlap_warning_and_its_images():
+    table = two_images()
+    # Image b's svd-q8 curve stops at 26 dB: half of the interval 22-30 dB.
+    short = (
+        (table["input"] == "b") & (table["method"] == "svd-q8") & (table["psnr"] > 26)
+    )
+    per_image, aggregate = aggregated(table[~short], intervals={"psnr": (22.0, 30.0)})
+    row = aggregate.set_index(["test", "anchor"]).loc[("svd-q8", "jpeg")]
+    assert row["least_overlap"] == pytest.approx(0.5)
+    assert "b (50%)" in row["note"] and "read with care" in row["note"]
+    image_row = per_image.set_index(["input", "test", "anchor"]).loc[
+        ("b", "svd-q8", "jpeg")
+    ]
+    assert "read with care" in image_row["note"]
+
+
+RATES = np.array([0.25, 0.5, 1.0, 2.0])
+
+
+def test_the_bootstrap_interval_holds_the_mean_and_is_repeatable():
+    images = pd.concat(
+        [
+            curve(method, RATES * cost, [22.0, 26.0, 30.0, 33.0], name)
+            for name, svd_cost in zip("abcdefg", (2.0, 2.5, 3.0, 3.5, 4.0, 6.0, 9.0))
+            for method, cost in (("jpeg", 1.0), ("svd-q8", svd_cost))
+        ]
+    )  # fmt: skip
+    _, first = aggregated(images, intervals={"psnr": WIDE})
+    _, again = aggregated(images, intervals={"psnr": WIDE})
+    pd.testing.assert_frame_equal(first, again)
+    row = first.set_index(["test", "anchor"]).loc[("svd-q8", "jpeg")]
+    assert row["geometric_mean_low"] < row["geometric_mean_percent"]
+    assert row["geometric_mean_percent"] < row["geometric_mean_high"]
+    assert 100 < row["geometric_mean_low"] and row["geometric_mean_high"] < 800
+    assert row["median_percent"] == pytest.approx(250.0)
 
 
 def test_an_image_under_the_size_floor_enters_no_aggregate():
     table = two_images(sides=(512, 100))
-    result = bd_table(table, min_side=256).set_index(["input", "test", "anchor"])
-    for aggregate in (MEAN, SET):
-        row = result.loc[(aggregate, "svd-q8", "jpeg")]
-        assert row["bd_rate_percent"] == pytest.approx(100)  # image a's alone
-        assert (row["images"], row["aggregated"]) == (1, "a")
+    per_image, aggregate = aggregated(table, min_side=256, intervals={"psnr": WIDE})
+    row = aggregate.set_index(["test", "anchor"]).loc[("svd-q8", "jpeg")]
+    assert row["geometric_mean_percent"] == pytest.approx(100)  # image a's alone
+    assert (row["images"], row["aggregated"]) == (1, "a")
+    result = per_image.set_index(["input", "test", "anchor"])
     assert result.loc[("b", "svd-q8", "jpeg"), "bd_rate_percent"] == pytest.approx(300)
     curves = set_curves(table, min_side=256)
     assert curves.query("method == 'jpeg'")["bpp"].tolist() == [0.25, 0.5, 1.0, 2.0]
-    below = bd_table(table, min_side=64).set_index(["input", "test", "anchor"])
-    assert below.loc[(MEAN, "svd-q8", "jpeg"), "images"] == 2
+    _, below = aggregated(table, min_side=64)
+    assert below.set_index(["test", "anchor"]).loc[("svd-q8", "jpeg"), "images"] == 2
 
 
 def test_an_exact_curve_gets_no_figure_and_a_reason():
     exact = efficient_points(curve("svd-q8", [1.0, 2.0], [math.inf, math.inf]))
-    figures = bd_figures((np.array([0.5, 1.0]), np.array([30.0, 40.0])), exact)
+    anchor = np.array([0.5, 1.0]), np.array([30.0, 40.0])
+    figures = bd_figures(anchor, exact, (30.0, 40.0))
     assert math.isnan(figures["bd_rate_percent"])
     assert "fewer than two points" in figures["note"]
 
 
 def test_interpolation_is_the_ctc_sheets_pchip():
     # Four points of two codecs where PCHIP and Akima give different figures:
-    # the table must carry PCHIP's, the JCT-VC CTC Excel sheet's method.
+    # over the curves' own overlap the table carries PCHIP's, the JCT-VC CTC
+    # Excel sheet's method, as the bjontegaard package computes it.
     import bjontegaard
 
     anchor = np.array([0.3, 0.6, 1.2, 2.4]), np.array([28.0, 31.5, 33.0, 37.0])
@@ -116,7 +214,11 @@ def test_interpolation_is_the_ctc_sheets_pchip():
     pchip = bjontegaard.bd_rate(*anchor, *test, method="pchip")
     akima = bjontegaard.bd_rate(*anchor, *test, method="akima")
     assert abs(pchip - akima) > 1e-3
-    assert bd_figures(anchor, test)["bd_rate_percent"] == pytest.approx(pchip)
+    assert bd_rate_over(anchor, test, (28.0, 37.0)) == pytest.approx(pchip, rel=1e-12)
+    interval = common_interval([anchor], WIDE)
+    assert bd_figures(anchor, test, interval)["bd_rate_percent"] == pytest.approx(
+        pchip, rel=1e-12
+    )
 
 
 def test_set_curves_average_each_step_every_image_has():
@@ -138,7 +240,7 @@ def test_set_curves_average_each_step_every_image_has():
     assert "svd-q8" not in curves.index.get_level_values("method")  # only image a
 
 
-def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
+def test_table_gives_every_measure_and_its_mean():
     bpp = np.array([0.25, 0.5, 1.0, 2.0])
     rows = []
     for name, cost in (("a", 2.0), ("b", 4.0)):
@@ -152,17 +254,12 @@ def test_table_gives_every_measure_and_the_set_curve_with_its_spread():
                     "rank": None if codec else step + 1,
                     "psnr": 22.0 + 4 * step, "ssim": 0.5 + 0.1 * step,
                 })  # fmt: skip
-    result = bd_table(pd.DataFrame(rows)).set_index(["input", "metric"])
-    assert set(result.index.get_level_values("metric")) == {"psnr", "ssim_db"}
-    mean = result.loc[(MEAN, "ssim_db")]
-    assert mean["bd_rate_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
-    assert (mean["spread_low"], mean["spread_high"]) == pytest.approx((100, 300))
+    intervals = {"psnr": WIDE, "ssim_db": WIDE}
+    _, aggregate = aggregated(pd.DataFrame(rows), intervals=intervals)
+    assert set(aggregate["metric"]) == {"psnr", "ssim_db"}
+    mean = aggregate.set_index("metric").loc["ssim_db"]
+    assert mean["geometric_mean_percent"] == pytest.approx(100 * (math.sqrt(8) - 1))
     assert mean["images"] == 2
-    # The mean curve of svd-q8 costs 3x the mean jpeg curve's bits.
-    assert result.loc[(SET, "psnr"), "bd_rate_percent"] == pytest.approx(200)
-    # Handed the set curves it would compute, the table is the same.
-    table = pd.DataFrame(rows)
-    pd.testing.assert_frame_equal(bd_table(table, set_curves(table)), bd_table(table))
 
 
 def test_set_curves_leave_out_images_too_small_for_every_measure():
@@ -222,7 +319,7 @@ def test_bd_quality_in_a_range_wider_than_the_curves_is_bd_quality():
     test = np.array([0.3, 0.7, 1.2, 2.5, 5.0]), np.array([24.0, 27.5, 29.0, 32.0, 35.0])
     wide = bd_quality_in_range(anchor, test, (0.01, 100.0))
     assert wide["bd_quality_in_range"] == pytest.approx(
-        bd_figures(anchor, test)["bd_quality"], abs=1e-12
+        bd_figures(anchor, test, WIDE)["bd_quality"], abs=1e-12
     )
     assert (wide["range_low_bpp"], wide["range_high_bpp"]) == (0.3, 3.0)
 
@@ -235,15 +332,13 @@ def test_bd_quality_in_range_keeps_to_the_stated_rates():
     better = psnr + np.where(bpp <= 2.0, 2.0, 12.0)
     figures = bd_quality_in_range((bpp, psnr), (bpp, better), (0.25, 1.0))
     assert figures["bd_quality_in_range"] == pytest.approx(2.0, abs=1e-9)
-    assert bd_figures((bpp, psnr), (bpp, better))["bd_quality"] > 2.5
+    assert bd_figures((bpp, psnr), (bpp, better), WIDE)["bd_quality"] > 2.5
     apart = bd_quality_in_range((bpp[:2], psnr[:2]), (bpp[3:], psnr[3:]), (0.25, 1.0))
     assert math.isnan(apart["bd_quality_in_range"])
 
 
-def test_table_carries_the_stated_range_on_image_and_set_rows():
+def test_table_carries_the_stated_rate_range():
     result = bd_table(two_images(), rate_range=(0.5, 1.0)).set_index("input")
     image_row = result.loc["a"]
     assert (image_row["range_low_bpp"], image_row["range_high_bpp"]) == (0.5, 1.0)
     assert image_row["bd_quality_in_range"] < 0  # twice the bits: lower quality
-    assert not math.isnan(result.loc[SET, "bd_quality_in_range"])
-    assert math.isnan(result.loc[MEAN, "bd_quality_in_range"])

@@ -150,6 +150,6 @@ def test_a_study_in_blocks_trains_the_klt_and_shows_the_picture(tmp_path):
     assert "nn-paper-coded" in coded and "svd, rank 5" in svd["encoder"].iloc[0]
     assert (exact["psnr"] - svd["psnr"]).abs().max() < 0.05
     assert ((exact["bits"] / svd["bits"]) - 1).abs().max() < 0.02
-    bd = pd.read_csv(workdir / "results" / "rate_distortion" / "bd_rates.csv")
+    bd = pd.read_csv(workdir / "results" / "rate_distortion" / "bd_rates_per_image.csv")
     pair = bd[(bd["test"] == "nn-exact-coded") & (bd["anchor"] == "svd-coded")]
     assert not pair.empty and pair["bd_rate_percent"].abs().max() < 2

@@ -75,7 +75,7 @@ def test_a_codec_from_a_plugin_is_in_every_output(tmp_path):
     assert set(toy["encoder"]) == {"toycodec 0.1: kind=bit planes"}
     summary = pd.read_csv(results / "summary.csv")
     assert (summary["method"] == "toy").sum() == 5
-    bd = pd.read_csv(results / "rate_distortion" / "bd_rates.csv")
+    bd = pd.read_csv(results / "rate_distortion" / "bd_rates_per_image.csv")
     # The tiny image has no SVD stream smaller than its raw bytes: the block
     # codec is the low-rank side weighed against the plugin's anchor.
     assert "klt" in set(bd.loc[bd["anchor"] == "toy", "test"])

@@ -5,7 +5,7 @@ from lowrank.colour import eight_bit_image, rgb_to_ycbcr
 from lowrank.decomposition.svd import thin_svd
 from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codecs import (
-    IMAGE_CODECS,
+    ANCHORS,
     encoder,
     image_codec,
     rate_distortion_ranks,
@@ -38,7 +38,7 @@ def test_stream_on_disk_decodes_to_what_was_measured(image, tmp_path):
         assert psnr(image[np.newaxis], decoded) == pytest.approx(row["psnr"])
 
 
-@pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))
+@pytest.mark.parametrize("codec", ANCHORS)
 def test_image_codec_round_trip_counts_file_bytes(image, codec):
     decoded, bits = image_codec(image[np.newaxis], codec, 90)
     assert decoded.shape == (1, 24, 32) and bits % 8 == 0 and bits > 8 * 30
@@ -57,8 +57,8 @@ def test_rate_distortion_rows_cover_formats_and_qualities(image):
     methods = [row["method"] for row in rows]
     assert methods == (
         ["svd-f32"] * 2 + ["svd-f16"] * 2 + ["svd-q8"] * 2
-        + ["jpeg"] * 2 + ["webp"] * 2 + ["avif"] * 2 + ["avif-444-psnr"] * 2
-        + ["jxl"] * 2 + ["klt"] * len(BlockCodec.steps)
+        + [anchor for anchor in ANCHORS for _ in range(2)]
+        + ["klt"] * len(BlockCodec.steps)
     )  # fmt: skip
     psnr = {(r["method"], r["rank"], r["quality"]): r["psnr"] for r in rows}
     assert psnr[("svd-f32", 2, None)] > psnr[("svd-f32", 1, None)]
@@ -79,7 +79,7 @@ def test_svd_points_larger_than_the_raw_picture_are_left_out(image):
     assert highest["svd-f32"] < highest["svd-f16"] < highest["svd-q8"] < ranks[-1]
 
 
-@pytest.mark.parametrize("codec", sorted(IMAGE_CODECS))
+@pytest.mark.parametrize("codec", ANCHORS)
 def test_image_codec_encodes_what_a_display_shows(codec):
     flat = np.full((1, 16, 16), 1.0)
     flat[0, :, :8] = 0.0

@@ -29,7 +29,10 @@ def test_environment_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = project_requirements(project)
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda = [d for d in environment["dependencies"] if not d.startswith("python")]
+    listed = environment["dependencies"]
+    pip = next(d["pip"] for d in listed if isinstance(d, dict))
+    named = [d for d in listed if isinstance(d, str) and d != "pip"]
+    conda = [d for d in named if not d.startswith("python")] + pip
     assert sorted(map(requirement, conda)) == sorted(map(requirement, wanted))
 
 

@@ -267,53 +267,97 @@ def test_log_axes_are_labelled_in_plain_text(tmp_path, scale):
     assert any(labels) and not any("$" in label or "math" in label for label in labels)
 
 
-def test_the_set_figure_leads_and_the_codec_gap_is_computed(tmp_path):
-    from lowrank.evaluation.bdrate import bd_table, set_curves
-    from lowrank.report.findings import codec_gap
-
+def photo_set(names="abcde", costs=(2.8, 3.0, 3.1, 3.3, 3.6)):
+    """Rate-distortion rows of a photo set: JPEG, AVIF at 0.7 of JPEG's bits
+    and svd-q8 at ``costs`` times JPEG's."""
     bpp = np.array([0.25, 0.5, 1.0, 2.0])
-    rows = [
-        {"input": "photo", "rows": 512, "cols": 512, "method": method,
-         "bpp": rate, "psnr": 24.0 + 4 * step,
-         "quality": step if method == "avif" else None,
-         "rank": None if method == "avif" else step + 1}
-        for method, factor in (("avif", 1.0), ("svd-q8", 3.0))
-        for step, rate in enumerate(bpp * factor)
-    ]  # fmt: skip
-    table = pd.DataFrame(rows)
-    curves, bd_rates = set_curves(table), bd_table(table)
-    gap = codec_gap(curves, bd_rates)
-    assert gap.method == "svd-q8" and gap.ratio == pytest.approx(3.0)
-    assert gap.psnr == pytest.approx(30.0)  # the middle of the shared range
+    return pd.DataFrame(
+        [
+            {"input": name, "rows": 512, "cols": 512, "method": method,
+             "bpp": rate, "psnr": 26.0 + 4 * step, "encoder": f"{method} 1.0",
+             "quality": step if method != "svd-q8" else None,
+             "rank": None if method != "svd-q8" else step + 1}
+            for name, cost in zip(names, costs)
+            for method, factor in (("jpeg", 1.0), ("avif", 0.7), ("svd-q8", cost))
+            for step, rate in enumerate(bpp * factor)
+        ]
+    )  # fmt: skip
+
+
+def written_page(tmp_path, table):
+    from lowrank.evaluation.bdrate import aggregate_table, bd_table, set_images
+
+    per_image = bd_table(table)
+    aggregate = aggregate_table(per_image, set_images(table))
     figure = tmp_path / "figures" / "rate_distortion_set.svg"
     figure.parent.mkdir()
     figure.write_text("<svg/>")
+    tables = []
+    for name, frame in (
+        ("bd_rates_aggregate", aggregate),
+        ("bd_rates_per_image", per_image),
+    ):
+        tables.append(tmp_path / "rate_distortion" / f"{name}.csv")
+        tables[-1].parent.mkdir(exist_ok=True)
+        frame.to_csv(tables[-1], index=False)
     summary = pd.DataFrame(
-        [{"input": "photo", "member": 0, "rank": 1, "method": "svd", "status": "ok",
+        [{"input": "a", "member": 0, "rank": 1, "method": "svd", "status": "ok",
           "message": "", "rel_err_2": 0.1, "delta_rel_err_2": 0.0}]
     )  # fmt: skip
     page = tmp_path / "report" / "index.html"
     write_index(page, summary, pd.DataFrame(), pd.DataFrame({"experiment": []}),
-                figure, [], bd_rates=bd_rates, set_curves=curves,
-                set_figure=figure)  # fmt: skip
-    text = page.read_text()
+                figure, [], bd_rates=aggregate, bd_rates_per_image=per_image,
+                set_figure=figure, bd_tables=tables)  # fmt: skip
+    return page.read_text()
+
+
+def test_the_findings_give_the_verdict_with_its_interval_and_images(tmp_path):
+    text = written_page(tmp_path, photo_set())
     findings = text[text.index('id="findings"') : text.index('id="glance"')]
     assert findings.index("rate_distortion_set.svg") < findings.index("<li>")
     words = " ".join(findings.split())
-    assert "needs 3.0× the bits of AVIF" in words
-    assert "On the mean curves over photo" in words
-    assert "covers 100 % of AVIF's PSNR range" in words
+    # svd-q8 needs 2.8-3.6x JPEG's bits, 4-5.1x AVIF's (AVIF the strongest).
+    verdict = re.search(
+        r"svd-q8</b> needs ≈ ([\d.]+)× the bits of avif \(([\d.]+)–([\d.]+)×", words
+    )
+    ratio, low, high = map(float, verdict.groups())
+    assert low < 3.2 / 0.7 < high and low <= ratio <= high
+    assert "over 5 images: a, b, c, d, e" in words
+    strongest = "fewest bits against JPEG at equal quality: PSNR-RGB avif (-30 %)"
+    assert strongest in words
+
+
+def test_the_codec_matrix_has_intervals_encoders_and_linked_tables(tmp_path):
+    text = written_page(tmp_path, photo_set())
+    codecs = text[text.index('id="codecs"') : text.index('id="overview"')]
+    header = re.search(r"<thead><tr><th>row against column</th>(.*?)</tr>", codecs)
+    assert re.findall(r"<th>(.*?)</th>", header.group(1)) == ["avif", "jpeg"]
+    assert re.search(r"<tr><th>svd-q8</th><td style=\"background: hsl\(5, ", codecs)
+    assert "<small>" in codecs and " to " in codecs
+    assert 'href="rate_distortion/bd_rates_per_image.csv"' in codecs
+    assert (tmp_path / "report" / "rate_distortion" / "bd_rates_per_image.csv").exists()
+    assert "<b>svd-q8</b>: svd-q8 1.0" in codecs
+
+
+def test_a_cell_resting_on_a_short_curve_is_starred_with_its_note(tmp_path):
+    table = photo_set()
+    short = (
+        (table["input"] == "a") & (table["method"] == "svd-q8") & (table["psnr"] > 30)
+    )
+    text = written_page(tmp_path, table[~short])
+    codecs = text[text.index('id="codecs"') : text.index('id="overview"')]
+    row = re.search(r"<tr><th>svd-q8</th>(.*?)</tr>", codecs).group(1)
+    assert "*<br>" in row and "a (" in row and "read with care" in row
 
 
 def test_the_allocation_gain_of_each_image_is_listed():
-    from lowrank.evaluation.bdrate import MEAN
     from lowrank.report.findings import allocation_gains
 
     table = pd.DataFrame(
         [{"input": name, "test": "svd-ycc", "anchor": "svd-q8", "metric": metric,
           "bd_rate_percent": value}
          for name, metric, value in (("photo", "psnr", -44.8), ("photo", "ssim", -40.0),
-                                     ("wheel", "psnr", 7.2), (MEAN, "psnr", -18.8))]
+                                     ("wheel", "psnr", 7.2))]
     )  # fmt: skip
     assert allocation_gains(table) == [("photo", -44.8), ("wheel", 7.2)]
 
@@ -334,7 +378,7 @@ def test_a_loss_of_the_allocation_is_explained_only_where_there_is_one(
     page = tmp_path / "report" / "index.html"
     figure = tmp_path / "paper_gap.png"
     write_index(page, summary, pd.DataFrame(), pd.DataFrame({"experiment": []}),
-                figure, [], bd_rates=bd_rates)  # fmt: skip
+                figure, [], bd_rates_per_image=bd_rates)  # fmt: skip
     text = " ".join(page.read_text().split())
     assert f"photo -44.8 %, wheel {wheel:+.1f} %." in text
     assert ("A positive figure means" in text) == explained

@@ -6,6 +6,7 @@ from PIL import Image
 
 from lowrank.errors import InputFileError, StudySpecError
 from lowrank.study import (
+    RESERVED_STEMS,
     IgnoredFileWarning,
     SkippedInputWarning,
     SkippedRankWarning,
@@ -80,7 +81,7 @@ def test_matrix_sets_become_members(tmp_path):
     assert plan["d"].ranks == (1, 2)
 
 
-@pytest.mark.parametrize("stem", ["bd_rates", "set_curves"])
+@pytest.mark.parametrize("stem", RESERVED_STEMS)
 def test_an_image_named_like_a_study_table_is_skipped(images, stem):
     Image.new("L", (6, 4)).save(images / f"{stem}.png")
     config = {"images": {"directory": str(images)}, "ranks": [1]}

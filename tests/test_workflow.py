@@ -306,7 +306,10 @@ def test_snakemake_report_builds(study):
     ):  # fmt: skip
         assert category in report, category
     assert "rate_distortion.svg" in report and "paper_gap.png" in report
-    for table in ("summary.csv", "bd_rates.csv", "paper_comparison.csv"):
+    for table in (
+        "summary.csv", "bd_rates_per_image.csv", "bd_rates_aggregate.csv",
+        "paper_comparison.csv",
+    ):  # fmt: skip
         assert table in report, table
     # The study's page with the figures it links, in one folder of the archive.
     (page,) = [name for name in names if name.endswith("/index.html")]

@@ -1,31 +1,37 @@
-"""Bjøntegaard-delta figures of the SVD factor formats against image codecs.
+"""Bjøntegaard-delta figures of the low-rank formats and codecs against the
+anchors, per image and aggregated over a photo set with bootstrap intervals.
 
 BD-rate is the average difference in bit rate, in percent, between two
-rate-distortion curves over the quality range where both have points
-(negative: the test needs fewer bits than the anchor), for each quality
-measure in turn (PSNR-RGB, PSNR-Y, SSIM, MS-SSIM, SSIMULACRA2); BD-quality
-the average difference of the measure over their common rate range, and
-beside it over a stated rate range (``report.bd_quality_bpp``, default
-:data:`RATE_RANGE`), the same for every pair so that rows compare. As
-codec papers do, SSIM and MS-SSIM enter in decibels, -10 log10(1 - x)
-(metrics ``ssim_db`` and ``ms_ssim_db``), so both BD figures of every measure
-but SSIMULACRA2 are over a logarithmic quality scale.
+rate-distortion curves over a quality interval (negative: the test needs
+fewer bits than the anchor), for each quality measure in turn (PSNR-RGB,
+PSNR-Y, SSIM, MS-SSIM, SSIMULACRA2). As codec papers do, SSIM and MS-SSIM
+enter in decibels, -10 log10(1 - x) (metrics ``ssim_db`` and ``ms_ssim_db``).
+The interval is one per image and measure, the same for every anchor so that
+anchors compare: the configured one (``report.bd_quality_intervals``,
+default :data:`QUALITY_INTERVALS`) clipped to the qualities every anchor
+reaches on that image (:func:`common_interval`); a test that reaches only
+part of it is weighed there and carries its share (``overlap``) and, under
+:data:`MIN_OVERLAP`, a note. Log rates are interpolated over quality by
+piecewise cubic Hermite interpolation (PCHIP), the interpolation of the
+JCT-VC common-test-conditions sheet; over the curves' own overlap the result
+is that of the maintained ``bjontegaard`` package
+(https://github.com/FAU-LMS/bjontegaard), which reproduces the sheet.
+BD-quality (the package's) is the average quality difference over the rates
+two curves share, and ``bd_quality_in_range`` the same over one stated rate
+range (``report.bd_quality_bpp``, default :data:`RATE_RANGE`).
 
-Figures are given per image; their aggregates (the geometric mean of the
-images' rate ratios and the set's mean curves, :func:`set_curves`) take only
-the images of at least :data:`MIN_SIDE` pixels a side on which every measure
-is defined (:func:`set_images`): on a 10 x 10 picture a file's headers alone
-cost dozens of bits per pixel, and a mean over rate gaps of several hundred
-per cent is ruled by its worst image unless it averages ratios.
+Per-image figures (:func:`bd_table`) are aggregated (:func:`aggregate_table`)
+over the images of at least :data:`MIN_SIDE` pixels a side on which every
+measure is defined (:func:`set_images`: on a 10 x 10 picture a file's headers
+alone cost dozens of bits per pixel): the geometric mean and the median of
+the images' rate ratios with percentile bootstrap 95 % intervals, since a
+mean of rate gaps of several hundred per cent is ruled by its worst image
+unless it averages ratios. Every row names both encoders.
 
-Both come from the maintained ``bjontegaard`` package with piecewise cubic
-Hermite interpolation (PCHIP), the interpolation of the JCT-VC
-common-test-conditions Excel sheet, which the package reproduces to at least
-10 decimals (its README, https://github.com/FAU-LMS/bjontegaard). A curve is
-first reduced to its efficient points (each needs more bits and gives a
-higher quality than the one before), since interpolation needs quality to
-rise with the rate, and exact reconstructions (infinite quality) are left
-out.
+A curve is first reduced to its efficient points (each needs more bits and
+gives a higher quality than the one before), since interpolation needs
+quality to rise with the rate; exact reconstructions (infinite quality) are
+left out.
 """
 
 import math
@@ -36,7 +42,7 @@ import pandas as pd
 
 from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codec_interface import plugin_codecs
-from lowrank.evaluation.codecs import IMAGE_CODECS
+from lowrank.evaluation.codecs import ANCHORS
 from lowrank.evaluation.image_quality import QUALITY_COLUMNS
 from lowrank.evaluation.svd_streams import (
     ALLOCATED_FORMAT,
@@ -45,7 +51,6 @@ from lowrank.evaluation.svd_streams import (
 )
 from lowrank.methods import CODED_SUFFIX
 
-ANCHORS = tuple(IMAGE_CODECS)
 TESTS = (
     *(f"svd-{fmt}" for fmt in SVD_FORMATS), f"svd-{ALLOCATED_FORMAT}",
     f"svd-{ENTROPY_CODED_FORMAT}", BlockCodec.name,
@@ -60,19 +65,29 @@ OWN_PAIRS = (
 )
 
 
+def anchor_names():
+    """The anchors: built in (:data:`lowrank.evaluation.codecs.ANCHORS`),
+    then the plugins' codecs of role ``anchor``."""
+    plugins = plugin_codecs()
+    return (*ANCHORS, *(c.name for c in plugins if c.role == "anchor"))
+
+
 def comparison_pairs(methods=()):
     """(test, anchor) of every BD figure: each low-rank format or codec
-    against each anchor, the codecs of plugins by their role, then
-    :data:`OWN_PAIRS`; of a block study's ``methods``, each subspace coded
+    against each anchor, the codecs of plugins by their role, each anchor
+    against each other (which is strongest, and the harness against
+    published figures), then :data:`OWN_PAIRS`; of a block study's
+    ``methods``, each subspace coded
     (:mod:`lowrank.evaluation.subspace_codecs`) against each anchor, and a
     network's against the SVD's."""
     plugins = plugin_codecs()
     coded = sorted(m for m in methods if m.endswith(CODED_SUFFIX))
     tests = (*TESTS, *(c.name for c in plugins if c.role == "low-rank"), *coded)
-    anchors = (*ANCHORS, *(c.name for c in plugins if c.role == "anchor"))
+    anchors = anchor_names()
     networks = [(m, f"svd{CODED_SUFFIX}") for m in coded if m != f"svd{CODED_SUFFIX}"]
     return [
         *((test, anchor) for test in tests for anchor in anchors),
+        *((test, anchor) for test in anchors for anchor in anchors if test != anchor),
         *OWN_PAIRS,
         *networks,
     ]
@@ -82,20 +97,32 @@ METRICS = QUALITY_COLUMNS
 # Measures bounded by 1 whose BD figures are taken in decibels, and their
 # names in the table.
 DECIBEL_METRICS = {"ssim": "ssim_db", "ms_ssim": "ms_ssim_db"}
-SET = "set curve"  # the input of the figures on the set's mean curves
-MEAN = "geometric mean"  # the input of the images' aggregated figures
 MIN_SIDE = 256  # default of report.aggregate_min_side
 RATE_RANGE = (0.25, 1.0)  # bpp, default of report.bd_quality_bpp
+# Default of report.bd_quality_intervals: the quality range, per measure on
+# its BD scale, that every BD-rate of an image integrates over (clipped to
+# what every anchor's curve reaches on that image).
+QUALITY_INTERVALS = {
+    "psnr": (30.0, 40.0), "psnr_y": (32.0, 45.0), "ssim_db": (10.0, 15.0),
+    "ms_ssim_db": (14.0, 22.0), "ssimulacra2": (30.0, 85.0),
+}  # fmt: skip
 LADDER_POINTS = 24  # points of the SVD formats' set curves
-# Below this share of the anchor's quality range in common with the test, a
-# BD figure is an extrapolation more than a comparison: it gets a note.
+# Below this share of the common quality interval covered by the test, a BD
+# figure is an extrapolation more than a comparison: it gets a note.
 MIN_OVERLAP = 0.75
 INTERPOLATION = "pchip"
-COLUMNS = (
-    "input", "test", "anchor", "metric", "bd_rate_percent", "bd_quality",
-    "bd_quality_in_range", "range_low_bpp", "range_high_bpp",
-    "quality_low", "quality_high", "overlap", "images", "spread_low",
-    "spread_high", "aggregated", "note",
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 20261207  # fixed, so that a rerun writes the same intervals
+PER_IMAGE_COLUMNS = (
+    "input", "test", "anchor", "metric", "bd_rate_percent", "quality_low",
+    "quality_high", "overlap", "bd_quality", "bd_quality_in_range",
+    "range_low_bpp", "range_high_bpp", "test_encoder", "anchor_encoder", "note",
+)  # fmt: skip
+AGGREGATE_COLUMNS = (
+    "test", "anchor", "metric", "images", "geometric_mean_percent",
+    "geometric_mean_low", "geometric_mean_high", "median_percent", "median_low",
+    "median_high", "least_overlap", "aggregated", "test_encoder",
+    "anchor_encoder", "note",
 )  # fmt: skip
 
 
@@ -120,42 +147,74 @@ def efficient_points(rows, metric="psnr"):
     return best.index[kept].to_numpy(float), best[kept].to_numpy(float)
 
 
-def bd_figures(anchor, test):
-    """BD-rate (%) and BD-quality of ``test`` against ``anchor`` and the
-    quality overlap behind them, each curve given as (bpp, quality) arrays."""
+def common_interval(anchor_curves, configured):
+    """The quality interval every BD-rate of one image and measure integrates
+    over: ``configured`` (low, high) clipped to the qualities that every
+    anchor's curve ((bpp, quality) arrays) reaches, so that no anchor is
+    extrapolated and all compare; None where they share none."""
+    curves = [c for c in anchor_curves if c[1].size >= 2]
+    if not curves:
+        return None
+    low = max(configured[0], *(c[1].min() for c in curves))
+    high = min(configured[1], *(c[1].max() for c in curves))
+    return (float(low), float(high)) if high > low else None
+
+
+def bd_rate_over(anchor, test, interval):
+    """BD-rate (%) of ``test`` against ``anchor`` ((bpp, quality) arrays of
+    :func:`efficient_points`) over the quality ``interval``: the mean
+    difference of their log rates there, each curve's log rate interpolated
+    over quality by PCHIP, as the JCT-VC sheet and the ``bjontegaard``
+    package do over the curves' own overlap (the two agree to rounding there:
+    tests/test_bdrate.py)."""
+    from scipy.interpolate import PchipInterpolator
+
+    low, high = interval
+
+    def mean_log_rate(curve):
+        spline = PchipInterpolator(curve[1], np.log10(curve[0]))
+        return spline.integrate(low, high) / (high - low)
+
+    return 100.0 * (10.0 ** (mean_log_rate(test) - mean_log_rate(anchor)) - 1.0)
+
+
+def bd_figures(anchor, test, interval):
+    """BD-rate over the part of the common ``interval`` (None: the anchors
+    share none) that ``test`` reaches, the share of it reached
+    (``overlap``), and BD-quality over the rates both curves share."""
     import bjontegaard
 
-    if min(anchor[0].size, test[0].size) < 2:
-        return {
-            "bd_rate_percent": math.nan, "bd_quality": math.nan,
-            "quality_low": math.nan, "quality_high": math.nan, "overlap": 0.0,
-            "note": "a curve has fewer than two points of finite quality: no BD figure",
-        }  # fmt: skip
-    low = max(anchor[1].min(), test[1].min())
-    high = min(anchor[1].max(), test[1].max())
-    span = anchor[1].max() - anchor[1].min()
-    overlap = min(max(high - low, 0.0) / span, 1.0) if span > 0 else 0.0
-    row = {"quality_low": low, "quality_high": high, "overlap": overlap, "note": ""}
-    if high <= low:
-        return {
-            **row,
-            "bd_rate_percent": math.nan,
-            "bd_quality": math.nan,
-            "note": "the curves share no quality range: no BD figure",
-        }
-    options = {
-        "method": INTERPOLATION, "require_matching_points": False, "min_overlap": 0,
+    empty = {
+        "bd_rate_percent": math.nan, "bd_quality": math.nan,
+        "quality_low": math.nan, "quality_high": math.nan, "overlap": 0.0,
     }  # fmt: skip
+    if min(anchor[0].size, test[0].size) < 2:
+        note = "a curve has fewer than two points of finite quality: no BD figure"
+        return {**empty, "note": note}
+    if interval is None:
+        note = "the anchors share no quality within the configured interval"
+        return {**empty, "note": note}
+    low, high = max(interval[0], test[1].min()), min(interval[1], test[1].max())
+    if high <= low:
+        return {**empty, "note": "the test does not reach the common quality interval"}
+    overlap = (high - low) / (interval[1] - interval[0])
     with warnings.catch_warnings():  # the overlap is reported, not warned about
         warnings.simplefilter("ignore")
-        rate = bjontegaard.bd_rate(*anchor, *test, **options)
-        quality = bjontegaard.bd_psnr(*anchor, *test, **options)
+        quality = bjontegaard.bd_psnr(
+            *anchor, *test, method=INTERPOLATION, require_matching_points=False,
+            min_overlap=0,
+        )  # fmt: skip
+    note = ""
     if overlap < MIN_OVERLAP:
-        row["note"] = (
-            f"the test covers {overlap:.0%} of the anchor's quality range "
-            f"({low:.3g}-{high:.3g}): read with care"
+        note = (
+            f"the test covers {overlap:.0%} of the common quality interval "
+            f"({interval[0]:.3g}-{interval[1]:.3g}): read with care"
         )
-    return {**row, "bd_rate_percent": float(rate), "bd_quality": float(quality)}
+    return {
+        "bd_rate_percent": float(bd_rate_over(anchor, test, (low, high))),
+        "bd_quality": float(quality), "quality_low": float(low),
+        "quality_high": float(high), "overlap": float(overlap), "note": note,
+    }  # fmt: skip
 
 
 def bd_quality_in_range(anchor, test, rate_range=RATE_RANGE):
@@ -189,83 +248,119 @@ def bd_quality_in_range(anchor, test, rate_range=RATE_RANGE):
     }
 
 
-def bd_table(table, curves=None, min_side=MIN_SIDE, rate_range=RATE_RANGE):
-    """Per image, SVD format, anchor and quality measure a row of BD
-    figures, then their aggregates over the images of :func:`set_images`:
-    the geometric mean of the rate ratios (``input`` = :data:`MEAN`, with the
-    spread, count and names of the images) and the figures of the set's mean
-    curves (``input`` = :data:`SET`), from rate-distortion rows (columns
-    input, method, bpp, rank, quality, rows, cols and the measures).
-    ``curves`` are :func:`set_curves` of ``table`` where the caller has them
-    already; ``rate_range`` (bpp) bounds :func:`bd_quality_in_range`, which
-    the geometric-mean rows leave empty (the set-curve rows carry it)."""
+def bd_table(table, intervals=None, rate_range=RATE_RANGE):
+    """Per image, pair of :func:`comparison_pairs` and quality measure a row
+    of BD figures (:data:`PER_IMAGE_COLUMNS`), from rate-distortion rows
+    (columns input, method, bpp, encoder and the measures): every BD-rate of
+    one image and measure over one interval, ``intervals`` (measure -> (low,
+    high) on its BD scale, default :data:`QUALITY_INTERVALS`) clipped to
+    what every anchor reaches (:func:`common_interval`); ``rate_range`` (bpp)
+    bounds :func:`bd_quality_in_range`. Each row names both encoders."""
+    intervals = {**QUALITY_INTERVALS, **(intervals or {})}
     metrics = [m for m in METRICS if m in table.columns]
     if table.empty or not metrics:  # a study of matrices alone has no codec rows
-        return pd.DataFrame([], columns=list(COLUMNS))
+        return pd.DataFrame([], columns=list(PER_IMAGE_COLUMNS))
     rows = [
         {"input": name, **row}
         for name, image in table.groupby("input", sort=True)
-        for row in _pair_rows(image, metrics, rate_range)
+        for row in _pair_rows(image, metrics, intervals, rate_range)
     ]
-    result = pd.DataFrame(rows, columns=list(COLUMNS))
-    members = set_images(table, min_side)
-    means = _geometric_means(result[result["input"].isin(members)], min_side)
-    curves = set_curves(table, min_side) if curves is None else curves
-    curves = pd.DataFrame(
-        [{"input": SET, **row} for row in _pair_rows(curves, metrics, rate_range)],
-        columns=list(COLUMNS),
-    ).assign(
-        images=len(members),
-        aggregated=", ".join(members),
-        note=lambda rows: rows["note"].fillna(""),
-    )
-    spread = means.set_index(["test", "anchor", "metric"])
-    keys = list(zip(curves["test"], curves["anchor"], curves["metric"]))
-    for column in ("spread_low", "spread_high"):
-        curves[column] = [spread[column].get(key, math.nan) for key in keys]
-    return pd.concat([result, means, curves], ignore_index=True)[list(COLUMNS)]
+    return pd.DataFrame(rows, columns=list(PER_IMAGE_COLUMNS))
 
 
-def _geometric_means(rows, min_side):
-    """Per (test, anchor, metric) the geometric mean of the images' rate
-    ratios 1 + BD-rate / 100, as a BD-rate, with their spread, their least
-    overlap and their names."""
-    rows = rows.dropna(subset=["bd_rate_percent"])
-    logs = np.log1p(rows["bd_rate_percent"] / 100.0)
-    grouped = rows.assign(log_ratio=logs).groupby(
-        ["test", "anchor", "metric"], sort=False
-    )
-    means = grouped.agg(
-        log_ratio=("log_ratio", "mean"),
-        spread_low=("bd_rate_percent", "min"),
-        spread_high=("bd_rate_percent", "max"),
-        overlap=("overlap", "min"),
-        images=("input", "count"),
-        aggregated=("input", lambda names: ", ".join(sorted(names))),
-    ).reset_index()
-    means["bd_rate_percent"] = 100.0 * np.expm1(means.pop("log_ratio"))
-    means["note"] = (
-        "geometric mean of the images' rate ratios; images of at least "
-        f"{min_side} pixels a side"
-    )
-    return means.assign(input=MEAN).reindex(columns=list(COLUMNS))
-
-
-def _pair_rows(image, metrics, rate_range):
+def _pair_rows(image, metrics, intervals, rate_range):
     by_method = dict(tuple(image.groupby("method")))
+    encoders = {
+        method: "; ".join(sorted(set(rows["encoder"].dropna().astype(str))))
+        for method, rows in by_method.items()
+    } if "encoder" in image else {}  # fmt: skip
+    pairs = comparison_pairs(by_method)
+    anchors = set(anchor_names()) & set(by_method)
     for metric in metrics:
-        for test, anchor in comparison_pairs(by_method):
+        name = DECIBEL_METRICS.get(metric, metric)
+        curves = {m: efficient_points(by_method[m], metric) for m in by_method}
+        common = common_interval([curves[a] for a in sorted(anchors)], intervals[name])
+        for test, anchor in pairs:
             if test in by_method and anchor in by_method:
-                curves = (
-                    efficient_points(by_method[anchor], metric),
-                    efficient_points(by_method[test], metric),
-                )
+                # The study's own pairs (svd-ycc against svd-q8...) are
+                # weighed where both reach, as no anchor bounds them.
+                interval = common if anchor in anchors else common_interval(
+                    [curves[anchor]], intervals[name]
+                )  # fmt: skip
                 yield {
-                    "test": test, "anchor": anchor,
-                    "metric": DECIBEL_METRICS.get(metric, metric),
-                    **bd_figures(*curves),
-                    **bd_quality_in_range(*curves, rate_range),
+                    "test": test, "anchor": anchor, "metric": name,
+                    **bd_figures(curves[anchor], curves[test], interval),
+                    **bd_quality_in_range(curves[anchor], curves[test], rate_range),
+                    "test_encoder": encoders.get(test, ""),
+                    "anchor_encoder": encoders.get(anchor, ""),
                 }  # fmt: skip
+
+
+def aggregate_table(per_image, members, resamples=BOOTSTRAP_RESAMPLES):
+    """Per (test, anchor, measure) the geometric mean and the median of the
+    images' rate ratios 1 + BD-rate / 100 over ``members`` (the images of
+    :func:`set_images`), as BD-rates, each with a percentile bootstrap 95 %
+    interval (``resamples`` draws of the images with replacement, the same
+    draws for every row), the least overlap of its images and a note that
+    keeps the per-image warnings: :data:`AGGREGATE_COLUMNS`."""
+    rows = per_image[per_image["input"].isin(members)]
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    draws = {}
+    result = []
+    for (test, anchor, metric), group in rows.groupby(
+        ["test", "anchor", "metric"], sort=False
+    ):
+        figured = group.dropna(subset=["bd_rate_percent"])
+        logs = np.log1p(figured["bd_rate_percent"].to_numpy(float) / 100.0)
+        row = {
+            "test": test, "anchor": anchor, "metric": metric, "images": len(logs),
+            "least_overlap": float(group["overlap"].min()),
+            "aggregated": ", ".join(sorted(figured["input"])),
+            "test_encoder": _joined(group["test_encoder"]),
+            "anchor_encoder": _joined(group["anchor_encoder"]),
+            "note": _aggregate_note(group, figured),
+        }  # fmt: skip
+        if len(logs):
+            if len(logs) not in draws:
+                draws[len(logs)] = rng.integers(0, len(logs), (resamples, len(logs)))
+            sampled = logs[draws[len(logs)]]
+            row.update(
+                _percent("geometric_mean", logs.mean(), sampled.mean(axis=1)),
+                **_percent("median", np.median(logs), np.median(sampled, axis=1)),
+            )
+        result.append(row)
+    return pd.DataFrame(result, columns=list(AGGREGATE_COLUMNS))
+
+
+def _percent(name, log_ratio, sampled_logs):
+    low, high = np.percentile(sampled_logs, [2.5, 97.5])
+    return {
+        f"{name}_percent": 100.0 * math.expm1(log_ratio),
+        f"{name}_low": 100.0 * math.expm1(low),
+        f"{name}_high": 100.0 * math.expm1(high),
+    }
+
+
+def _joined(values):
+    return "; ".join(sorted({v for v in values.dropna().astype(str) if v}))
+
+
+def _aggregate_note(group, figured):
+    """The per-image warnings an aggregate row keeps: images with little of
+    the common interval covered, and images without a figure."""
+    notes = []
+    low = group[group["overlap"] < MIN_OVERLAP]
+    if len(low):
+        names = ", ".join(
+            f"{row.input} ({row.overlap:.0%})" for row in low.itertuples()
+        )
+        notes.append(
+            f"under {MIN_OVERLAP:.0%} of the common quality interval covered on "
+            f"{names}: read with care"
+        )
+    if missing := sorted(set(group["input"]) - set(figured["input"])):
+        notes.append(f"no figure on {', '.join(missing)}")
+    return "; ".join(notes)
 
 
 def set_images(table, min_side=MIN_SIDE):
@@ -288,7 +383,7 @@ def set_curves(table, min_side=MIN_SIDE):
     ladder spans, each image's log rate and measures interpolated there
     (linearly in the log of the fraction), since its ranks depend on its
     size. Column ``step`` holds the quality or the rank fraction, ``images``
-    the count."""
+    the count, ``encoder`` each method's encoders."""
     images = set_images(table, min_side)
     table = table[table["input"].isin(images)]
     measures = ["bpp", *(m for m in METRICS if m in table.columns)]
@@ -300,7 +395,12 @@ def set_curves(table, min_side=MIN_SIDE):
         if points["input"].nunique() == len(images):
             rows.append(_ladder_mean(method, points, measures))
     curves = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return curves.assign(input=SET, images=len(images))
+    encoders = {}
+    if "encoder" in table:
+        encoders = table.groupby("method")["encoder"].agg(_joined).to_dict()
+    curves["images"] = len(images)
+    curves["encoder"] = [encoders.get(m, "") for m in curves.get("method", [])]
+    return curves
 
 
 def _ladder_mean(method, points, measures):

@@ -1,15 +1,17 @@
-"""Rate-distortion of SVD factor streams, the block low-rank codec, JPEG,
-WebP, AVIF, JPEG XL and the codecs of plugins.
+"""Rate-distortion of SVD factor streams, the block low-rank codec, the
+anchors (JPEG, WebP, AVIF, JPEG XL, MozJPEG, JPEG 2000, HEVC) and the codecs
+of plugins.
 
 Each codec turns an image stack (c, m, n) in [0, 1] into the reconstruction a
 decoder would produce and the number of bits it stores, so that quality is
 measured on what would actually be decoded. The SVD streams are
 :mod:`lowrank.evaluation.svd_streams`.
 
-JPEG (optimised Huffman tables, 4:2:0 chroma subsampling for RGB), WebP
-(lossy), AVIF (as Pillow's plugin encodes it, and 4:4:4 tuned for PSNR) and
+JPEG (libjpeg-turbo, optimised Huffman tables, 4:2:0 and 4:4:4 chroma for
+RGB), WebP (lossy), AVIF (as Pillow's plugin encodes it, and 4:4:4 tuned for PSNR) and
 JPEG XL (the ``pillow-jxl-plugin`` encoder) go through Pillow at each
 quality; their bits are the encoded file's bytes times 8, headers included.
+MozJPEG, JPEG 2000 and HEVC are :mod:`lowrank.evaluation.anchor_codecs`.
 Each row names the encoder, its library version and settings.
 """
 
@@ -21,11 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import PIL
-from PIL import Image, features
+from PIL import features
 from threadpoolctl import threadpool_limits
 
 from lowrank.colour import eight_bit_image, rgb_to_ycbcr, rgb_view
 from lowrank.decomposition.svd import thin_svd
+from lowrank.evaluation.anchor_codecs import ANCHOR_CODECS, pillow_decoded
 from lowrank.evaluation.block_streams import BlockCodec
 from lowrank.evaluation.codec_interface import Codec, plugin_codecs
 from lowrank.evaluation.once import OncePerKey
@@ -43,8 +46,8 @@ from lowrank.inputs.layouts import picture as picture_of
 LADDER_POINTS = 18
 # Method name -> Pillow format of the image codecs compared with the SVD.
 IMAGE_CODECS = {
-    "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF", "avif-444-psnr": "AVIF",
-    "jxl": "JXL",
+    "jpeg": "JPEG", "jpeg-444": "JPEG", "webp": "WEBP", "avif": "AVIF",
+    "avif-444-psnr": "AVIF", "jxl": "JXL",
 }  # fmt: skip
 # Each encoder's settings, ours to state (docs/design.md, "The report"):
 # the speed of the reference command-line encoder (cwebp -m 4, avifenc -s 6,
@@ -55,6 +58,7 @@ IMAGE_CODECS = {
 # since avifenc keeps 4:4:4 for PNG input where Pillow subsamples.
 ENCODER_SETTINGS = {
     "jpeg": {"optimize": True, "subsampling": "4:2:0"},
+    "jpeg-444": {"optimize": True, "subsampling": "4:4:4"},
     "webp": {"method": 4},
     "avif": {"speed": 6, "subsampling": "4:2:0"},
     "avif-444-psnr": {"speed": 6, "subsampling": "4:4:4", "advanced": {"tune": "psnr"}},
@@ -96,11 +100,7 @@ class PillowCodec(Codec):
     def decode(self, data):
         if self.name == "jxl":
             import pillow_jxl  # noqa: F401
-        with Image.open(io.BytesIO(data)) as decoded:
-            gray = decoded.mode in ("L", "LA")
-            values = np.asarray(decoded.convert("L" if gray else "RGB"), np.float64)
-        values = values / 255.0
-        return values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
+        return pillow_decoded(data)
 
 
 def as_channels(decoded, channels):
@@ -113,23 +113,31 @@ def as_channels(decoded, channels):
     return np.asarray(gray, dtype=np.float64)[np.newaxis] / 255.0
 
 
-def sweep_codecs(qualities):
-    """Every codec of the sweep (:mod:`lowrank.evaluation.codec_interface`):
-    the image codecs at ``qualities``, the block low-rank codec and the
-    codecs of installed plugins."""
+def anchor_codecs(qualities=()):
+    """The built-in anchors, swept at ``qualities``: Pillow's
+    (:data:`IMAGE_CODECS`), then MozJPEG, JPEG 2000 and HEVC."""
     return [
         *(PillowCodec(name, qualities) for name in IMAGE_CODECS),
-        BlockCodec(),
-        *plugin_codecs(),
+        *(anchor(qualities) for anchor in ANCHOR_CODECS),
     ]
 
 
+ANCHORS = tuple(codec.name for codec in anchor_codecs())
+
+
+def sweep_codecs(qualities):
+    """Every codec of the sweep (:mod:`lowrank.evaluation.codec_interface`):
+    the anchors at ``qualities``, the block low-rank codec and the codecs of
+    installed plugins."""
+    return [*anchor_codecs(qualities), BlockCodec(), *plugin_codecs()]
+
+
 def image_codec(stack, codec, quality):
-    """Encode a (c, m, n) stack in [0, 1] with ``codec`` (a key of
-    :data:`IMAGE_CODECS`) at ``quality``; return (decoded stack, bits)."""
-    pillow = PillowCodec(codec)
-    data = pillow.encode(stack, quality)
-    return as_channels(pillow.decode(data), len(stack)), 8 * len(data)
+    """Encode a (c, m, n) stack in [0, 1] with the anchor named ``codec`` (of
+    :data:`ANCHORS`) at ``quality``; return (decoded stack, bits)."""
+    anchor = next(found for found in anchor_codecs() if found.name == codec)
+    data = anchor.encode(stack, quality)
+    return as_channels(anchor.decode(data), len(stack)), 8 * len(data)
 
 
 def applied_settings(codec, gray=False):
@@ -160,7 +168,7 @@ def _library(codec):
 
         avif = features.version("avif")
         return f"{pillow}, libavif {avif} ({_avif.codec_versions()})"
-    if codec == "jpeg":
+    if IMAGE_CODECS[codec] == "JPEG":
         return f"{pillow}, libjpeg-turbo {features.version('libjpeg_turbo')}"
     return f"{pillow}, libwebp {features.version('webp')}"
 

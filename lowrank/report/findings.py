@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lowrank.evaluation.bdrate import MEAN, SET, TESTS, efficient_points
 from lowrank.evaluation.svd_streams import ALLOCATED_FORMAT
 from lowrank.methods import is_network
 
@@ -57,22 +56,6 @@ def counts(series):
     return list(series.value_counts().items())
 
 
-def q8_bd_rates(bd_rates):
-    """(anchor codec, BD-rate % over PSNR-RGB, the images it rests on) of the
-    8-bit SVD factors: the geometric mean over the images large enough for
-    the aggregates."""
-    if bd_rates is None or bd_rates.empty:
-        return []
-    means = bd_rates[
-        (bd_rates["input"] == MEAN) & (bd_rates["test"] == "svd-q8")
-        & (bd_rates["metric"] == "psnr") & ~bd_rates["anchor"].str.startswith("svd-")
-    ]  # fmt: skip
-    return [
-        (row.anchor, float(row.bd_rate_percent), row.aggregated)
-        for row in means.itertuples()
-    ]
-
-
 def rate_distortion_facts(table):
     """One sentence of numbers comparing JPEG and 8-bit SVD factors."""
     jpeg = table[table["method"] == "jpeg"].sort_values("bpp")
@@ -120,58 +103,15 @@ def psnr_loss(table, method, reference="svd-f32"):
     return float((visible[reference] - visible[method]).max())
 
 
-@dataclass(frozen=True)
-class CodecGap:
-    """How many times the bits of ``anchor`` the best low-rank format needs at one
-    PSNR-RGB on the set's mean curves."""
-
-    psnr: float
-    method: str
-    ratio: float
-    svd_bpp: float
-    anchor_bpp: float
-    anchor: str
-    overlap: float  # share of the anchor's PSNR range the SVD curve covers
-    images: str  # the images the set's mean curves rest on
-
-
-def codec_gap(curves, bd_rates, anchor="avif"):
-    """The :class:`CodecGap` at the middle of the PSNR range that the best
-    low-rank format or codec (:data:`lowrank.evaluation.bdrate.TESTS`: the
-    SVD streams and the block codec; lowest BD-rate against ``anchor`` on the
-    set curves) shares with ``anchor``; None where the curves share none."""
-    if curves is None or curves.empty or bd_rates is None or bd_rates.empty:
-        return None
-    rows = bd_rates[
-        (bd_rates["input"] == SET) & (bd_rates["anchor"] == anchor)
-        & (bd_rates["metric"] == "psnr") & bd_rates["test"].isin(TESTS)
-    ].dropna(subset=["bd_rate_percent"])  # fmt: skip
-    if rows.empty:
-        return None
-    best = rows.loc[rows["bd_rate_percent"].idxmin()]
-    svd = efficient_points(curves[curves["method"] == best["test"]])
-    codec = efficient_points(curves[curves["method"] == anchor])
-    low, high = max(svd[1].min(), codec[1].min()), min(svd[1].max(), codec[1].max())
-    if high <= low:
-        return None
-    middle = (low + high) / 2
-    svd_bpp = float(np.exp(np.interp(middle, svd[1], np.log(svd[0]))))
-    anchor_bpp = float(np.exp(np.interp(middle, codec[1], np.log(codec[0]))))
-    return CodecGap(
-        middle, best["test"], svd_bpp / anchor_bpp, svd_bpp, anchor_bpp, anchor,
-        float(best["overlap"]), best["aggregated"],
-    )  # fmt: skip
-
-
 def allocation_gains(bd_rates):
     """(image, BD-rate % over PSNR-RGB) of the YCbCr SVD format with ranks
     and code widths allocated per channel against equal ranks of the
-    channels the image was read in, per image."""
+    channels the image was read in, per image (``bd_rates``: the per-image
+    table of :func:`lowrank.evaluation.bdrate.bd_table`)."""
     if bd_rates is None or bd_rates.empty:
         return []
     rows = bd_rates[
         (bd_rates["test"] == f"svd-{ALLOCATED_FORMAT}")
         & (bd_rates["anchor"] == "svd-q8") & (bd_rates["metric"] == "psnr")
-        & ~bd_rates["input"].isin([MEAN, SET])
     ].dropna(subset=["bd_rate_percent"])  # fmt: skip
     return [(row.input, float(row.bd_rate_percent)) for row in rows.itertuples()]

@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from lowrank.errors import RecordError
-from lowrank.evaluation.bdrate import MEAN, SET
 from lowrank.methods import compared_methods, is_network
-from lowrank.report import findings
+from lowrank.report import findings, verdicts
 from lowrank.report.viewer import viewer_data
 
 OVERVIEW_COLUMNS = [
@@ -65,8 +64,9 @@ def write_index(
     sections,
     notes=(),
     bd_rates=None,
-    set_curves=None,
+    bd_rates_per_image=None,
     set_figure=None,
+    bd_tables=(),
 ):
     """Write the report page.
 
@@ -86,11 +86,13 @@ def write_index(
         What the study plan left out or ignored (unreadable images, ranks
         that do not fit, files that are not images).
     bd_rates : pandas.DataFrame, optional
+        From :func:`lowrank.evaluation.bdrate.aggregate_table`.
+    bd_rates_per_image : pandas.DataFrame, optional
         From :func:`lowrank.evaluation.bdrate.bd_table`.
-    set_curves : pandas.DataFrame, optional
-        From :func:`lowrank.evaluation.bdrate.set_curves`.
     set_figure : Path, optional
-        Their figure, the page's first.
+        The set's mean curves, the page's first figure.
+    bd_tables : sequence of Path
+        The BD tables the page links to, whole.
     """
     path = Path(path)
     here = path.parent
@@ -105,10 +107,8 @@ def write_index(
         tojson=json_for_html,
         **page_data(summary, paper_table, paper_comparison, paper_figure),
         problems=problems_data(summary, notes),
-        bd_rates=None if bd_rates is None else table_data(summary_bd_rows(bd_rates)),
-        q8_bd_rates=findings.q8_bd_rates(bd_rates),
-        codec_gap=findings.codec_gap(set_curves, bd_rates),
-        allocation_gains=findings.allocation_gains(bd_rates),
+        **codec_data(bd_rates, bd_tables),
+        allocation_gains=findings.allocation_gains(bd_rates_per_image),
         set_figure=set_figure,
         sections=[section_data(section, link) for section in sections],
     )
@@ -193,10 +193,28 @@ def section_data(section, link):
     }
 
 
-def summary_bd_rows(bd_rates):
-    """The BD figures the page shows: on the set's mean curves and the mean
-    over images (every image's are in ``bd_rates.csv``)."""
-    return bd_rates[bd_rates["input"].isin([SET, MEAN])]
+def codec_data(aggregate, tables):
+    """The codec section's matrices, headline verdicts, the strongest anchor
+    of each measure, the images and encoders they rest on and the linked
+    ``tables``."""
+    matrices = verdicts.matrices(aggregate)
+    if not matrices:
+        return {"bd_matrices": [], "headline": [], "strongest": []}
+    encoders = {}
+    for row in aggregate.itertuples():
+        encoders.setdefault(row.test, row.test_encoder)
+        encoders.setdefault(row.anchor, row.anchor_encoder)
+    images = sorted(
+        {n for names in aggregate["aggregated"].dropna() for n in names.split(", ")}
+    )
+    return {
+        "bd_matrices": matrices,
+        "headline": verdicts.headline(aggregate),
+        "strongest": [(matrix["label"], *matrix["anchors"][0]) for matrix in matrices],
+        "bd_images": f"{len(images)}: {', '.join(images)}",
+        "bd_tables": [(Path(path).name, Path(path)) for path in tables],
+        "encoders": [(name, text) for name, text in sorted(encoders.items()) if text],
+    }
 
 
 def table_data(frame, columns=None):

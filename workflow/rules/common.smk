@@ -51,10 +51,16 @@ from lowrank.inputs.cards import (
 )
 from lowrank.inputs.matrix_specs import member_spec
 from lowrank.inputs.urls import FetchLimits, read_fetch_record, retry_token
-from lowrank.settings import image_mode, regime_settings
+from lowrank.settings import (
+    check_report_ranges,
+    empty_mappings_replace,
+    image_mode,
+    regime_settings,
+)
 from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
 
+empty_mappings_replace(config, workflow.config_settings.overwrite_config)
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Under --sdm conda each job runs in an environment that installs this
@@ -104,11 +110,7 @@ if unknown := set(config["methods"]) - set(REGIMES):
     )
 
 
-low_bpp, high_bpp = config["report"]["bd_quality_bpp"]
-if not low_bpp < high_bpp:
-    raise ValueError(
-        f"report.bd_quality_bpp: the low rate {low_bpp} must be below the high one {high_bpp}"
-    )
+check_report_ranges(config["report"])
 
 
 # An input name that is not a reserved stem (lowrank.study.RESERVED_STEMS).

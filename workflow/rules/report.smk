@@ -35,9 +35,14 @@ rule bd_rates:
     input:
         tables=get_rate_distortion_tables(),
     output:
-        table=report(
-            "results/rate_distortion/bd_rates.csv",
-            caption="../report/bd_rates.rst",
+        per_image=report(
+            "results/rate_distortion/bd_rates_per_image.csv",
+            caption="../report/bd_rates_per_image.rst",
+            category="Tables",
+        ),
+        aggregate=report(
+            "results/rate_distortion/bd_rates_aggregate.csv",
+            caption="../report/bd_rates_aggregate.rst",
             category="Tables",
         ),
         curves="results/rate_distortion/set_curves.csv",
@@ -55,6 +60,7 @@ rule bd_rates:
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=config["report"]["bd_quality_bpp"],
+        intervals=config["report"]["bd_quality_intervals"],
         codec_plugins=CODEC_PLUGINS,
         code=CODE["bd_rates"],
     script:
@@ -95,7 +101,8 @@ rule report_page:
         summary="results/summary.csv",
         paper_table="results/paper_tables.csv",
         paper_comparison="results/paper_comparison.csv",
-        bd_rates="results/rate_distortion/bd_rates.csv",
+        bd_rates="results/rate_distortion/bd_rates_aggregate.csv",
+        bd_rates_per_image="results/rate_distortion/bd_rates_per_image.csv",
         set_curves="results/rate_distortion/set_curves.csv",
         set_figure="results/figures/rate_distortion_set.svg",
         paper_figure="results/figures/paper_gap.png",

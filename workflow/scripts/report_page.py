@@ -15,6 +15,7 @@ compared = summary[summary["method"].isin(compared_methods())]
 evaluations = {key: rows for key, rows in compared.groupby(["input", "member"])}
 sections, left_out = study_sections(snakemake.params.sections, evaluations)
 set_curves = read_csv(snakemake.input.set_curves)
+tables = [snakemake.input.bd_rates, snakemake.input.bd_rates_per_image]
 write_index(
     Path(snakemake.output[0]) / "index.html",
     summary,
@@ -24,6 +25,7 @@ write_index(
     sections,
     notes=[tuple(note) for note in snakemake.params.notes] + left_out,
     bd_rates=read_csv(snakemake.input.bd_rates),
-    set_curves=set_curves,
+    bd_rates_per_image=read_csv(snakemake.input.bd_rates_per_image),
     set_figure=Path(snakemake.input.set_figure) if not set_curves.empty else None,
+    bd_tables=[Path(path) for path in tables],
 )
