@@ -5,8 +5,7 @@ The four JPEG XL test-data photos are copied by hand from Debian's
 libjxl-testdata (resources/README.md). The photos made here come from the
 sample data that the scikit-image and Matplotlib wheels carry; the two whose
 sources are JPEG files of more than 700 px a side are reduced with Lanczos
-and stored as PNG, which also moves JPEG's 8 x 8 block grid off the anchors'
-(a reduced side is no longer a multiple of the source's grid). Every file's
+(which smooths their JPEG block edges) and stored as PNG. Every file's
 SHA-256 is then checked against photos/SHA256SUMS.
 """
 

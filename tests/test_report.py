@@ -5,6 +5,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 import pytest
+from chromium import headless_chromium
 from PIL import Image
 
 from lowrank.decomposition.svd import thin_svd
@@ -348,6 +349,87 @@ def test_a_cell_resting_on_a_short_curve_is_starred_with_its_note(tmp_path):
     codecs = text[text.index('id="codecs"') : text.index('id="overview"')]
     row = re.search(r"<tr><th>svd-q8</th>(.*?)</tr>", codecs).group(1)
     assert "*<br>" in row and "a (" in row and "read with care" in row
+
+
+def full_photo_set():
+    """Rows of every built-in anchor and low-rank format or codec on nine
+    photos: the widest codec section a study writes."""
+    from lowrank.evaluation.bdrate import TESTS
+    from lowrank.evaluation.codecs import ANCHORS
+
+    bpp = np.array([0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4])
+    methods = [*ANCHORS, *TESTS]
+    rng = np.random.default_rng(5)
+    return pd.DataFrame(
+        [
+            {"input": f"photo{i}", "rows": 600, "cols": 800, "method": method,
+             "bpp": rate, "encoder": f"{method} library 1.0: settings",
+             "quality": step, "rank": None,
+             **{m: value + 2 * step for m, value in
+                (("psnr", 26.0), ("psnr_y", 28.0), ("ssimulacra2", 30.0))},
+             "ssim": 1 - 10 ** (-(8 + step) / 10),
+             "ms_ssim": 1 - 10 ** (-(11 + step) / 10)}
+            for i in range(9)
+            for cost, method in enumerate(methods)
+            for step, rate in enumerate(bpp * (2 + cost) * rng.uniform(0.8, 1.2) / 4)
+        ]
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+def test_the_codec_section_fits_a_1400_pixel_window(tmp_path):
+    text = written_page(tmp_path, full_photo_set())
+    assert text.count('class="bd-matrix"') == 5
+    page = tmp_path / "report" / "index.html"
+    with headless_chromium(1400, 900) as browser:
+        browser.get(page.as_uri())
+        widths = browser.execute_script(
+            "const codecs = document.getElementById('codecs');"
+            "const tables = Array.from(codecs.querySelectorAll('table'));"
+            "codecs.scrollIntoView();"
+            "return [document.documentElement.clientWidth,"
+            " document.documentElement.scrollWidth,"
+            " Math.max(...tables.map(t => t.getBoundingClientRect().right))]"
+        )
+        # Kept beside the test's files for a reader of the run.
+        browser.save_screenshot(str(tmp_path / "codec-section.png"))
+    window, page_width, rightmost = widths
+    assert page_width <= window and rightmost <= window, widths
+
+
+@pytest.mark.parametrize(
+    "value, low, high, expected",
+    [
+        (342.2, 269.7, 437.4, ("300", "270", "440")),  # width 168: hundreds
+        (12102, 9358.8, 16004.9, ("12000", "9400", "16000")),
+        (-4.04, -8.6, 0.01, ("-4", "-8.6", "0.0")),
+        (2.43, 1.931, 2.897, ("2.4", "1.93", "2.90")),
+        (-0.4, -3.7, 2.6, ("0", "-3.7", "2.6")),
+    ],
+)
+def test_a_figure_is_rounded_to_what_its_interval_supports(value, low, high, expected):
+    from lowrank.report.verdicts import rounded
+
+    assert rounded(value, low, high) == expected
+
+
+def test_anchors_rank_by_their_bits_against_jpeg_and_cells_colour_by_interval():
+    from lowrank.evaluation.bdrate import aggregate_table, bd_table, set_images
+    from lowrank.report import verdicts
+
+    table = photo_set()
+    per_image = bd_table(table)
+    aggregate = aggregate_table(per_image, set_images(table))
+    assert [name for name, _ in verdicts.anchor_strengths(aggregate, "psnr")] == [
+        "avif", "jpeg",
+    ]  # fmt: skip
+    (matrix,) = [m for m in verdicts.matrices(aggregate) if m["metric"] == "psnr"]
+    rows = dict(matrix["rows"])
+    assert [test for test, _ in matrix["rows"]] == ["svd-q8", "avif", "jpeg"]
+    assert rows["svd-q8"][0].colour.startswith("hsl(5,")  # more bits, surely
+    assert rows["avif"][1].colour.startswith("hsl(130,")  # fewer, surely
+    assert rows["avif"][0] is None  # no figure of an anchor against itself
+    assert verdicts._colour(-3.0, 2.0) == "hsl(0, 0%, 92%)"  # either way
 
 
 def test_the_allocation_gain_of_each_image_is_listed():

@@ -170,6 +170,9 @@ CHANGES = {
     "report.codec_qualities": ("images", [50], None),
     "report.aggregate_min_side": ("images", 8, None),
     "report.bd_quality_bpp": ("images", [0.5, 2.0], None),
+    "report.bd_quality_intervals.<measure>": (
+        "images", [31, 39], ["report", "bd_quality_intervals", "psnr"],
+    ),
     "matrices.<name>.family": ("sets", "symmetric", ["matrices", "rand4", "family"]),
     "matrices.<name>.symmetrize": ("sets", "mean", ["matrices", "sym4", "symmetrize"]),
     "matrices.<name>.n": ("sets", 5, ["matrices", "sym4", "n"]),

@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from chromium import headless_chromium
 from PIL import Image
+
+from lowrank.evaluation.codecs import ANCHORS
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -113,6 +116,17 @@ def make_study(workdir, config):
     return workdir
 
 
+def test_an_empty_mapping_in_a_configfile_replaces_the_default(tmp_path):
+    workdir = make_study(tmp_path / "photos", TINY_CONFIG)
+    (workdir / "photos.yaml").write_text("matrices: {}\nmethods: []\n")
+    default = job_counts(snakemake(workdir, "--dry-run").stdout)
+    planned = job_counts(
+        snakemake(workdir, "--dry-run", "--configfile", "photos.yaml").stdout
+    )
+    assert default["prepare"] == 2  # the image and the default's matrix
+    assert planned["prepare"] == 1 and "train" not in planned
+
+
 def test_full_run_writes_the_summary(study):
     table = pd.read_csv(study / "results" / "summary.csv")
     hdf = pd.read_hdf(study / "results" / "summary.h5", "summary")
@@ -122,7 +136,7 @@ def test_full_run_writes_the_summary(study):
     codecs = set(table["method"]) - set(compared["method"])
     # Every SVD stream of the 8 x 6 image, header included, is larger than
     # its 48 raw bytes: no SVD point is swept (lowrank.evaluation.codecs).
-    assert codecs == {"jpeg", "webp", "avif", "avif-444-psnr", "jxl", "klt"}
+    assert codecs == {*ANCHORS, "klt"}
     assert table.loc[table["method"].isin(["jpeg", "webp", "avif"]), "bpp"].gt(0).all()
     exact = table[table["method"] == "nn-exact"]
     assert exact["delta_rel_err_2"].abs().max() < 1e-9
@@ -320,26 +334,7 @@ def test_snakemake_report_builds(study):
 
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(study):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        pytest.skip(
-            "needs Debian's chromium and chromium-driver (.ci/run installs them)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(
-        options=options, service=webdriver.ChromeService(driver_path)
-    )
-    try:
-        browser.set_window_size(1280, 800)
+    with headless_chromium(1280, 800) as browser:
         page = study / "results" / "report" / "index.html"
         browser.get(page.as_uri())
         images = browser.execute_script(
@@ -368,8 +363,6 @@ def test_report_renders_in_headless_chromium(study):
         # The first screen, kept beside the study for a reader of the test run.
         browser.save_screenshot(str(study / "report-first-screen.png"))
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    finally:
-        browser.quit()
     top, bottom, height = findings
     assert top < 200 and bottom <= height, "the findings must fill the first screen"
     assert (study / "report-first-screen.png").stat().st_size > 0

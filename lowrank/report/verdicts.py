@@ -28,20 +28,29 @@ class Cell:
     starred: bool
 
 
-def supported_decimals(low, high):
-    """Decimals that the interval (low, high) supports for its centre: the
-    place of the leading digit of its width (none finer than it shows)."""
+def supported_places(low, high):
+    """The decimal place that the interval (low, high) supports for its
+    centre: that of the leading digit of its width (1: tenths, 0: units,
+    -2: hundreds), none finer than the interval can tell apart."""
     width = abs(high - low)
     if not math.isfinite(width) or width == 0:
         return 2
-    return max(0, -math.floor(math.log10(width)))
+    return -math.floor(math.log10(width))
 
 
 def rounded(value, low, high):
-    """(value, low, high) as text: the value to :func:`supported_decimals`,
-    the bounds one decimal finer."""
-    places = supported_decimals(low, high)
-    return f"{value:.{places}f}", f"{low:.{places + 1}f}", f"{high:.{places + 1}f}"
+    """(value, low, high) as text: the value to :func:`supported_places`,
+    the bounds one place finer."""
+    places = supported_places(low, high)
+    return tuple(
+        _at_place(number, places + finer)
+        for number, finer in ((value, 0), (low, 1), (high, 1))
+    )
+
+
+def _at_place(number, places):
+    text = f"{number:.{places}f}" if places > 0 else f"{round(number, places):.0f}"
+    return text.removeprefix("-") if float(text) == 0 else text  # no "-0"
 
 
 def anchor_strengths(aggregate, metric):
