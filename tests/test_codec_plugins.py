@@ -79,6 +79,10 @@ def test_a_codec_from_a_plugin_is_in_every_output(tmp_path):
     # The tiny image has no SVD stream smaller than its raw bytes: the block
     # codec is the low-rank side weighed against the plugin's anchor.
     assert "klt" in set(bd.loc[bd["anchor"] == "toy", "test"])
+    # Every BD row names both encoders with their library versions.
+    for column in ("test_encoder", "anchor_encoder"):
+        assert bd[column].str.contains(r"\d+\.\d+").all(), column
+    assert "toycodec 0.1: kind=bit planes" in set(bd["anchor_encoder"])
     # The report's rate-distortion figure of the image draws its curve.
     (figure,) = (results / "report" / "figures").glob("*/rate_distortion.svg")
     assert "toy" in figure.read_text()
