@@ -8,13 +8,19 @@ Two checks:
   the CSV, and each further cell is that row's value of the next column, to
   the digits shown (an empty cell: a missing value).
 - Every other decimal number in README.md, config/README.md and docs/ (not in
-  code) is a link to the line of its source file that holds it:
+  code), negative ones, ends of ranges and numbers before a full stop
+  included, is a link to the line of its source file that holds it:
   ``[0.050](../bench/paper_numbers_2026-12-05.md#L9 "largest miss")``. The
   title names the column: required for a CSV (the line is the row), and for
-  a row of a Markdown table (the header's cell); a line of text holds the
-  number anywhere. Every link must also fail when a digit of its number is
-  changed, so a quote cannot pass on a neighbouring value. Whole numbers
-  (ranks, sizes, counts, years) are not checked.
+  a row of a Markdown table (the header's cell); on a line of text it is
+  words of that line, and the number is the first one after them, or
+  ``number N``, the line's N-th number (aligned columns of a tool's output). A link to
+  a line with more than one number must have a title. A signed quote
+  (``[-9.2](...)``) must match the signed value; an unsigned one its size
+  (the words around it say which way). Every link must also fail when a
+  digit of its number is changed, so a quote cannot pass on a neighbouring
+  value; a seeded sample of quotes is flipped digit by digit to prove it.
+  Whole numbers (ranks, sizes, counts, years) are not checked.
 """
 
 import math
@@ -35,22 +41,28 @@ SOURCE = re.compile(
     r"columns: (?P<columns>[\w, ]+) -->"
 )
 DECIMAL = r"(?:\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)"
-NUMBER = re.compile(rf"(?<![\w.§/^-]){DECIMAL}(?![\w.])")
+# A decimal not inside a word, a version (1.2.3) or a path; a sign or a
+# range's dash before it, or a full stop after it, leaves it a number.
+NUMBER = re.compile(rf"(?<![\w.§/^]){DECIMAL}(?!\w|\.\d)")
 CANDIDATE = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 QUOTE = re.compile(  # a linked whole number is checked too
-    rf"\[(?P<number>{DECIMAL}|\d+)\]\((?P<path>[^)#\s]+)#L(?P<line>\d+)"
+    rf"\[(?P<number>[-−]?(?:{DECIMAL}|\d+))\]\((?P<path>[^)#\s]+)#L(?P<line>\d+)"
     r'(?: "(?P<column>[^"]+)")?\)'
 )
 
 
 def shown_as(token, value):
-    """Whether ``value`` rounds to ``token`` at the digits ``token`` shows."""
+    """Whether ``value`` rounds to ``token`` at the digits ``token`` shows:
+    with its sign where ``token`` has one, else its size."""
     if not math.isfinite(value):
         return False
-    mantissa, _, exponent = token.lower().partition("e")
+    token = token.replace("−", "-")
+    signed = token.startswith("-")
+    mantissa, _, exponent = token.lower().lstrip("-").partition("e")
     decimals = len(mantissa.partition(".")[2])
     scale = 10.0 ** int(exponent or 0)
-    return abs(abs(value) - float(token)) <= 0.5 * 10.0**-decimals * scale * (1 + 1e-9)
+    shown = value if signed else abs(value)
+    return abs(shown - float(token)) <= 0.5 * 10.0**-decimals * scale * (1 + 1e-9)
 
 
 def prose(text):
@@ -97,24 +109,36 @@ def quoted_values(path, line, column):
             return [float(t) for t in CANDIDATE.findall(str(value))]
     lines = path.read_text(encoding="utf-8").splitlines()
     text = lines[line - 1]
-    if text.startswith("|") and column is not None:
-        header = markdown_header(lines, line - 1) or []
+    header = markdown_header(lines, line - 1) if text.startswith("|") else None
+    if header is not None and column is not None:
         if column not in header:
             raise ValueError(f"{path.name}:{line}: no column {column!r}")
         text = table_cells(text)[header.index(column)]
-    return [float(t) for t in CANDIDATE.findall(text)]
+    elif column is not None and (place := re.fullmatch(r"number (\d+)", column)):
+        found = CANDIDATE.findall(text)  # the N-th number of a line of text
+        return [float(found[int(place[1]) - 1])] if int(place[1]) <= len(found) else []
+    elif column is not None:  # words of a line of text: the number after them
+        if column not in text:
+            raise ValueError(f"{path.name}:{line}: no words {column!r} on the line")
+        return [float(t) for t in CANDIDATE.findall(text.partition(column)[2])[:1]]
+    found = [float(t) for t in CANDIDATE.findall(text)]
+    if len(found) > 1 and column is None:
+        raise ValueError(f"{path.name}:{line}: {len(found)} numbers; name a column")
+    return found
 
 
-def quotes(page):
-    """(number, source path, line, column) of every linked number."""
-    for match in QUOTE.finditer(prose(page.read_text(encoding="utf-8"))):
+def quotes(page, text=None):
+    """(number, source path, line, column) of every linked number of
+    ``page`` (or of ``text`` read as that page)."""
+    text = page.read_text(encoding="utf-8") if text is None else text
+    for match in QUOTE.finditer(prose(text)):
         path = (page.parent / match["path"]).resolve()
         yield match["number"], path, int(match["line"]), match["column"]
 
 
 def wrong_digits(token):
     """``token`` with its last shown digit one up and one down."""
-    mantissa, e, exponent = token.partition("e")
+    mantissa, e, exponent = token.replace("−", "-").partition("e")
     digits = [i for i, c in enumerate(mantissa) if c.isdigit()]
     last = digits[-1]
     for step in (1, -1):
@@ -130,20 +154,54 @@ def test_every_decimal_is_a_quote(page):
     assert unlinked == [], f"{page.name}: numbers without a source link: {unlinked}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_every_quote_is_its_source(page):
+def wrong_quotes(page, text=None):
+    """What is wrong with the quotes of ``page`` (its ``text`` if given)."""
     wrong = []
-    for number, path, line, column in quotes(page):
+    for number, path, line, column in quotes(page, text):
         place = f"{number} -> {path.relative_to(REPO)}#L{line} {column or ''}"
         if path in PAGES:
             wrong.append(f"{place}: a page quotes a page, not a source")
             continue
-        values = quoted_values(path, line, column)
+        try:
+            values = quoted_values(path, line, column)
+        except ValueError as error:
+            wrong.append(f"{place}: {error}")
+            continue
         if not any(shown_as(number, value) for value in values):
             wrong.append(f"{place}: source shows {values}")
         elif any(shown_as(w, v) for w in wrong_digits(number) for v in values):
             wrong.append(f"{place}: a wrong digit would pass too; name a column")
+    return wrong
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_quote_is_its_source(page):
+    wrong = wrong_quotes(page)
     assert wrong == [], "\n".join(wrong)
+
+
+def test_a_flipped_digit_in_any_quote_fails():
+    """Mutation: a seeded sample of the pages' quotes, each copied with its
+    last digit one up and one down, must each be reported wrong."""
+    import random
+
+    found = [
+        (page, match)
+        for page in PAGES
+        for match in QUOTE.finditer(page.read_text(encoding="utf-8"))
+    ]
+    sample = random.Random(48).sample(found, min(60, len(found)))
+    survived = []
+    for page, match in sample:
+        text = page.read_text(encoding="utf-8")
+        for wrong in wrong_digits(match["number"]):
+            start, end = match.span("number")
+            mutated = text[:start] + wrong + text[end:]
+            if not any(
+                f"{wrong} ->" in problem for problem in wrong_quotes(page, mutated)
+            ):
+                survived.append(f"{page.name}: {match['number']} -> {wrong}")
+    assert survived == [], survived
 
 
 def test_a_wrong_digit_fails(tmp_path):
@@ -154,6 +212,32 @@ def test_a_wrong_digit_fails(tmp_path):
     ((number, path, line, column),) = quotes(page)
     assert not shown_as(number, quoted_values(path, line, column)[0])
     assert shown_as("0.050", quoted_values(path, line, column)[0])
+
+
+def test_signs_ranges_sentence_ends_and_crowded_lines_are_checked(tmp_path):
+    source = tmp_path / "numbers.md"
+    source.write_text(
+        "gain -9.2 %, then 0.5 and 0.7\n| a | b |\n| --- | --- |\n| 1.5 | 2.5 |\n"
+    )
+    unlinked = "A loss of -9.2 %, a range 0.25-1.5 and an end 0.75."
+    assert NUMBER.findall(unlinked) == ["9.2", "0.25", "1.5", "0.75"]
+    page = tmp_path / "page.md"
+    for text, ok in (
+        ('[-9.2](numbers.md#L1 "gain")', True),
+        ('[-9.3](numbers.md#L1 "gain")', False),  # a signed digit is checked
+        ('[9.2](numbers.md#L1 "gain")', True),  # unsigned: words carry the sign
+        ('[9.2](numbers.md#L1 "then")', False),  # the number after the words
+        ('[0.7](numbers.md#L1 "number 3")', True),
+        ("[0.5](numbers.md#L1)", False),  # three numbers: a title is needed
+        ('[2.5](numbers.md#L4 "b")', True),
+    ):
+        page.write_text(text)
+        ((number, path, line, column),) = quotes(page)
+        try:
+            values = quoted_values(path, line, column)
+        except ValueError:
+            values = []
+        assert any(shown_as(number, v) for v in values) == ok, text
 
 
 def sourced_tables(text):
