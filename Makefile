@@ -29,8 +29,13 @@ setup: $(INSTALLED)
 study: $(INSTALLED)
 	$(VENV)/bin/snakemake --cores 8 --resources gpu=1
 
+# One pytest worker per core, at most four (each worker's studies run
+# Snakemake with cores of their own); a file's tests stay on one worker, so
+# a module's fixtures are built once. TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && echo 4 || echo $$n)
+
 test: $(INSTALLED)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # --clear: switching builds must not leave the other build's wheels behind.
 $(INSTALLED): pyproject.toml $(LOCK)
