@@ -6,7 +6,7 @@ Two checks:
 - A table under ``<!-- source: FILE; keys: K, ...; columns: C, ... -->`` in
   docs/ is a view of the CSV ``FILE``: each row's key cells find one row of
   the CSV, and each further cell is that row's value of the next column, to
-  the digits shown (an empty cell: a missing value).
+  the digits shown (a whole number exactly; an empty cell: a missing value).
 - Every other decimal number in README.md, config/README.md and docs/ (not in
   code), negative ones, ends of ranges and numbers before a full stop
   included, is a link to the line of its source file that holds it:
@@ -252,6 +252,14 @@ def sourced_tables(text):
         yield match, rows
 
 
+def shown_in_cell(cell, value):
+    """Whether a table cell shows ``value``: a whole number (0, 1, 20) only
+    the same whole number, not anything within a half of it."""
+    if re.fullmatch(r"-?\d+", cell):
+        return math.isclose(value, int(cell), rel_tol=1e-9, abs_tol=1e-12)
+    return shown_as(cell, value)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_sourced_tables_match_their_csv(page):
     mismatches = []
@@ -271,10 +279,16 @@ def test_sourced_tables_match_their_csv(page):
             assert len(found) == 1, f"{match['file']}: no single row for {row}"
             for column, cell in zip(columns, row[len(keys) :]):
                 value = float(found.iloc[0][column])
-                ok = math.isnan(value) if cell == "" else shown_as(cell, value)
+                ok = math.isnan(value) if cell == "" else shown_in_cell(cell, value)
                 if not ok:
                     mismatches.append(f"{row[: len(keys)]} {column}: {cell} vs {value}")
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_a_whole_number_cell_is_that_number():
+    assert shown_in_cell("1", 1.0) and shown_in_cell("0", 0.0)
+    assert not shown_in_cell("1", 0.6) and not shown_in_cell("0", 0.4)
+    assert shown_in_cell("0.1", 0.1232) and not shown_in_cell("0.1", 0.16)
 
 
 def test_the_paper_page_declares_its_tables():
