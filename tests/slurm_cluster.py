@@ -2,10 +2,12 @@
 munge, slurmctld, slurmd and slurm-client packages)."""
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -166,3 +168,67 @@ def _logs(state):
         return "SLURM node never became idle:\n" + "\n".join(parts)
 
     return read
+
+
+STUB_SBATCH = """\
+#!{python}
+# Records each submission's flags, then submits it without the account and
+# quality of service, which this cluster (no accounting) does not know.
+import json, os, sys
+with open({log!r}, "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\\n")
+args, skip = [], False
+for arg in sys.argv[1:]:
+    if skip:
+        skip = False
+    elif arg in ("-A", "--account"):
+        skip = True
+    elif not arg.startswith(("--account=", "--qos=")):
+        args.append(arg)
+os.execv({sbatch!r}, [{sbatch!r}, *args])
+"""
+
+
+def recording_sbatch(folder, log, accounts=("lab",)):
+    """A folder to put first on PATH: an ``sbatch`` that writes each call's
+    arguments (one JSON list per line) to ``log`` before passing it on, and a
+    ``sacctmgr`` that lists ``accounts`` as the user's."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stubs = {
+        "sbatch": STUB_SBATCH.format(
+            python=sys.executable, log=str(log), sbatch=shutil.which("sbatch")
+        ),
+        "sacctmgr": "#!/bin/sh\nprintf '%s\\n' " + " ".join(accounts) + "\n",
+    }
+    for name, text in stubs.items():
+        (folder / name).write_text(text)
+        (folder / name).chmod(0o755)
+    return folder
+
+
+def submissions(log):
+    """Each recorded sbatch call's arguments."""
+    return [json.loads(line) for line in Path(log).read_text().splitlines()]
+
+
+# The lines of profiles/slurm a user fills in, as its comments say.
+FILLED_IN = {
+    "# default-resources:": "default-resources:",
+    '#   slurm_account: "my_account"': '  slurm_account: "lab"',
+    '#   slurm_partition: "my_partition"': '  slurm_partition: "debug"',  # ours
+    '#   qos: "my_qos"': '  qos: "normal"',
+}
+
+
+def users_profile(study):
+    """A copy of the shipped SLURM profile with account, partition and
+    quality of service filled in."""
+    text = (study / "profiles" / "slurm" / "profile.yaml").read_text()
+    for commented, filled in FILLED_IN.items():
+        assert commented in text
+        text = text.replace(commented, filled)
+    folder = study / "profiles" / "mine"
+    folder.mkdir()
+    (folder / "profile.yaml").write_text(text)
+    return folder

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from slurm_cluster import single_node_cluster, unavailable_reason
+from slurm_cluster import (
+    recording_sbatch,
+    single_node_cluster,
+    submissions,
+    unavailable_reason,
+    users_profile,
+)
 from test_workflow import SNAKEMAKE, TINY_CONFIG, make_study, snakemake
 
 from lowrank.evaluation.summary import read_table
@@ -27,24 +33,35 @@ def cluster(tmp_path_factory):
         yield environ, state
 
 
+def flag(arguments, name):
+    """The value of ``name`` in one sbatch call (``-A x`` or ``--qos=x``)."""
+    for index, argument in enumerate(arguments):
+        if argument == name:
+            return arguments[index + 1]
+        if argument.startswith(name + "="):
+            return argument.partition("=")[2]
+    return None
+
+
 def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
     environ, state = cluster
     local = make_study(tmp_path / "local", TINY_CONFIG)
     snakemake(local)
     remote = make_study(tmp_path / "slurm", TINY_CONFIG)
+    profile = users_profile(remote)
+    calls = tmp_path / "sbatch.jsonl"
+    stubs = recording_sbatch(tmp_path / "bin", calls)
     environ = {
         **environ,
-        "PATH": f"{Path(SNAKEMAKE[0]).parent}{os.pathsep}{environ['PATH']}",
+        "PATH": os.pathsep.join(
+            [str(stubs), str(Path(SNAKEMAKE[0]).parent), environ["PATH"]]
+        ),
     }
     command = [
-        *SNAKEMAKE, "--profile", "profiles/slurm",
+        *SNAKEMAKE, "--profile", str(profile.relative_to(remote)),
         # No accounting daemon here: ask squeue, and ask soon.
         "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "1",
-        # The shipped profile as it is; each training still asks SLURM for
-        # this cluster's GPU (a name in gres.conf, which TensorFlow cannot
-        # use) and says it got one its framework cannot see.
-        "--set-resources", "train:gpu=1", "train:mem_mb=4000", "train:runtime=120",
     ]  # fmt: skip
     result = subprocess.run(
         ["timeout", "-k", "10", "600", *command],
@@ -59,6 +76,8 @@ def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
         read_table(study / "results" / "summary.csv").drop(columns=VOLATILE)
         for study in (remote, local)
     )
+    # Each training asked SLURM for the node's GPU (a name in gres.conf,
+    # which TensorFlow cannot use) and says it got one its framework cannot see.
     trained = ours["method"].str.startswith("nn-")
     assert ours.loc[trained, "message"].str.contains("sees no GPU").all()
     assert (ours.loc[trained, "device"] == "CPU").all()
@@ -67,10 +86,22 @@ def test_slurm_profile_reproduces_a_local_run(cluster, tmp_path):
     )
     train_log = next((remote / "results" / "logs" / "train").rglob("exact.log"))
     assert "GPU lease: 0" in train_log.read_text()
-    # 9 of the tiny study's jobs run on the cluster. Each input's matrix and
-    # SVD go out as one job (prepare), its evaluation and figures as another, the
-    # four training jobs (one per input and regime) as one job array (two when
-    # the inputs' trainings become ready at different times), and
+
+    # The user's account, partition and quality of service reach every job;
+    # trainings ask for a GPU though this machine has none; no job array.
+    calls = submissions(calls)
+    assert calls
+    for arguments in calls:
+        assert flag(arguments, "-A") == "lab", arguments
+        assert flag(arguments, "-p") == "debug", arguments
+        assert flag(arguments, "--qos") == "normal", arguments
+        assert flag(arguments, "--array") is None, arguments
+    trainings = [a for a in calls if "rule_train" in " ".join(a)]
+    assert len(trainings) == 4
+    assert all(flag(a, "--gpus") == "1" for a in trainings), trainings
+    # Both inputs' matrices and SVDs go out as one job (the profile's group
+    # of prepare jobs), each training alone, the evaluations as one job or
+    # two (when the inputs' trainings end at different times), and
     # rate_distortion alone.
-    submissions = (state / "slurmctld.log").read_text().count("submit_batch_job")
-    assert 6 <= submissions <= 7
+    assert 7 <= len(calls) <= 8
+    assert len(calls) == (state / "slurmctld.log").read_text().count("submit_batch_job")

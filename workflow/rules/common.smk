@@ -227,6 +227,30 @@ def get_training_code(wildcards):
     return CODE[f"train:{wildcards.regime}"]
 
 
+# Every rule states all its resources, so that a user's default-resources
+# (account, partition, qos) reach every job untouched, and Snakemake's own
+# default disk_mb, which stats every job's inputs while the DAG is built (a
+# third of the dry run at 1,000 inputs), is never evaluated. Our outputs are
+# a few MB. Memory and time grow with each retry: a job that ran out of
+# either gets more.
+JOB_DISK_MB = 1000
+
+
+def job_mb(wildcards, attempt):
+    """A GB for a job whose memory does not follow its input's shape."""
+    return 1000 * attempt
+
+
+def job_minutes(wildcards, attempt):
+    """Half an hour for any job but a training."""
+    return 30 * attempt
+
+
+def training_minutes(wildcards, attempt):
+    """Two hours for a training."""
+    return 120 * attempt
+
+
 @planned
 def memory_from_shape(wildcards, attempt):
     """MB for a job that holds about 16 float64 copies of its input matrix.
@@ -321,13 +345,28 @@ def training_gpus():
 
 TRAINING_GPUS = training_gpus()
 
+
+def gpus_set_for_training():
+    """Whether a profile or the command line asks a GPU per training (the
+    SLURM profile's `set-resources: train: gpu: 1`), whatever this machine has."""
+    asked = workflow.resource_settings.overwrite_resources.get("train")
+    if not asked or "gpu" not in asked:
+        return False
+    return str(getattr(asked["gpu"], "raw", asked["gpu"])) not in ("0", "")
+
+
 # The jobs' environment files, with the CUDA build of the training one where
-# training uses a GPU (a login node without one builds it as it is). Written
-# at every plan: Snakemake reads a rule's environment file when it records a
-# finished job, conda or not.
+# trainings ask for a GPU, by the study's device or by the profile (a login
+# node without one builds it for the compute nodes'). Written at every plan:
+# Snakemake reads a rule's environment file when it records a finished job,
+# conda or not.
 CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
 if is_package_tree(SOURCE_TREE):
-    write_environments(SOURCE_TREE, ".snakemake/lowrank/envs", bool(TRAINING_GPUS))
+    write_environments(
+        SOURCE_TREE,
+        ".snakemake/lowrank/envs",
+        bool(TRAINING_GPUS) or gpus_set_for_training(),
+    )
     CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 
 

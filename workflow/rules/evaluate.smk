@@ -36,6 +36,8 @@ rule evaluate:
         CONDA_ENVS["analysis"]
     resources:
         mem_mb=memory_from_shape,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         ranks=get_input_ranks_json,
         code=CODE["evaluate"],
@@ -65,6 +67,10 @@ rule summary:
         "results/benchmarks/summary.tsv"
     conda:
         CONDA_ENVS["analysis"]
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         code=CODE["summary"],
     script:

@@ -6,6 +6,10 @@ rule fetch:
         "results/logs/fetch/{input}.log",
     conda:
         CONDA_ENVS["analysis"]
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         url=get_image_url,
         retry=get_fetch_retry,
@@ -30,6 +34,8 @@ rule prepare:
         CONDA_ENVS["analysis"]
     resources:
         mem_mb=memory_from_shape,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         source=get_input_source_json,
         code=CODE["prepare"],

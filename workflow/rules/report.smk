@@ -22,6 +22,10 @@ rule rate_distortion:
         CONDA_ENVS["analysis"]
     # Its points are encoded and scored in threads (lowrank.evaluation.codecs).
     threads: 2
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         ranks=get_input_ranks,
         qualities=config["report"]["codec_qualities"],
@@ -57,6 +61,10 @@ rule bd_rates:
         "results/benchmarks/bd_rates.tsv"
     conda:
         CONDA_ENVS["analysis"]
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=config["report"]["bd_quality_bpp"],
@@ -90,6 +98,10 @@ rule paper_tables:
         "results/benchmarks/paper_tables.tsv"
     conda:
         CONDA_ENVS["analysis"]
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         code=CODE["paper_tables"],
     script:
@@ -127,6 +139,10 @@ rule report_page:
         "results/benchmarks/report_page.tsv"
     conda:
         CONDA_ENVS["analysis"]
+    resources:
+        mem_mb=job_mb,
+        disk_mb=JOB_DISK_MB,
+        runtime=job_minutes,
     params:
         sections=report_sections(),
         notes=STUDY_NOTES,

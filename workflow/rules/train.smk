@@ -13,7 +13,8 @@ rule train:
     threads: config["training"]["threads"]
     resources:
         mem_mb=training_memory_mb,
-        runtime=120,
+        disk_mb=JOB_DISK_MB,
+        runtime=training_minutes,
         gpu=training_gpu_request,
         gpu_share=training_gpu_share_request,
         cpu_training=training_cpu_request,
