@@ -51,6 +51,7 @@ from lowrank.inputs.cards import (
 )
 from lowrank.inputs.matrix_specs import member_spec
 from lowrank.inputs.urls import FetchLimits, read_fetch_record, retry_token
+from lowrank.software_check import JOB_EXTRAS, MissingSoftware, check_software
 from lowrank.settings import (
     check_report_ranges,
     empty_mappings_replace,
@@ -76,6 +77,19 @@ if CONDA_JOBS and not is_package_tree(SOURCE_TREE):
         "from a clone (a module from a local path), or run without --sdm conda "
         "in a Python that has lowrank installed."
     )
+
+# Elsewhere the jobs run in this Python: what they import is checked now,
+# before any job runs, so that a missing library stops the study with the
+# line that installs it, not every job with the cause in its log.
+if not CONDA_JOBS and is_package_tree(SOURCE_TREE):
+    try:
+        check_software(
+            SOURCE_TREE,
+            sys.executable,
+            JOB_EXTRAS if config.get("methods", REGIMES) else (),
+        )
+    except MissingSoftware as missing:
+        raise WorkflowError(str(missing)) from None
 
 # The Python of the jobs run as programs (prepare, train, evaluate: the
 # environment's under conda, else this Snakemake's, as Snakemake picks one for
