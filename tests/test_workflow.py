@@ -435,37 +435,59 @@ def test_a_config_without_regimes_plans_with_their_defaults(tmp_path):
     assert planned_jobs(workdir)["train"] > 0
 
 
-def test_a_module_deployment_reproduces_the_study(study, tmp_path):
+@pytest.mark.parametrize(
+    ("prefix", "use"),
+    [
+        (None, "use rule * from lowrank"),
+        ("study1", "use rule * from lowrank as lowrank_*"),
+    ],
+    ids=["as-deployed", "prefixed-and-renamed"],
+)
+def test_a_module_deployment_reproduces_the_study(study, tmp_path, prefix, use):
     """The workflow used as snakedeploy deploys it: a project folder of the
     user's own, its Snakefile a ``module`` of this workflow (here from a local
     path; the Python running Snakemake has lowrank installed), its own config
-    and images. Same numbers as the study run from its clone."""
+    and images (a folder relative to the project, never under the module's
+    prefix). Same numbers as the study run from its clone, the report
+    included, also where the module's outputs go under a prefix."""
     from test_slurm import VOLATILE
 
     from lowrank.evaluation.summary import read_table
 
     project = deployed_project(
-        tmp_path / "project", study / "workflow" / "Snakefile", TINY_CONFIG
+        tmp_path / "project",
+        study / "workflow" / "Snakefile",
+        TINY_CONFIG,
+        prefix=prefix,
+        use=use,
     )
     result = snakemake(project)
     assert "not present in the Snakefile" not in result.stderr
+    outputs = project / prefix if prefix else project
+    assert (outputs / "results" / "report" / "index.html").is_file()
+    if prefix:
+        assert not (project / "results").exists()
     deployed, cloned = (
         read_table(folder / "results" / "summary.csv").drop(columns=VOLATILE)
-        for folder in (project, study)
+        for folder in (outputs, study)
     )
     pd.testing.assert_frame_equal(deployed, cloned)
 
 
-def deployed_project(folder, workflow_snakefile, config):
+def deployed_project(
+    folder, workflow_snakefile, config, prefix=None, use="use rule * from lowrank"
+):
     """A project folder as snakedeploy writes one: a ``module`` of the
-    workflow at ``workflow_snakefile``, its own config and the tiny image."""
+    workflow at ``workflow_snakefile`` (its outputs under ``prefix``, if
+    given; its rules taken by ``use``), its own config and the tiny image."""
     (folder / "workflow").mkdir(parents=True)
     (folder / "workflow" / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n\n\n'
         "module lowrank:\n"
         f"    snakefile:\n        {str(workflow_snakefile)!r}\n"
-        "    config:\n        config\n\n\n"
-        "use rule * from lowrank\n"
+        "    config:\n        config\n"
+        + (f"    prefix:\n        {prefix!r}\n" if prefix else "")
+        + f"\n\n{use}\n"
     )
     (folder / "config").mkdir()
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))

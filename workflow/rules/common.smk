@@ -78,19 +78,6 @@ if CONDA_JOBS and not is_package_tree(SOURCE_TREE):
         "in a Python that has lowrank installed."
     )
 
-# Elsewhere the jobs run in this Python: what they import is checked now,
-# before any job runs, so that a missing library stops the study with the
-# line that installs it, not every job with the cause in its log.
-if not CONDA_JOBS and is_package_tree(SOURCE_TREE):
-    try:
-        check_software(
-            SOURCE_TREE,
-            sys.executable,
-            JOB_EXTRAS if config.get("methods", REGIMES) else (),
-        )
-    except MissingSoftware as missing:
-        raise WorkflowError(str(missing)) from None
-
 # The Python of the jobs run as programs (prepare, train, evaluate: the
 # environment's under conda, else this Snakemake's, as Snakemake picks one for
 # `script:`; no rule names a container, so under --sdm apptainer alone jobs
@@ -152,6 +139,19 @@ STUDY = {item.name: item for item in plan_study(config, warn=print_warning)}
 MAX_PIXELS = config.get("images", {}).get("max_pixels")
 
 
+# A module's `prefix:` (or `replace_prefix:`) moves every relative input and
+# output of its rules; a path this file reads itself, or hands a job in its
+# params, moves with them through the same modifier, kept now: while the
+# DAG is built, `workflow.modifier` is the user's workflow's.
+PATH_MODIFIER = workflow.modifier.path_modifier
+
+
+def on_disk(path):
+    """Where a study path (``results/...``) of the rules is, for reading it
+    here or in a job that gets it as a param."""
+    return str(PATH_MODIFIER.replace_prefix(path))
+
+
 def input_card_path(name):
     return f"results/inputs/{name}.json"
 
@@ -165,14 +165,18 @@ def input_card_path(name):
 PLANNING = True
 
 
+def read_input_card(name):
+    return read_card(on_disk(input_card_path(name)))
+
+
 @functools.cache
 def planned_card(name):
-    return read_card(input_card_path(name))
+    return read_input_card(name)
 
 
 def input_card(name):
     """The card of image input ``name`` as it is now, or None."""
-    return planned_card(name) if PLANNING else read_card(input_card_path(name))
+    return planned_card(name) if PLANNING else read_input_card(name)
 
 
 def input_shape(name):
@@ -465,7 +469,23 @@ def start_study():
     """Snakemake's onstart: the DAG is built, jobs are about to run."""
     global PLANNING
     PLANNING = False
+    check_job_software()
     prestart_training_servers()
+
+
+def check_job_software():
+    """Outside conda the jobs run in this Python: what they import is checked
+    before the first job, so that a missing library stops the study with the
+    line that installs it, not every job with the cause in its log. Not at
+    planning: a dry run, which runs no job, needs only the standard library."""
+    if CONDA_JOBS or not is_package_tree(SOURCE_TREE):
+        return
+    try:
+        check_software(
+            SOURCE_TREE, sys.executable, JOB_EXTRAS if config["methods"] else ()
+        )
+    except MissingSoftware as missing:
+        raise WorkflowError(str(missing)) from None
 
 
 def prestart_training_servers():
@@ -507,7 +527,9 @@ def get_source_files(wildcards):
     if item.url:
         # The fetch job's download and its record.
         return [download_path(item.name), fetch_record_path(item.name)]
-    return [str(item.path)] if item.kind == "image" else []
+    # local(): an image folder of the config is the user's, never under a
+    # module's prefix.
+    return [local(str(item.path))] if item.kind == "image" else []
 
 
 def download_path(name):
@@ -527,7 +549,7 @@ def get_image_url(wildcards):
 def get_fetch_retry(wildcards):
     """The time of the last failed download of a URL, else None: a params
     value that changes after every failure, so each run tries it again."""
-    return retry_token(read_fetch_record(fetch_record_path(wildcards.input)))
+    return retry_token(read_fetch_record(on_disk(fetch_record_path(wildcards.input))))
 
 
 @planned
@@ -613,7 +635,7 @@ def report_sections():
     shows them (lowrank.report.sections.study_sections)."""
     sections = []
     for name, item in STUDY.items():
-        figures = f"results/figures/{name}"
+        figures = on_disk(f"results/figures/{name}")
         sections.append(
             {
                 "name": name,
@@ -622,7 +644,9 @@ def report_sections():
                 # Its evaluation rows, read from the summary: its shape and
                 # ranks, and whether it was left out.
                 "rows": {"input": item.set, "member": item.member},
-                "card": input_card_path(name) if item.kind == "image" else None,
+                "card": (
+                    on_disk(input_card_path(name)) if item.kind == "image" else None
+                ),
                 # An image's ranks as configured: the page says which of them
                 # its shape left out.
                 **(
@@ -631,7 +655,7 @@ def report_sections():
                     else {}
                 ),
                 "rate_distortion": (
-                    f"results/rate_distortion/{name}.csv"
+                    on_disk(f"results/rate_distortion/{name}.csv")
                     if item.kind == "image"
                     else None
                 ),

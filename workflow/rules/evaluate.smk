@@ -65,6 +65,9 @@ rule summary:
         "results/logs/summary.log",
     benchmark:
         "results/benchmarks/summary.tsv"
+    # Aggregates read small tables once per study: on a cluster they run
+    # where Snakemake runs instead of waiting in a queue.
+    localrule: True
     conda:
         CONDA_ENVS["analysis"]
     resources:

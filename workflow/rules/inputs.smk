@@ -4,6 +4,9 @@ rule fetch:
         record="results/downloads/{input}.json",
     log:
         "results/logs/fetch/{input}.log",
+    # Where Snakemake runs, on a cluster too: compute nodes often have no
+    # route out.
+    localrule: True
     conda:
         CONDA_ENVS["analysis"]
     resources:

@@ -59,6 +59,7 @@ rule bd_rates:
         "results/logs/bd_rates.log",
     benchmark:
         "results/benchmarks/bd_rates.tsv"
+    localrule: True
     conda:
         CONDA_ENVS["analysis"]
     resources:
@@ -96,6 +97,7 @@ rule paper_tables:
         "results/logs/paper_tables.log",
     benchmark:
         "results/benchmarks/paper_tables.tsv"
+    localrule: True
     conda:
         CONDA_ENVS["analysis"]
     resources:
@@ -137,6 +139,7 @@ rule report_page:
         "results/logs/report_page.log",
     benchmark:
         "results/benchmarks/report_page.tsv"
+    localrule: True
     conda:
         CONDA_ENVS["analysis"]
     resources:
