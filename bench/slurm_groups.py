@@ -45,7 +45,7 @@ CONFIG = {
 def without_groups(study):
     """A copy of the shipped profile with its groups taken out."""
     text = (study / "profiles" / "slurm" / "profile.yaml").read_text()
-    kept = text[: text.index("groups:")]
+    kept = text[: text.index("groups:")] + "cores: 8\n"
     folder = study / "profiles" / "ungrouped"
     folder.mkdir()
     (folder / "profile.yaml").write_text(kept)
@@ -67,7 +67,9 @@ def run(environ, folder, grouped):
     result = subprocess.run(
         [*SNAKEMAKE, "--profile", profile, "--slurm-status-command", "squeue",
          "--slurm-init-seconds-before-status-checks", "1",
-         "--set-resources", "train:gpu=0"],
+         "--set-resources", "train:gpu=0",
+         # The node's CPUs: a group job asks for no more.
+         "--cores", str(os.cpu_count())],
         cwd=study, env=environ, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     wall = time.monotonic() - start

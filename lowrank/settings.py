@@ -7,6 +7,8 @@ differs (``regimes: {paper: {epochs: 100}}``); ``mode`` replaces
 ``images.mode``.
 """
 
+from pathlib import Path
+
 
 def regime_settings(config, set_name, regime):
     """The settings one input trains ``regime`` with, architecture included."""
@@ -57,3 +59,21 @@ def check_report_ranges(report):
             raise ValueError(
                 f"{key}: the low end {low} must be below the high one {high}"
             )
+
+
+
+def config_error(config, schema_path):
+    """One line naming the config key the schema refuses and why: Snakemake's
+    own validation error prints the whole schema. jsonschema and PyYAML come
+    with Snakemake, in whose Python this runs."""
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    cause = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(config)
+    )
+    if cause is None:
+        return None
+    key = ".".join(str(part) for part in cause.absolute_path) or "(top level)"
+    return f"config key {key}: {cause.message}"

@@ -160,3 +160,18 @@ def test_a_record_of_another_shape_is_named(tmp_path):
         evaluation_rows(
             item, [thin_svd(matrix[0])], [], "svd.h5", [tmp_path / "rank1.h5"]
         )
+
+
+def test_counts_are_written_as_whole_numbers(tmp_path):
+    from lowrank.evaluation.summary import write_summary
+
+    rows = [
+        {"input": "a", "rank": 1, "method": "svd", "status": "ok", "rel_err_2": 0.5},
+        {"input": "a", "method": "jpeg", "status": "ok", "quality": 75, "bits": 800},
+    ]
+    write_summary(summary_table(rows), tmp_path / "s.csv", tmp_path / "s.h5")
+    text = (tmp_path / "s.csv").read_text()
+    assert "a,,,,,,,,1,svd," in text and "1.0" not in text and "800.0" not in text
+    back = read_table(tmp_path / "s.csv")
+    assert back.loc[0, "rank"] == 1 and back.loc[0, "rel_err_2"] == 0.5
+    assert back.loc[1, "bits"] == 800 and np.isnan(back.loc[1, "rank"])

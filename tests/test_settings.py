@@ -4,6 +4,7 @@ import pytest
 
 from lowrank.settings import (
     check_report_ranges,
+    config_error,
     empty_mappings_replace,
     image_mode,
     regime_settings,
@@ -76,3 +77,15 @@ def test_the_schema_default_intervals_are_the_packages():
     report = schema["properties"]["report"]["properties"]
     default = report["bd_quality_intervals"]["default"]
     assert {k: tuple(v) for k, v in default.items()} == QUALITY_INTERVALS
+
+
+def test_a_refused_config_is_one_line_naming_its_key():
+    import yaml
+
+    schema = REPO / "workflow" / "schemas" / "config.schema.yaml"
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    assert config_error(config, schema) is None
+    config["training"] = {"device": "gpux"}
+    message = config_error(config, schema)
+    assert message.startswith("config key training.device: 'gpux' is not one of")
+    assert "\n" not in message

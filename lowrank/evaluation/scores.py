@@ -7,7 +7,7 @@ import numpy as np
 
 from lowrank.decomposition.svd import stack_norms, svd_errors
 from lowrank.evaluation import metrics
-from lowrank.evaluation.summary import read_table, summary_row, summary_table
+from lowrank.evaluation.summary import read_table, summary_row, summary_table, write_csv
 from lowrank.inputs.layouts import shown_picture
 from lowrank.methods import svd_record
 from lowrank.records import read_record
@@ -49,7 +49,7 @@ def write_evaluation(item, decompositions, ranks, svd_path, network_paths, path)
     """Write :func:`evaluation_rows` as the summary table ``path`` (CSV) and
     return it read back, with the types every later reader sees."""
     rows = evaluation_rows(item, decompositions, ranks, svd_path, network_paths)
-    summary_table(rows).to_csv(path, index=False)
+    write_csv(summary_table(rows), path)
     return read_table(path)
 
 

@@ -141,7 +141,20 @@ def summary_table(rows):
     return table.sort_values(order, ignore_index=True, na_position="last")
 
 
+# Counts that a row may lack (a codec row has no rank): pandas holds them as
+# floats beside the missing ones, and the CSV would say ``1.0``.
+WHOLE_NUMBER_COLUMNS = (
+    "member", "rows", "cols", "channels", "rank", "numerical_rank", "bits",
+    "quality", "stored_numbers", "steps",
+)  # fmt: skip
+
+
+def write_csv(table, path):
+    """Write a summary-shaped ``table`` as CSV, its counts as whole numbers."""
+    table.astype(dict.fromkeys(WHOLE_NUMBER_COLUMNS, "Int64")).to_csv(path, index=False)
+
+
 def write_summary(table, csv_path, hdf_path):
     """Write ``table`` as CSV and as a PyTables HDF5 table under key ``summary``."""
-    table.to_csv(csv_path, index=False)
+    write_csv(table, csv_path)
     table.to_hdf(hdf_path, key="summary", mode="w", format="table")

@@ -53,6 +53,7 @@ from lowrank.inputs.matrix_specs import member_spec
 from lowrank.inputs.urls import FetchLimits, read_fetch_record, retry_token
 from lowrank.software_check import JOB_EXTRAS, MissingSoftware, check_software
 from lowrank.settings import (
+    config_error,
     check_report_ranges,
     empty_mappings_replace,
     image_mode,
@@ -62,7 +63,11 @@ from lowrank.study import RESERVED_STEMS, plan_study
 from lowrank.training.service.slots import prestart
 
 empty_mappings_replace(config, workflow.config_settings.overwrite_config)
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+except WorkflowError as error:
+    schema = workflow.source_path("../schemas/config.schema.yaml")
+    raise WorkflowError(config_error(config, schema) or str(error)) from None
 
 # Under --sdm conda each job runs in an environment that installs this
 # source tree's package (lowrank.conda_envs, written below once the plan knows
