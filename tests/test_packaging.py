@@ -53,3 +53,13 @@ def test_lock_pins_every_dependency_within_its_range():
     makefile = (REPO / "Makefile").read_text()
     assert "LOCK := constraints.txt" in makefile
     assert "LOCK := constraints-cuda.txt" in makefile and "-c $(LOCK)" in makefile
+
+
+def test_one_version_everywhere():
+    import lowrank
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert lowrank.__version__ == version
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    newest = re.search(r"^## (\S+)", changelog, flags=re.M)[1]
+    assert newest == version
