@@ -13,6 +13,8 @@ plans the same DAG without printing every job's description (Snakemake's
 the floor instead: a Snakefile of ``touch`` rules with the same files and
 job counts and none of our code (no config schema, plan, input functions,
 params or resource callables), Snakemake's own cost for such a DAG.
+``--images`` makes the N inputs 16x16 gray PNG files instead (ranks 1..10,
+both regimes), each with its codec sweep, in both studies.
 """
 
 import argparse
@@ -31,15 +33,19 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def study(workdir, inputs):
+def study(workdir, inputs, images=False):
     for name in ("Snakefile", "workflow", "lowrank", "profiles"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, workdir / name)
     (workdir / "images").mkdir()
+    if images:
+        write_images(workdir / "images", inputs)
     config = {
-        "images": {"directory": "images"},
-        "ranks": [1],
-        "matrices": {
+        "images": {"directory": "images", "mode": "gray"},
+        "ranks": list(range(1, 11)),
+        "matrices": {}
+        if images
+        else {
             "synthetic": {
                 "family": "uniform",
                 "count": inputs,
@@ -53,6 +59,15 @@ def study(workdir, inputs):
     }
     (workdir / "config").mkdir()
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def write_images(folder, count):
+    """``count`` 16x16 gray PNGs named synthetic-<i>.png, each different."""
+    from PIL import Image
+
+    for index in range(count):
+        pixels = bytes((index * 7 + 13 * offset) % 256 for offset in range(256))
+        Image.frombytes("L", (16, 16), pixels).save(folder / f"synthetic-{index}.png")
 
 
 BARE_SNAKEFILE = """
@@ -117,8 +132,49 @@ rule report_page:
 """
 
 
-def bare_study(workdir, inputs):
-    (workdir / "Snakefile").write_text(BARE_SNAKEFILE)
+# The same floor for a study of images: each image's prepare reads its
+# file, and each has a codec sweep that the BD-rates read.
+BARE_IMAGE_RULES = """
+rule prepare_image:
+    input: "images/{input}.png"
+    output: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5",
+        card="results/inputs/{input}.json"
+    log: "results/logs/prepare/{input}.log"
+    benchmark: "results/benchmarks/prepare/{input}.tsv"
+    shell: "touch {output}"
+
+rule rate_distortion:
+    input: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5"
+    output: table="results/rate_distortion/{input}.csv",
+        figure="results/figures/{input}/rate_distortion.svg"
+    log: "results/logs/rate_distortion/{input}.log"
+    benchmark: "results/benchmarks/rate_distortion/{input}.tsv"
+    threads: 2
+    shell: "touch {output}"
+"""
+
+
+def bare_study(workdir, inputs, images=False):
+    text = BARE_SNAKEFILE
+    if images:
+        (workdir / "images").mkdir()
+        write_images(workdir / "images", inputs)
+        text = (
+            text.replace(
+                'input: expand("results/evaluations/{input}.csv", input=INPUTS)',
+                'input: expand("results/evaluations/{input}.csv", input=INPUTS),'
+                ' expand("results/inputs/{input}.json", input=INPUTS)',
+            ).replace(
+                "rule bd_rates:\n    output:",
+                'rule bd_rates:\n    input: expand("results/rate_distortion/'
+                '{input}.csv", input=INPUTS)\n    output:',
+            )
+            + BARE_IMAGE_RULES
+        )
+        # Only the image rule makes an input's matrix.
+        start = text.index("rule prepare:")
+        text = text[:start] + text[text.index("rule train:") :]
+    (workdir / "Snakefile").write_text(text)
     (workdir / "config.yaml").write_text(yaml.safe_dump({"inputs": inputs}))
 
 
@@ -175,11 +231,16 @@ def main():
     parser.add_argument(
         "--bare", action="store_true", help="plan the bare-Snakefile floor instead"
     )
+    parser.add_argument(
+        "--images",
+        action="store_true",
+        help="16x16 gray PNGs instead of 12x12 matrices (each with a codec sweep)",
+    )
     args = parser.parse_args()
     print("| inputs | jobs | dry run s | ms per job |\n| ---: | ---: | ---: | ---: |")
     for inputs in args.inputs:
         with tempfile.TemporaryDirectory() as folder:
-            (bare_study if args.bare else study)(Path(folder), inputs)
+            (bare_study if args.bare else study)(Path(folder), inputs, args.images)
             profile_path = Path(folder, "dry_run.prof") if args.profile else None
             seconds, jobs = dry_run(
                 Path(folder), args.timeout, profile_path, args.quiet

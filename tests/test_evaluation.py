@@ -167,7 +167,7 @@ def test_counts_are_written_as_whole_numbers(tmp_path):
 
     rows = [
         {"input": "a", "rank": 1, "method": "svd", "status": "ok", "rel_err_2": 0.5},
-        {"input": "a", "method": "jpeg", "status": "ok", "quality": 75, "bits": 800},
+        {"input": "a", "method": "klt", "status": "ok", "quality": 2.5, "bits": 800},
     ]
     write_summary(summary_table(rows), tmp_path / "s.csv", tmp_path / "s.h5")
     text = (tmp_path / "s.csv").read_text()
@@ -175,3 +175,4 @@ def test_counts_are_written_as_whole_numbers(tmp_path):
     back = read_table(tmp_path / "s.csv")
     assert back.loc[0, "rank"] == 1 and back.loc[0, "rel_err_2"] == 0.5
     assert back.loc[1, "bits"] == 800 and np.isnan(back.loc[1, "rank"])
+    assert back.loc[1, "quality"] == 2.5

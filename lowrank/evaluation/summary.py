@@ -142,10 +142,11 @@ def summary_table(rows):
 
 
 # Counts that a row may lack (a codec row has no rank): pandas holds them as
-# floats beside the missing ones, and the CSV would say ``1.0``.
+# floats beside the missing ones, and the CSV would say ``1.0``. (A codec's
+# quality is a setting, not a count: some codecs take 2.5.)
 WHOLE_NUMBER_COLUMNS = (
     "member", "rows", "cols", "channels", "rank", "numerical_rank", "bits",
-    "quality", "stored_numbers", "steps",
+    "stored_numbers", "steps",
 )  # fmt: skip
 
 
