@@ -75,19 +75,15 @@ def run(environ, folder, grouped):
     wall = time.monotonic() - start
     if result.returncode != 0:
         raise SystemExit(result.stderr[-3000:])
-    kinds = Counter()
-    for arguments in submissions(calls):
-        line = " ".join(arguments)
-        kind = next(
-            (
-                r
-                for r in ("group", "train", "prepare", "evaluate", "rate_distortion")
-                if r in line
-            ),
-            "other",
-        )
-        kinds[kind] += 1
+    # The plugin names a job's rule, or a group's name and rules, in --comment.
+    kinds = Counter(comment(arguments) for arguments in submissions(calls))
     return sum(kinds.values()), kinds, wall
+
+
+def comment(arguments):
+    """What one sbatch call submitted: its --comment without wildcards."""
+    text = arguments[arguments.index("--comment") + 1]
+    return text.split("_wildcards")[0]
 
 
 def main():

@@ -254,24 +254,15 @@ def get_training_code(wildcards):
 # (account, partition, qos) reach every job untouched, and Snakemake's own
 # default disk_mb, which stats every job's inputs while the DAG is built (a
 # third of the dry run at 1,000 inputs), is never evaluated. Our outputs are
-# a few MB. Memory and time grow with each retry: a job that ran out of
-# either gets more.
+# a few MB. Constants where they can be: Snakemake inspects a callable
+# resource's signature at each of its evaluations, three a job.
+JOB_MB = 1000
 JOB_DISK_MB = 1000
-
-
-def job_mb(wildcards, attempt):
-    """A GB for a job whose memory does not follow its input's shape."""
-    return 1000 * attempt
-
-
-def job_minutes(wildcards, attempt):
-    """Half an hour for any job but a training."""
-    return 30 * attempt
-
-
-def training_minutes(wildcards, attempt):
-    """Two hours for a training."""
-    return 120 * attempt
+# Jobs take seconds (a photo's codec sweep a minute or two), trainings
+# minutes: the times are generous, and a retry of the jobs whose memory
+# follows their input (prepare, evaluate, train) gets twice the memory.
+JOB_MINUTES = 30
+TRAINING_MINUTES = 120
 
 
 @planned

@@ -37,7 +37,7 @@ rule evaluate:
     resources:
         mem_mb=memory_from_shape,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         ranks=get_input_ranks_json,
         code=CODE["evaluate"],
@@ -71,9 +71,9 @@ rule summary:
     conda:
         CONDA_ENVS["analysis"]
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         code=CODE["summary"],
     script:

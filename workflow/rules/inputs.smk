@@ -10,9 +10,9 @@ rule fetch:
     conda:
         CONDA_ENVS["analysis"]
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         url=get_image_url,
         retry=get_fetch_retry,
@@ -38,7 +38,7 @@ rule prepare:
     resources:
         mem_mb=memory_from_shape,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         source=get_input_source_json,
         code=CODE["prepare"],

@@ -23,9 +23,9 @@ rule rate_distortion:
     # Its points are encoded and scored in threads (lowrank.evaluation.codecs).
     threads: 2
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         ranks=get_input_ranks,
         qualities=config["report"]["codec_qualities"],
@@ -63,9 +63,9 @@ rule bd_rates:
     conda:
         CONDA_ENVS["analysis"]
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=config["report"]["bd_quality_bpp"],
@@ -101,9 +101,9 @@ rule paper_tables:
     conda:
         CONDA_ENVS["analysis"]
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         code=CODE["paper_tables"],
     script:
@@ -143,9 +143,9 @@ rule report_page:
     conda:
         CONDA_ENVS["analysis"]
     resources:
-        mem_mb=job_mb,
+        mem_mb=JOB_MB,
         disk_mb=JOB_DISK_MB,
-        runtime=job_minutes,
+        runtime=JOB_MINUTES,
     params:
         sections=report_sections(),
         notes=STUDY_NOTES,

@@ -14,7 +14,7 @@ rule train:
     resources:
         mem_mb=training_memory_mb,
         disk_mb=JOB_DISK_MB,
-        runtime=training_minutes,
+        runtime=TRAINING_MINUTES,
         gpu=training_gpu_request,
         gpu_share=training_gpu_share_request,
         cpu_training=training_cpu_request,
