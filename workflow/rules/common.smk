@@ -391,41 +391,25 @@ def gpus_to_share():
     return getattr(given, "value", given) or len(visible_devices()) or 1
 
 
-# Snakemake names its executor only once the DAG is built, after this file is
-# read: what depends on it (local or cluster) is decided per job, in the
-# functions of the train rule's resources below, and at onstart. The limits
-# registered here bind only jobs that ask for them.
+# Whether the jobs run on this machine. Snakemake names its executor only
+# once the DAG is built, after this file is read, but it sets `nodes` (the
+# --jobs of a cluster or cloud) only for an executor that runs jobs
+# elsewhere (and for a dry run given --jobs): known now, the train rule's
+# resources are constants (Snakemake inspects a callable resource's
+# signature at each of its evaluations, three a job). The limits registered
+# here bind only jobs that ask for them.
+LOCAL_JOBS = workflow.resource_settings.nodes is None
 PER_GPU = config["training"]["per_gpu"]
-
-
-def shared_gpus():
-    """training.per_gpu > 1 on this machine: training jobs ask for a share of
-    a GPU (``gpu_share``, per_gpu of them per GPU) instead of a whole one;
-    their GPU leases spread them over the GPUs (lowrank.training.gpu_lease). A cluster
-    job still asks for a GPU of its own."""
-    return bool(TRAINING_GPUS and PER_GPU > 1 and workflow.local_exec)
-
-
-def local_cpu_training():
-    """Training on this machine's CPUs: only then are servers prestarted and
-    trainings limited. GPUs are counted by the user's --resources gpu=N and a
-    cluster's jobs run on other machines."""
-    return bool(workflow.local_exec and not TRAINING_GPUS)
-
-
-@planned
-def training_gpu_request(wildcards):
-    return 0 if shared_gpus() else TRAINING_GPUS
-
-
-@planned
-def training_gpu_share_request(wildcards):
-    return int(shared_gpus())
-
-
-@planned
-def training_cpu_request(wildcards):
-    return int(local_cpu_training())
+# training.per_gpu > 1 on this machine: training jobs ask for a share of a
+# GPU (``gpu_share``, per_gpu of them per GPU) instead of a whole one; their
+# GPU leases spread them over the GPUs (lowrank.training.gpu_lease). A
+# cluster job still asks for a GPU of its own.
+SHARED_GPUS = bool(TRAINING_GPUS and PER_GPU > 1 and LOCAL_JOBS)
+# Training on this machine's CPUs: only then are servers prestarted and
+# trainings limited. GPUs are counted by the user's --resources gpu=N and a
+# cluster's jobs run on other machines.
+LOCAL_CPU_TRAINING = bool(LOCAL_JOBS and not TRAINING_GPUS)
+TRAINING_GPU_REQUEST = 0 if SHARED_GPUS else TRAINING_GPUS
 
 
 if TRAINING_GPUS and PER_GPU > 1 and "gpu_share" not in workflow.global_resources:
@@ -493,7 +477,7 @@ def prestart_training_servers():
     (a server per leased device, known only to the job), nor under conda
     (a server runs in this Python, the jobs in their environment's)."""
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name == "train"]
-    if not jobs or not local_cpu_training() or CONDA_JOBS:
+    if not jobs or not (LOCAL_CPU_TRAINING and workflow.local_exec) or CONDA_JOBS:
         return
     # Pinned here, before any job starts, so that every job and server uses
     # the folder this process settles on, and a fallback is said once.

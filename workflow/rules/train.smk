@@ -15,9 +15,9 @@ rule train:
         mem_mb=training_memory_mb,
         disk_mb=JOB_DISK_MB,
         runtime=TRAINING_MINUTES,
-        gpu=training_gpu_request,
-        gpu_share=training_gpu_share_request,
-        cpu_training=training_cpu_request,
+        gpu=TRAINING_GPU_REQUEST,
+        gpu_share=int(SHARED_GPUS),
+        cpu_training=int(LOCAL_CPU_TRAINING),
     params:
         ranks=get_input_ranks_json,
         settings=get_regime_settings_json,
