@@ -86,21 +86,73 @@ def environment_text(source_tree, extras, lock):
     )
 
 
+def hosted_release(rules_folder):
+    """(package URL, {lock: URL}) of the release a module from a Git host
+    was read from (``rules_folder``: Snakemake's source file of
+    workflow/rules, a GitHub or GitLab file with ``host``, ``repo`` and
+    ``ref``), or None for any other source. The lock's URL is Snakemake's
+    own for that file of the same ref, without a token."""
+    if not all(hasattr(rules_folder, name) for name in ("host", "repo", "ref")):
+        return None
+    package_url = (
+        f"git+https://{rules_folder.host}/{rules_folder.repo}@{rules_folder.ref}"
+    )
+    locks = {
+        lock: rules_folder.join(f"../../{lock}").get_path_or_uri(secret_free=True)
+        for lock in (LOCK_FILE, CUDA_LOCK_FILE)
+    }
+    return package_url, locks
+
+
+def released_environment_text(package_url, lock_urls, extras, lock):
+    """The environment file of a module from a Git host: lowrank installed
+    from the module's own repository at its own tag (``package_url``,
+    ``git+https://host/owner/name@tag``), under that tag's lock
+    (``lock_urls[lock]``). No path of this machine: the file moves and
+    containerises. The text changes with the tag, so a new release rebuilds
+    the environments and reruns the study."""
+    package = "lowrank" + (f"[{','.join(extras)}]" if extras else "")
+    pip_lines = [
+        f"--constraint {shlex.quote(lock_urls[lock])}",
+        f"{package} @ {package_url}",
+    ]
+    return "\n".join(
+        [
+            f"# lowrank's jobs: the package at {json.dumps(package_url)},",
+            "# its dependencies locked by that release; made by lowrank.conda_envs.",
+            "channels:",
+            "  - conda-forge",
+            "  - nodefaults",
+            "dependencies:",
+            f"  - python={LOCK_PYTHON}",
+            "  - pip",
+            "  - pip:",
+            *(f"      - {json.dumps(line)}" for line in pip_lines),
+            "",
+        ]
+    )
+
+
 def environment_paths(folder):
     """{name: absolute path} of the environment files in ``folder``."""
     folder = Path(folder).resolve()
     return {name: str(folder / f"{name}.yaml") for name in ENVIRONMENTS}
 
 
-def write_environments(source_tree, folder, cuda):
+def write_environments(source_tree, folder, cuda, release=None):
     """Write each environment's file into ``folder`` (the CUDA build of the
     training one if ``cuda``), rewritten only when its text changes (conda
-    reads it later, from another process)."""
+    reads it later, from another process): from ``source_tree``, or where
+    there is none, from ``release``, (package URL, {lock: URL})."""
     Path(folder).mkdir(parents=True, exist_ok=True)
     builds = environment_builds(cuda)
     for name, path in environment_paths(folder).items():
         path = Path(path)
-        text = environment_text(source_tree, *builds[name])
+        extras, lock = builds[name]
+        if source_tree is None:
+            text = released_environment_text(*release, extras, lock)
+        else:
+            text = environment_text(source_tree, extras, lock)
         if not path.is_file() or path.read_text() != text:
             partial = path.with_suffix(f".{os.getpid()}.partial")
             partial.write_text(text)

@@ -131,3 +131,34 @@ def test_a_tree_without_the_lock_installs_nothing(tmp_path):
     assert is_package_tree(tree) and is_package_tree(str(tree))
     (tree / "constraints.txt").unlink()
     assert not is_package_tree(tree) and not is_package_tree(None)
+
+
+def test_a_module_from_a_git_host_installs_its_own_release(tmp_path):
+    from snakemake.sourcecache import GithubFile, GitlabFile, LocalSourceFile
+
+    from lowrank.conda_envs import hosted_release
+
+    rules = GithubFile(repo="someone/lowrank", path="workflow/rules", tag="v0.1.0")
+    package, locks = hosted_release(rules)
+    assert package == "git+https://github.com/someone/lowrank@v0.1.0"
+    assert locks["constraints.txt"] == (
+        "https://raw.githubusercontent.com/someone/lowrank/v0.1.0/constraints.txt"
+    )
+    gitlab = GitlabFile(repo="group/lowrank", path="workflow/rules", tag="v0.1.0")
+    assert hosted_release(gitlab)[0] == "git+https://gitlab.com/group/lowrank@v0.1.0"
+    assert hosted_release(LocalSourceFile(str(tmp_path))) is None
+
+    folder = tmp_path / "envs"
+    write_environments(None, folder, cuda=True, release=(package, locks))
+    for path in environment_paths(folder).values():
+        text = Path(path).read_text()
+        environment = yaml.safe_load(text)
+        pip = environment["dependencies"][-1]["pip"]
+        # Nothing of this machine: every location is the release's URL.
+        assert str(tmp_path) not in text and str(REPO) not in text
+        assert not re.search(r"(?<![\w:/.])/\w", "\n".join(pip)), pip
+        assert pip[-1].endswith("@ git+https://github.com/someone/lowrank@v0.1.0")
+    training = yaml.safe_load(Path(environment_paths(folder)["training"]).read_text())
+    pip = training["dependencies"][-1]["pip"]
+    assert pip[0].endswith("/v0.1.0/constraints-cuda.txt")
+    assert pip[1].startswith("lowrank[training,cuda] @ ")

@@ -33,6 +33,7 @@ from lowrank.evaluation.codec_interface import plugin_identities
 from lowrank.conda_envs import (
     ENVIRONMENTS,
     environment_paths,
+    hosted_release,
     is_package_tree,
     write_environments,
 )
@@ -74,13 +75,19 @@ except WorkflowError as error:
 # whether training uses a GPU); elsewhere in Snakemake's own Python, where
 # lowrank is importable (from the checkout, or installed).
 CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-if CONDA_JOBS and not is_package_tree(SOURCE_TREE):
+# A module from a Git host has no source tree: its environments install the
+# package from the same repository at the same tag.
+RELEASE = (
+    None if is_package_tree(SOURCE_TREE) else hosted_release(workflow.current_basedir)
+)
+if CONDA_JOBS and not is_package_tree(SOURCE_TREE) and RELEASE is None:
     raise WorkflowError(
         "--sdm conda needs the workflow's source tree (pyproject.toml and the "
         "constraints files beside workflow/), to install its lowrank package into "
         f"the jobs' environments; {WORKFLOW_RULES} has none. Deploy the workflow "
-        "from a clone (a module from a local path), or run without --sdm conda "
-        "in a Python that has lowrank installed."
+        "from a clone (a module from a local path) or from a release on GitHub or "
+        "GitLab (github(..., tag=...)), or run without --sdm conda in a Python "
+        "that has lowrank installed."
     )
 
 # The Python of the jobs run as programs (prepare, train, evaluate: the
@@ -375,11 +382,12 @@ def gpus_set_for_training():
 # Snakemake reads a rule's environment file when it records a finished job,
 # conda or not.
 CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
-if is_package_tree(SOURCE_TREE):
+if is_package_tree(SOURCE_TREE) or RELEASE is not None:
     write_environments(
-        SOURCE_TREE,
+        SOURCE_TREE if RELEASE is None else None,
         ".snakemake/lowrank/envs",
         bool(TRAINING_GPUS) or gpus_set_for_training(),
+        release=RELEASE,
     )
     CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 
