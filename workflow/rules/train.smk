@@ -15,9 +15,9 @@ rule train:
         mem_mb=training_memory_mb,
         disk_mb=JOB_DISK_MB,
         runtime=TRAINING_MINUTES,
-        gpu=TRAINING_GPU_REQUEST,
-        gpu_share=int(SHARED_GPUS),
-        cpu_training=int(LOCAL_CPU_TRAINING),
+        gpu=TRAINING_REQUESTS.gpu,
+        gpu_share=TRAINING_REQUESTS.gpu_share,
+        cpu_training=TRAINING_REQUESTS.cpu_training,
     params:
         ranks=get_input_ranks_json,
         settings=get_regime_settings_json,
