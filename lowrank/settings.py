@@ -61,7 +61,6 @@ def check_report_ranges(report):
             )
 
 
-
 def config_error(config, schema_path):
     """One line naming the config key the schema refuses and why: Snakemake's
     own validation error prints the whole schema. jsonschema and PyYAML come
