@@ -25,12 +25,10 @@ def check_job_software():
         raise WorkflowError(str(missing)) from None
 
 
-def is_training(rule):
-    """Whether ``rule`` is the train rule, under whatever name a module gave
-    it (``use rule * from lowrank as lowrank_*``): by its output's pattern."""
-    return bool(rule.output) and str(rule.output[0]).endswith(
-        network_method("{regime}")
-    )
+def is_training(job):
+    """Whether a job trains, under any name a module gives the training step:
+    the one step with a regime among its wildcards."""
+    return "regime" in job.wildcards_dict
 
 
 def prestart_training_servers():
@@ -41,7 +39,7 @@ def prestart_training_servers():
     cluster executor, whose jobs run elsewhere, nor where jobs lease GPUs
     (a server per leased device, known only to the job), nor under conda
     (a server runs in this Python, the jobs in their environment's)."""
-    jobs = [job for job in workflow.dag.needrun_jobs() if is_training(job.rule)]
+    jobs = [job for job in workflow.dag.needrun_jobs() if is_training(job)]
     if not jobs or not TRAINING_REQUESTS.cpu_training or CONDA_JOBS:
         return
     # Pinned here, before any job starts, so that every job and server uses
