@@ -7,12 +7,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 # Under pytest-xdist each worker is a user of its own: its studies' training
 # servers, locks and caches in a runtime folder of its own, so that two
-# workers' studies never share a server (test_shared_machine, which tries the
-# default folders themselves, sets and clears the variable per test).
+# workers' studies never share a server, nor find one warm from an earlier
+# run of the suite (the folder names the run: the workers' parent process).
+# test_shared_machine, which tries the default folders themselves, sets and
+# clears the variable per test.
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault(
         "LOWRANK_RUNTIME_DIR",
-        os.path.join(tempfile.gettempdir(), f"lowrank-test-{os.getuid()}-{worker}"),
+        os.path.join(
+            tempfile.gettempdir(),
+            f"lowrank-test-{os.getuid()}-{os.getppid()}-{worker}",
+        ),
     )
 
 
