@@ -66,12 +66,23 @@ def environment_text(source_tree, extras, lock):
         f"--constraint {shlex.quote(str(tree / lock))}",
         f"--editable {shlex.quote(package)}",
     ]
-    return "\n".join(
+    return environment_file(
         [
             # JSON-quoted: a newline in the path cannot start a line (a key).
             f"# lowrank's jobs: the package of {json.dumps(str(tree))},",
             "# its dependencies",
             f"# locked (digest {digest}); made by lowrank.conda_envs at each plan.",
+        ],
+        pip_lines,
+    )
+
+
+def environment_file(comments, pip_lines):
+    """An environment file: conda's Python and pip, then ``pip_lines``, under
+    the ``comments`` lines."""
+    return "\n".join(
+        [
+            *comments,
             "channels:",
             "  - conda-forge",
             "  - nodefaults",
@@ -79,7 +90,7 @@ def environment_text(source_tree, extras, lock):
             f"  - python={LOCK_PYTHON}",
             "  - pip",
             "  - pip:",
-            # JSON strings are YAML strings, whatever the path holds.
+            # JSON strings are YAML strings, whatever a path or URL holds.
             *(f"      - {json.dumps(line)}" for line in pip_lines),
             "",
         ]
@@ -116,20 +127,12 @@ def released_environment_text(package_url, lock_urls, extras, lock):
         f"--constraint {shlex.quote(lock_urls[lock])}",
         f"{package} @ {package_url}",
     ]
-    return "\n".join(
+    return environment_file(
         [
             f"# lowrank's jobs: the package at {json.dumps(package_url)},",
             "# its dependencies locked by that release; made by lowrank.conda_envs.",
-            "channels:",
-            "  - conda-forge",
-            "  - nodefaults",
-            "dependencies:",
-            f"  - python={LOCK_PYTHON}",
-            "  - pip",
-            "  - pip:",
-            *(f"      - {json.dumps(line)}" for line in pip_lines),
-            "",
-        ]
+        ],
+        pip_lines,
     )
 
 

@@ -13,6 +13,8 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
+from lowrank.conda_envs import LOCK_FILE
+
 # The extras a study's jobs need beside the package's own dependencies.
 JOB_EXTRAS = ("training",)
 # What the README's set-up installs beside them for a user's own Python.
@@ -78,10 +80,7 @@ def install_line(source_tree, extras=INSTALL_EXTRAS):
     """The pip command that installs the locked software for ``source_tree``."""
     tree = Path(source_tree)
     target = f"{tree}[{','.join(extras)}]"
-    return (
-        f"pip install -c {shlex.quote(str(tree / 'constraints.txt'))} "
-        f"{shlex.quote(target)}"
-    )
+    return f"pip install -c {shlex.quote(str(tree / LOCK_FILE))} {shlex.quote(target)}"
 
 
 def check_software(source_tree, python, extras=JOB_EXTRAS, version_of=installed):

@@ -1,15 +1,14 @@
 """A study whose jobs' Python lacks their software stops at the start, naming
-what is missing and the line that installs it."""
+what is missing and the line that installs it (the run in a Python with
+Snakemake alone is in test_workflow.py, beside that Python's fixture)."""
 
-import shutil
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from test_workflow import TINY_CONFIG, make_study
+from test_workflow import source_tree_study
 
 from lowrank.software_check import (
     MissingSoftware,
@@ -62,51 +61,6 @@ def test_the_message_names_the_missing_and_the_install_line(tmp_path):
     assert install_line(tree) == (
         f"pip install -c '{tree}/constraints.txt' '{tree}[training,workflow]'"
     )
-
-
-def snakemake_only_python(folder):
-    """A virtual environment holding Snakemake and what it needs, nothing
-    else: links to this Python's installed distributions."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", folder], check=True)
-    site = next(Path(folder).glob("lib/python*/site-packages"))
-    wanted, seen = ["snakemake"], set()
-    while wanted:
-        dist = metadata.distribution(wanted.pop())
-        if dist.name.lower() in seen:
-            continue
-        seen.add(dist.name.lower())
-        for text in dist.requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                wanted.append(requirement.name)
-        for top in {Path(str(f)).parts[0] for f in dist.files or []}:
-            source = Path(dist.locate_file(top))
-            if top != ".." and source.exists() and not (site / top).exists():
-                (site / top).symlink_to(source)
-    assert "lowrank" not in seen and not (site / "numpy").exists()
-    return Path(folder) / "bin" / "python"
-
-
-def source_tree_study(folder):
-    study = make_study(folder, TINY_CONFIG)
-    for name in ("pyproject.toml", "constraints.txt", "constraints-cuda.txt"):
-        shutil.copy(REPO / name, study / name)
-    return study
-
-
-@pytest.mark.workflow
-def test_a_snakemake_only_python_stops_at_the_start(tmp_path):
-    python = snakemake_only_python(tmp_path / "venv")
-    study = source_tree_study(tmp_path / "study")
-    result = subprocess.run(
-        [python, "-m", "snakemake", "--cores", "1"],
-        cwd=study, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode != 0
-    assert "lacks what they import" in result.stderr, result.stderr[-3000:]
-    assert "numpy>=1.26 (not installed)" in result.stderr
-    assert install_line(study) in result.stderr
-    assert not (study / "results").exists()  # no job ran
 
 
 @pytest.mark.workflow

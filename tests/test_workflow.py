@@ -540,6 +540,32 @@ def test_snakemakes_own_environment_plans_a_deployed_study(bare_snakemake, tmp_p
     assert (jobs["prepare"], jobs["train"], jobs["report_page"]) == (2, 4, 1)
 
 
+def source_tree_study(folder):
+    """The tiny study in a copy of the workflow with the package's metadata
+    and locks beside it, as in a clone."""
+    study = make_study(folder, TINY_CONFIG)
+    for name in ("pyproject.toml", "constraints.txt", "constraints-cuda.txt"):
+        shutil.copy(REPO / name, study / name)
+    return study
+
+
+def test_a_snakemake_only_python_stops_at_the_start(bare_snakemake, tmp_path):
+    """Run (not planned) in a Python with Snakemake alone, a study stops
+    before its first job, naming what its jobs lack and the install line."""
+    from lowrank.software_check import install_line
+
+    study = source_tree_study(tmp_path / "study")
+    result = subprocess.run(
+        [bare_snakemake / "snakemake", "--cores", "1"],
+        cwd=study, env=BARE_ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "lacks what they import" in result.stderr, result.stderr[-3000:]
+    assert "numpy>=1.26 (not installed)" in result.stderr
+    assert install_line(study) in result.stderr
+    assert not (study / "results").exists()  # no job ran
+
+
 @pytest.fixture
 def image_server(tmp_path):
     """An HTTP server on loopback serving a folder (its URL, the folder)."""

@@ -69,23 +69,23 @@ from lowrank.training.slot_plan import (
 )
 
 empty_mappings_replace(config, workflow.config_settings.overwrite_config)
+CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 try:
-    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+    validate(config, CONFIG_SCHEMA)
 except WorkflowError as error:
-    schema = workflow.source_path("../schemas/config.schema.yaml")
-    raise WorkflowError(config_error(config, schema) or str(error)) from None
+    raise WorkflowError(config_error(config, CONFIG_SCHEMA) or str(error)) from None
 
 # Under --sdm conda each job runs in an environment that installs this
 # source tree's package (lowrank.conda_envs, written in resources.smk once
 # the plan knows whether training uses a GPU); elsewhere in Snakemake's own
 # Python, where lowrank is importable (from the checkout, or installed).
 CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-# A module from a Git host has no source tree: its environments install the
-# package from the same repository at the same tag.
-RELEASE = (
-    None if is_package_tree(SOURCE_TREE) else hosted_release(workflow.current_basedir)
-)
-if CONDA_JOBS and not is_package_tree(SOURCE_TREE) and RELEASE is None:
+# The source tree where it holds the package and its locks, else None. A
+# module from a Git host has none: its environments install the package from
+# the same repository at the same tag.
+PACKAGE_TREE = SOURCE_TREE if is_package_tree(SOURCE_TREE) else None
+RELEASE = None if PACKAGE_TREE else hosted_release(workflow.current_basedir)
+if CONDA_JOBS and not PACKAGE_TREE and RELEASE is None:
     raise WorkflowError(
         "--sdm conda needs the workflow's source tree (pyproject.toml and the "
         "constraints files beside workflow/), to install its lowrank package into "

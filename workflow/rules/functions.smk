@@ -15,11 +15,11 @@ def check_job_software():
     before the first job, so that a missing library stops the study with the
     line that installs it, not every job with the cause in its log. Not at
     planning: a dry run, which runs no job, needs only the standard library."""
-    if CONDA_JOBS or not is_package_tree(SOURCE_TREE):
+    if CONDA_JOBS or not PACKAGE_TREE:
         return
     try:
         check_software(
-            SOURCE_TREE, sys.executable, JOB_EXTRAS if config["methods"] else ()
+            PACKAGE_TREE, sys.executable, JOB_EXTRAS if config["methods"] else ()
         )
     except MissingSoftware as missing:
         raise WorkflowError(str(missing)) from None

@@ -128,9 +128,9 @@ def gpus_set_for_training():
 # Snakemake reads a rule's environment file when it records a finished job,
 # conda or not.
 CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
-if is_package_tree(SOURCE_TREE) or RELEASE is not None:
+if PACKAGE_TREE or RELEASE is not None:
     write_environments(
-        SOURCE_TREE if RELEASE is None else None,
+        PACKAGE_TREE,
         ".snakemake/lowrank/envs",
         bool(TRAINING_GPUS) or gpus_set_for_training(),
         release=RELEASE,
