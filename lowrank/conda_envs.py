@@ -21,9 +21,10 @@ Standard library only: planning imports it.
 
 import hashlib
 import json
-import os
 import shlex
 from pathlib import Path
+
+from lowrank.plan_files import replace_text
 
 # constraints.txt is made on this Python (its header says so).
 LOCK_PYTHON = "3.11"
@@ -150,13 +151,9 @@ def write_environments(source_tree, folder, cuda, release=None):
     Path(folder).mkdir(parents=True, exist_ok=True)
     builds = environment_builds(cuda)
     for name, path in environment_paths(folder).items():
-        path = Path(path)
         extras, lock = builds[name]
         if source_tree is None:
             text = released_environment_text(*release, extras, lock)
         else:
             text = environment_text(source_tree, extras, lock)
-        if not path.is_file() or path.read_text() != text:
-            partial = path.with_suffix(f".{os.getpid()}.partial")
-            partial.write_text(text)
-            partial.replace(path)
+        replace_text(path, text)

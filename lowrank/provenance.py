@@ -1,7 +1,7 @@
 """Digests of the lowrank source a workflow step runs.
 
-Snakemake reruns a job when its ``script:`` changes but cannot see the
-modules the script imports, nor the program a ``shell:`` rule runs. A job's
+Snakemake reruns a job when its rule's command changes but cannot see the
+program the command runs, nor the modules that program imports. A job's
 ``params`` carry the digest of its program and of every lowrank module the
 program reaches through imports (:func:`step_digests`), so editing one of
 them reruns exactly the jobs that run it: the table "What an edit reruns" of
@@ -96,9 +96,7 @@ def module_closure(path, modules=()):
 
 def source_digest(path, modules=()):
     """SHA-256 over the source of ``path`` and of the lowrank modules it
-    depends on (:func:`module_closure`): a step run as a plain program (not a
-    Snakemake ``script:``, whose file Snakemake tracks itself) reruns on
-    edits of its own file too."""
+    depends on (:func:`module_closure`)."""
     digest = hashlib.sha256()
     digest.update(Path(path).name.encode())
     digest.update(Path(path).read_bytes())
@@ -108,35 +106,25 @@ def source_digest(path, modules=()):
     return digest.hexdigest()[:16]
 
 
-# The programs of the workflow's steps: lowrank modules run as ``python -m``
-# and scripts of workflow/scripts, by rule name.
+# The program of each of the workflow's steps, a lowrank module run as
+# ``python -m``, by rule name.
 STEP_MODULES = {
     "fetch": "lowrank.inputs.fetch_job",
     "prepare": "lowrank.decomposition.prepare_job",
     "train": "lowrank.training.job",
     "evaluate": "lowrank.evaluation.job",
+    "rate_distortion": "lowrank.evaluation.rate_distortion_job",
+    "summary": "lowrank.evaluation.summary_job",
+    "bd_rates": "lowrank.evaluation.bd_rates_job",
+    "paper_tables": "lowrank.report.paper_tables_job",
+    "report_page": "lowrank.report.page_job",
 }
-STEP_SCRIPTS = ("rate_distortion", "summary", "bd_rates", "paper_tables", "report_page")
 
 
-def script_files(folder):
-    """Step -> its script in ``folder`` (``workflow/scripts``), as
-    :func:`step_digests` takes them."""
-    return {step: Path(folder) / f"{step}.py" for step in STEP_SCRIPTS}
-
-
-def step_digests(scripts, regimes):
+def step_digests(regimes):
     """The code digest of each step, by rule name; a training job's is by
-    ``train:<regime>`` and covers that regime's network and trainer only.
-
-    Parameters
-    ----------
-    scripts : mapping of step -> path
-        The workflow's script of each of :data:`STEP_SCRIPTS` (a module
-        from a Git host has them in Snakemake's source cache).
-    regimes : iterable of str
-        The registered regimes the study trains.
-    """
+    ``train:<regime>``, for each of ``regimes`` (the registered regimes the
+    study trains), and covers that regime's network and trainer only."""
     digests = {
         step: source_digest(_module_file(module))
         for step, module in STEP_MODULES.items()
@@ -147,7 +135,6 @@ def step_digests(scripts, regimes):
          source_digest(_module_file(STEP_MODULES["train"]), regime_modules(regime)))
         for regime in regimes
     )  # fmt: skip
-    digests.update((step, source_digest(Path(scripts[step]))) for step in STEP_SCRIPTS)
     return digests
 
 

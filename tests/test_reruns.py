@@ -98,15 +98,14 @@ def test_an_edit_changes_exactly_the_digests_the_table_names(tmp_path, monkeypat
         provenance.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__")
     )
     monkeypatch.setattr(provenance, "PACKAGE_DIR", copy)
-    scripts = REPO / "workflow" / "scripts"
-    before = provenance.step_digests(provenance.script_files(scripts), REGIMES)
+    before = provenance.step_digests(REGIMES)
     labels = {f"train:{regime}": f"train ({regime})" for regime in REGIMES}
     for names, code, _ in edit_rows():
         for name in names:
             file = copy / name
             original = file.read_bytes()
             file.write_bytes(original + b"\n# edited\n")
-            after = provenance.step_digests(provenance.script_files(scripts), REGIMES)
+            after = provenance.step_digests(REGIMES)
             file.write_bytes(original)
             changed = {labels.get(s, s) for s in before if after[s] != before[s]}
             assert changed == jobs_named(code), name

@@ -436,30 +436,31 @@ def test_a_config_without_regimes_plans_with_their_defaults(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("prefix", "use"),
+    ("source", "prefix", "use"),
     [
-        (None, "use rule * from lowrank"),
-        ("study1", "use rule * from lowrank as lowrank_*"),
+        ("path", None, "use rule * from lowrank"),
+        ("path", "study1", "use rule * from lowrank as lowrank_*"),
+        ("git", None, "use rule * from lowrank"),
     ],
-    ids=["as-deployed", "prefixed-and-renamed"],
+    ids=["as-deployed", "prefixed-and-renamed", "from-local-git"],
 )
-def test_a_module_deployment_reproduces_the_study(study, tmp_path, prefix, use):
+def test_a_module_deployment_reproduces_the_study(study, tmp_path, source, prefix, use):
     """The workflow used as snakedeploy deploys it: a project folder of the
-    user's own, its Snakefile a ``module`` of this workflow (here from a local
-    path; the Python running Snakemake has lowrank installed), its own config
-    and images (a folder relative to the project, never under the module's
-    prefix). Same numbers as the study run from its clone, the report
-    included, also where the module's outputs go under a prefix."""
+    user's own, its Snakefile a ``module`` of this workflow (from a local
+    path, or from a tag of a local Git repository; the Python running
+    Snakemake has lowrank installed), its own config and images (a folder
+    relative to the project, never under the module's prefix). Same numbers
+    as the study run from its clone, the report included, also where the
+    module's outputs go under a prefix; a second run plans nothing."""
     from test_slurm import VOLATILE
 
     from lowrank.evaluation.summary import read_table
 
+    snakefile = study / "workflow" / "Snakefile"
+    if source == "git":
+        snakefile = tagged_repository(tmp_path / "upstream", "v1")
     project = deployed_project(
-        tmp_path / "project",
-        study / "workflow" / "Snakefile",
-        TINY_CONFIG,
-        prefix=prefix,
-        use=use,
+        tmp_path / "project", snakefile, TINY_CONFIG, prefix=prefix, use=use
     )
     # One core, one training slot: the server the study prestarts for it
     # serves every training (with two, a training can start before the
@@ -478,19 +479,41 @@ def test_a_module_deployment_reproduces_the_study(study, tmp_path, prefix, use):
         for folder in (outputs, study)
     )
     pd.testing.assert_frame_equal(deployed, cloned)
+    # Snakemake's LocalGitFile.join fails the next plan of a `script:` rule
+    # from a Git module (bench/localgitfile_join_upstream.md): none has one.
+    assert "Nothing to be done" in snakemake(project, "--dry-run").stdout
+
+
+def tagged_repository(folder, tag):
+    """A Git repository of the workflow at ``folder``, ``tag`` on its one
+    commit; the ``gitfile(...)`` that reads its Snakefile at that tag."""
+    folder.mkdir()
+    for name in ("Snakefile", "pyproject.toml"):
+        shutil.copy(REPO / name, folder / name)
+    for name in ("workflow", "lowrank", "profiles"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / name, folder / name, ignore=ignore)
+    git = ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"], ["tag", tag]):
+        subprocess.run([*git, *step], check=True, capture_output=True)
+    return f"gitfile({str(folder)!r}, path='workflow/Snakefile', tag={tag!r})"
 
 
 def deployed_project(
     folder, workflow_snakefile, config, prefix=None, use="use rule * from lowrank"
 ):
     """A project folder as snakedeploy writes one: a ``module`` of the
-    workflow at ``workflow_snakefile`` (its outputs under ``prefix``, if
-    given; its rules taken by ``use``), its own config and the tiny image."""
+    workflow at ``workflow_snakefile`` (a path, or the ``gitfile(...)``
+    expression of :func:`tagged_repository`; its outputs under ``prefix``,
+    if given; its rules taken by ``use``), its own config and the tiny
+    image."""
+    if isinstance(workflow_snakefile, Path):
+        workflow_snakefile = repr(str(workflow_snakefile))
     (folder / "workflow").mkdir(parents=True)
     (folder / "workflow" / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n\n\n'
         "module lowrank:\n"
-        f"    snakefile:\n        {str(workflow_snakefile)!r}\n"
+        f"    snakefile:\n        {workflow_snakefile}\n"
         "    config:\n        config\n"
         + (f"    prefix:\n        {prefix!r}\n" if prefix else "")
         + f"\n\n{use}\n"
@@ -780,3 +803,31 @@ def test_the_catalog_claims_what_the_tests_run():
         "test_snakemake_report_builds",
     ):
         assert f"def {name}(" in tests
+
+
+def aggregate_commands(workdir):
+    """Rule -> the shell command a dry run prints for each aggregate job."""
+    output = snakemake(workdir, "--dry-run", "--printshellcmds").stdout
+    commands = {}
+    for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M):
+        rule = re.match(r"(?:local)?rule (\w+):", block)
+        if rule and rule.group(1) in ("summary", "bd_rates", "report_page"):
+            command = re.search(r"^Shell command: (.*)$", block, flags=re.M)
+            commands[rule.group(1)] = command[1]
+    return commands
+
+
+def test_an_aggregates_command_does_not_grow_with_the_study(tmp_path):
+    """An aggregate reads its files' list from a file, so that thousands of
+    inputs fit: its command line is the same for 2 inputs and for 200 (a
+    Linux argument holds 128 KiB)."""
+    lengths = []
+    for count in (1, 200):
+        config = {
+            **TINY_CONFIG,
+            "matrices": {"m": {"family": "diag", "n": 4, "count": count, "ranks": [1]}},
+        }
+        commands = aggregate_commands(make_study(tmp_path / str(count), config))
+        assert set(commands) == {"summary", "bd_rates", "report_page"}
+        lengths.append({rule: len(command) for rule, command in commands.items()})
+    assert lengths[0] == lengths[1]

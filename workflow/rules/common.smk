@@ -41,7 +41,8 @@ from lowrank.training.device_policy import CUDA_BUILD_FIX
 from lowrank.training.gpu_lease import visible_devices
 from lowrank.training.gpu_probe import GPUNotUsableWarning, framework_gpus
 import lowrank
-from lowrank.provenance import STEP_SCRIPTS, step_digests
+from lowrank.provenance import step_digests
+from lowrank.plan_files import write_arguments
 from lowrank.runtime_folder import runtime_folder
 from lowrank.training.regimes import REGIMES, network_method
 from lowrank.inputs.cards import (
@@ -95,10 +96,9 @@ if CONDA_JOBS and not PACKAGE_TREE and RELEASE is None:
         "that has lowrank installed."
     )
 
-# The Python of the jobs run as programs (prepare, train, evaluate: the
-# environment's under conda, else this Snakemake's, as Snakemake picks one for
-# `script:`; no rule names a container, so under --sdm apptainer alone jobs
-# run here) and how long a training server stays warm. They say how a job
+# The Python of the jobs, every one a program: the environment's under
+# conda, else this Snakemake's (no rule names a container, so under --sdm
+# apptainer alone jobs run here) and how long a training server stays warm. They say how a job
 # runs here, not what it computes, so the environment carries them to the
 # job, not the rule's params (a changed param reruns the job).
 os.environ.update(
@@ -250,10 +250,7 @@ CODEC_PLUGINS = plugin_identities()
 
 # The code digest of each step (lowrank.provenance): a job's params carry it,
 # so an edit reruns the jobs whose program reaches the edited module.
-CODE = step_digests(
-    {step: workflow.source_path(f"../scripts/{step}.py") for step in STEP_SCRIPTS},
-    config["methods"],
-)
+CODE = step_digests(config["methods"])
 
 
 @planned

@@ -51,6 +51,7 @@ rule evaluate:
 
 rule summary:
     input:
+        files=job_arguments_file("summary"),
         evaluations=get_evaluations(),
         images=get_image_matrices(),
         rate_distortion=get_rate_distortion_tables(),
@@ -76,5 +77,6 @@ rule summary:
         runtime=JOB_MINUTES,
     params:
         code=CODE["summary"],
-    script:
-        "../scripts/summary.py"
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.evaluation.summary_job {input.files:q}'
+        " --csv {output.csv:q} --hdf {output.hdf:q} > {log:q} 2>&1"

@@ -205,3 +205,28 @@ def report_sections():
             }
         )
     return sections
+
+
+# What each aggregate job reads (lowrank.plan_files), by step: paths as the
+# job sees them (under a module's prefix).
+JOB_ARGUMENTS = {
+    "summary": {
+        "evaluations": [on_disk(path) for path in get_evaluations()],
+        "matrices": [on_disk(path) for path in get_image_matrices()],
+        "rate_distortion": [on_disk(path) for path in get_rate_distortion_tables()],
+    },
+    "bd_rates": {
+        "rate_distortion": [on_disk(path) for path in get_rate_distortion_tables()],
+    },
+    # The notes said while planning (not those said as jobs start).
+    "report_page": {"sections": report_sections(), "notes": STUDY_NOTES},
+}
+
+
+def job_arguments_file(step):
+    """An aggregate job's arguments file, an input of its rule: written now
+    (a job rule would cost a Snakemake process), and only when it changes,
+    so that the job reruns when its arguments do."""
+    path = f".snakemake/lowrank/arguments/{step}.json"
+    write_arguments(on_disk(path), JOB_ARGUMENTS[step])
+    return path

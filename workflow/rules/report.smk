@@ -27,16 +27,21 @@ rule rate_distortion:
         disk_mb=JOB_DISK_MB,
         runtime=JOB_MINUTES,
     params:
-        ranks=get_input_ranks,
-        qualities=config["report"]["codec_qualities"],
+        ranks=get_input_ranks_json,
+        qualities=json.dumps(config["report"]["codec_qualities"]),
         codec_plugins=CODEC_PLUGINS,
         code=CODE["rate_distortion"],
-    script:
-        "../scripts/rate_distortion.py"
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.evaluation.rate_distortion_job'
+        " {input.matrix:q} {input.svd:q} --networks {input.networks:q}"
+        " --ranks {params.ranks:q} --qualities {params.qualities:q}"
+        " --threads {threads} --table {output.table:q}"
+        " --figure {output.figure:q} > {log:q} 2>&1"
 
 
 rule bd_rates:
     input:
+        files=job_arguments_file("bd_rates"),
         tables=get_rate_distortion_tables(),
     output:
         per_image=report(
@@ -68,12 +73,16 @@ rule bd_rates:
         runtime=JOB_MINUTES,
     params:
         min_side=config["report"]["aggregate_min_side"],
-        rate_range=config["report"]["bd_quality_bpp"],
-        intervals=config["report"]["bd_quality_intervals"],
+        rate_range=json.dumps(config["report"]["bd_quality_bpp"]),
+        intervals=json.dumps(config["report"]["bd_quality_intervals"], sort_keys=True),
         codec_plugins=CODEC_PLUGINS,
         code=CODE["bd_rates"],
-    script:
-        "../scripts/bd_rates.py"
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.evaluation.bd_rates_job {input.files:q}'
+        " --min-side {params.min_side} --rate-range {params.rate_range:q}"
+        " --intervals {params.intervals:q} --per-image {output.per_image:q}"
+        " --aggregate {output.aggregate:q} --curves {output.curves:q}"
+        " --figure {output.figure:q} > {log:q} 2>&1"
 
 
 rule paper_tables:
@@ -106,12 +115,18 @@ rule paper_tables:
         runtime=JOB_MINUTES,
     params:
         code=CODE["paper_tables"],
-    script:
-        "../scripts/paper_tables.py"
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.report.paper_tables_job {input.summary:q}'
+        " {input.published:q} --table {output.table:q}"
+        " --comparison {output.comparison:q} --png {output.png:q}"
+        " --svg {output.svg:q} > {log:q} 2>&1"
 
 
 rule report_page:
     input:
+        # Each input's section (where its figures and rows are) and the
+        # study's notes.
+        arguments=job_arguments_file("report_page"),
         summary="results/summary.csv",
         paper_table="results/paper_tables.csv",
         paper_comparison="results/paper_comparison.csv",
@@ -147,8 +162,12 @@ rule report_page:
         disk_mb=JOB_DISK_MB,
         runtime=JOB_MINUTES,
     params:
-        sections=report_sections(),
-        notes=STUDY_NOTES,
         code=CODE["report_page"],
-    script:
-        "../scripts/report_page.py"
+    shell:
+        '"$LOWRANK_PYTHON" -m lowrank.report.page_job {input.arguments:q}'
+        " --summary {input.summary:q} --paper-table {input.paper_table:q}"
+        " --paper-comparison {input.paper_comparison:q}"
+        " --paper-figure {input.paper_figure:q} --bd-rates {input.bd_rates:q}"
+        " --bd-rates-per-image {input.bd_rates_per_image:q}"
+        " --set-curves {input.set_curves:q} --set-figure {input.set_figure:q}"
+        " --index {output:q}/index.html > {log:q} 2>&1"
