@@ -3,6 +3,7 @@ import inspect
 import json
 import math
 import os
+import shlex
 import sys
 import threading
 from dataclasses import asdict
@@ -52,6 +53,12 @@ from lowrank.inputs.cards import (
     read_card,
 )
 from lowrank.inputs.matrix_specs import member_spec
+from lowrank.job_sizes import (
+    estimated_pixels,
+    input_job_mb,
+    start_priority,
+    training_mb,
+)
 from lowrank.inputs.urls import FetchLimits, read_fetch_record, retry_token
 from lowrank.software_check import JOB_EXTRAS, MissingSoftware, check_software
 from lowrank.settings import (
@@ -203,25 +210,18 @@ def input_shape(name):
     return item.shape or card_shape(input_card(name))
 
 
-# A remote image not yet fetched: a 16-megapixel photograph.
-REMOTE_PIXELS_GUESS = 16_000_000
-
-
 @functools.cache
-def estimated_pixels(path):
-    """Pixels of an image not yet decoded: eight per byte of its file (a
-    compressed photograph holds a byte in 0.1 to 3 pixels; a remote file not
-    yet fetched: REMOTE_PIXELS_GUESS), at most images.max_pixels. Only a
-    first run's memory and order use it."""
-    guess = 8 * os.stat(path).st_size if path else REMOTE_PIXELS_GUESS
-    return max(1, min(MAX_PIXELS or math.inf, guess))
+def file_pixels(path):
+    """Pixels of an image not yet decoded, from its file's size (None: a
+    remote file not yet fetched). Only a first run's memory and order use it."""
+    return estimated_pixels(path and os.stat(path).st_size, MAX_PIXELS)
 
 
 def input_pixels(name):
     shape = input_shape(name)
     if shape is not None:
         return shape[0] * shape[1]
-    return estimated_pixels(STUDY[name].path)
+    return file_pixels(STUDY[name].path)
 
 
 # Bleckel's numbers, an input of the paper tables: editing them reruns those.

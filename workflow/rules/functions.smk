@@ -119,14 +119,13 @@ def get_input_source_json(wildcards):
     return json.dumps({"matrix": spec}, sort_keys=True)
 
 
-@planned
-def get_coded_networks(wildcards):
-    """The training folders whose subspaces an image's codec sweep codes
-    (lowrank.evaluation.subspace_codecs): its networks in a block layout,
-    none for whole images (their sweep does not wait for training)."""
-    if config["images"]["layout"] == "whole":
-        return []
-    return [folder.format(input=wildcards.input) for folder in INPUT_NETWORKS]
+# The training folders whose subspaces an image's codec sweep codes
+# (lowrank.evaluation.subspace_codecs): its networks in a block layout, none
+# for whole images, whose sweep does not wait for training (a constant, not
+# an input function Snakemake would call for every image).
+CODED_NETWORKS = [] if config["images"]["layout"] == "whole" else INPUT_NETWORKS
+# The codecs' qualities, constant for a study: in the sweep's command itself.
+CODEC_QUALITIES = json.dumps(config["report"]["codec_qualities"])
 
 
 def get_evaluations():

@@ -2,7 +2,7 @@ rule rate_distortion:
     input:
         matrix="results/inputs/{input}.h5",
         svd="results/svd/{input}.h5",
-        networks=get_coded_networks,
+        networks=CODED_NETWORKS,
     output:
         table="results/rate_distortion/{input}.csv",
         figure=report(
@@ -28,13 +28,13 @@ rule rate_distortion:
         runtime=JOB_MINUTES,
     params:
         ranks=get_input_ranks_json,
-        qualities=json.dumps(config["report"]["codec_qualities"]),
+        qualities=CODEC_QUALITIES,
         codec_plugins=CODEC_PLUGINS,
         code=CODE["rate_distortion"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.evaluation.rate_distortion_job'
         " {input.matrix:q} {input.svd:q} --networks {input.networks:q}"
-        " --ranks {params.ranks:q} --qualities {params.qualities:q}"
+        f" --ranks {{params.ranks:q}} --qualities {shlex.quote(CODEC_QUALITIES)}"
         " --threads {threads} --table {output.table:q}"
         " --figure {output.figure:q} > {log:q} 2>&1"
 

@@ -20,29 +20,19 @@ TRAINING_MINUTES = 120
 
 @planned
 def memory_from_shape(wildcards, attempt):
-    """MB for a job that holds about 16 float64 copies of its input matrix.
-
-    Planned from the shape, not from input.size_mb: that stats files through
-    asyncio for every job and was a third of the dry run's time at 1,000 inputs.
-    Doubles on each retry.
-    """
-    pixels = input_pixels(wildcards.input)
-    return (300 + max(200, 16 * 8 * pixels // 1_000_000)) * attempt
+    """MB for a prepare or evaluate job, from its input's shape, not from
+    input.size_mb: that stats files through asyncio for every job and was a
+    third of the dry run's time at 1,000 inputs."""
+    return input_job_mb(input_pixels(wildcards.input), attempt)
 
 
 @planned
 def training_memory_mb(wildcards, attempt):
-    """MB for a training job that trains in its own process (a cluster job):
-    Keras with its framework (a serving process peaks at 0.9-1.6 GB on the
-    default and paper studies, the summaries' ``train_peak_mb``), plus the
-    paper regime's training vectors and targets (float32, a few copies in
-    flight) and the network's float64 matrices. Doubles on each retry."""
     item = STUDY[wildcards.input]
     pixels = input_pixels(item.name)
     side = max(input_shape(item.name) or (math.isqrt(pixels),))
     samples = training_samples(item.set, wildcards.regime)
-    data_mb = (16 * samples * side + 64 * pixels) // 1_000_000
-    return (2000 + data_mb) * attempt
+    return training_mb(pixels, side, samples, attempt)
 
 
 @functools.cache
@@ -52,27 +42,13 @@ def training_samples(set_name, regime):
     return regime_settings(config, set_name, regime).get("samples", 0)
 
 
-def larger_first(wildcards):
-    """Within a stage: the larger an input and the more ranks it has, the
-    earlier its job starts, so that the study does not end waiting for one
-    big job started last."""
-    name = wildcards.input
-    return int(math.log2(input_pixels(name) * max(1, len(input_ranks(name)))))
-
-
-# Between stages: training is the study's long chain, so every ready
-# training starts before any evaluation, and evaluations (which end the
-# chain) before codec sweeps, which nothing but the report waits for
-# (`docs/design.md`, "The pipeline"; `docs/performance.md`).
-STAGE_PRIORITY = {"train": 200, "evaluate": 100, "rate_distortion": 0}
-
-
 def stage_priority(stage):
-    """The priority callable of a stage's jobs: its stage, then larger first."""
+    """The priority callable of a stage's jobs (lowrank.job_sizes)."""
 
     @planned
     def priority(wildcards):
-        return STAGE_PRIORITY[stage] + larger_first(wildcards)
+        name = wildcards.input
+        return start_priority(stage, input_pixels(name), len(input_ranks(name)))
 
     return priority
 
