@@ -174,8 +174,23 @@ def bare_study(workdir, inputs, images=False):
         # Only the image rule makes an input's matrix.
         start = text.index("rule prepare:")
         text = text[:start] + text[text.index("rule train:") :]
+        text = with_argument_files(text, workdir)
     (workdir / "Snakefile").write_text(text)
     (workdir / "config.yaml").write_text(yaml.safe_dump({"inputs": inputs}))
+
+
+def with_argument_files(text, workdir):
+    """The floor with the workflow's argument files (lowrank.plan_files): an
+    input of each aggregate that no job writes."""
+    folder = workdir / ".snakemake" / "lowrank" / "arguments"
+    folder.mkdir(parents=True)
+    for step in ("summary", "bd_rates", "report_page"):
+        (folder / f"{step}.json").write_text("{}")
+        head = f"rule {step}:\n    input:"
+        start = text.index(head) + len(head)
+        path = folder.relative_to(workdir) / f"{step}.json"
+        text = f'{text[:start]} "{path}",{text[start:]}'
+    return text
 
 
 def dry_run(workdir, timeout, profile_path=None, quiet=False):
