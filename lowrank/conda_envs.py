@@ -22,6 +22,7 @@ Standard library only: planning imports it.
 import hashlib
 import json
 import shlex
+import tomllib
 from pathlib import Path
 
 from lowrank.plan_files import replace_text
@@ -49,11 +50,18 @@ def is_package_tree(folder):
 
 
 def dependency_digest(source_tree, lock):
-    """SHA-256 of the package's metadata and ``lock``: what, besides the
-    editable package, an environment installs."""
-    digest = hashlib.sha256()
-    for name in ("pyproject.toml", lock):
-        digest.update(name.encode() + b"\0" + (Path(source_tree) / name).read_bytes())
+    """SHA-256 of the package's requirements (pyproject.toml's Python and
+    dependencies, extras too) and ``lock``: what, besides the editable
+    package, an environment installs. Not its version or its tools'
+    settings: Snakemake reruns every job whose environment changed."""
+    tree = Path(source_tree)
+    project = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))
+    requirements = {
+        key: project["project"].get(key)
+        for key in ("requires-python", "dependencies", "optional-dependencies")
+    }
+    digest = hashlib.sha256(json.dumps(requirements, sort_keys=True).encode())
+    digest.update(lock.encode() + b"\0" + (tree / lock).read_bytes())
     return digest.hexdigest()
 
 

@@ -99,11 +99,26 @@ def source_digest(path, modules=()):
     depends on (:func:`module_closure`)."""
     digest = hashlib.sha256()
     digest.update(Path(path).name.encode())
-    digest.update(Path(path).read_bytes())
+    digest.update(_code_bytes(Path(path)))
     for file in module_closure(path, modules):
         digest.update(str(file.relative_to(PACKAGE_DIR)).encode())
-        digest.update(file.read_bytes())
+        digest.update(_code_bytes(file))
     return digest.hexdigest()[:16]
+
+
+# The release number in lowrank/__init__.py, which every step imports: it is
+# provenance (each record carries it), not code, so a new release reruns
+# nothing for it. Digested as the number the digests were first taken
+# under, so that a study run with 0.1.0 keeps its digests.
+VERSION_LINE = re.compile(rb'^__version__ = "[^"\n]*"$', flags=re.M)
+DIGESTED_VERSION_LINE = b'__version__ = "0.1.0"'
+
+
+def _code_bytes(file):
+    source = file.read_bytes()
+    if file == PACKAGE_DIR / "__init__.py":
+        return VERSION_LINE.sub(DIGESTED_VERSION_LINE, source)
+    return source
 
 
 # The program of each of the workflow's steps, a lowrank module run as

@@ -198,16 +198,6 @@ def network_record_paths(directories, ranks):
     ]
 
 
-def add_record_arguments(parser, networks_help):
-    """The arguments of a job that reads an input's records: its matrix and
-    SVD records, the training folders ``--networks`` (``networks_help``
-    says which) and the input's ``--ranks`` (JSON)."""
-    parser.add_argument("matrix", help="the input's matrix record (HDF5)")
-    parser.add_argument("svd", help="the input's SVD record (HDF5)")
-    parser.add_argument("--networks", nargs="*", default=[], help=networks_help)
-    parser.add_argument("--ranks", type=json.loads, required=True)
-
-
 def write_record(path, record):
     """Write ``record`` atomically; fills ``created`` and ``versions`` if empty."""
     with atomic_h5(path) as handle:

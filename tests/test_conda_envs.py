@@ -94,13 +94,36 @@ def test_the_digest_follows_the_dependencies_not_the_code(tmp_path):
     (tree / "lowrank" / "study.py").write_text("# edited\n", encoding="utf-8")
     (tree / "constraints-cuda.txt").write_text("# another lock\n")
     assert dependency_digest(tree, "constraints.txt") == before
-    for edited in ("constraints.txt", "pyproject.toml"):
-        path = tree / edited
-        original = path.read_bytes()
-        path.write_bytes(original + b"\n")
-        assert dependency_digest(tree, "constraints.txt") != before, edited
-        path.write_bytes(original)
+    lock = tree / "constraints.txt"
+    original = lock.read_bytes()
+    lock.write_bytes(original + b"\n")
+    assert dependency_digest(tree, "constraints.txt") != before
+    lock.write_bytes(original)
     assert dependency_digest(tree, "constraints.txt") == before
+
+
+def test_the_digest_follows_the_requirements_not_the_release_or_tools(tmp_path):
+    tree = tree_copy(tmp_path / "tree")
+    pyproject = tree / "pyproject.toml"
+    text = pyproject.read_text()
+    before = dependency_digest(tree, "constraints.txt")
+    # A new release, a linter's setting: nothing to install.
+    pyproject.write_text(
+        re.sub(r'^version = ".*"$', 'version = "9.9.9"', text, flags=re.M)
+        + "\n[tool.other]\nsetting = 1\n"
+    )
+    assert dependency_digest(tree, "constraints.txt") == before
+    project = tomllib.loads(text)["project"]
+    a_dependency = project["dependencies"][0]
+    an_extra = project["optional-dependencies"]["training"][0]
+    for old, new in [
+        (f'"{a_dependency}"', f'"{a_dependency},<99"'),
+        (f'"{an_extra}"', f'"{an_extra},<99"'),
+        ('requires-python = ">=', 'requires-python = "<99,>='),
+    ]:
+        assert old in text
+        pyproject.write_text(text.replace(old, new, 1))
+        assert dependency_digest(tree, "constraints.txt") != before, new
 
 
 def test_files_are_rewritten_only_when_their_text_changes(tmp_path):

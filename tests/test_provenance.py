@@ -1,3 +1,4 @@
+import re
 import shutil
 
 import pytest
@@ -110,3 +111,19 @@ def test_a_named_data_file_counts(package):
     assert changed == set()  # an empty append changes no byte
     changed = _changed_steps(package, "data/viridis.csv", note="0,0,0\n")
     assert "evaluate" in changed and "report_page" not in changed
+
+
+def test_a_release_number_reruns_nothing_but_an_edit_beside_it_reruns_all(package):
+    """A release writes its number into lowrank/__init__.py, which every
+    step imports: the number is provenance (every record carries it), not
+    code, so a study carried over to a new release reruns nothing."""
+    init = package / "__init__.py"
+    text = init.read_text()
+    assert re.search(r'^__version__ = "[^"]+"$', text, flags=re.M)
+    before = provenance.step_digests(["paper", "exact"])
+    init.write_text(re.sub(r'^__version__ = "[^"]+"$', '__version__ = "9.9.9"',
+                           text, flags=re.M))  # fmt: skip
+    assert provenance.step_digests(["paper", "exact"]) == before
+    init.write_text(text + "\n# edited\n")
+    after = provenance.step_digests(["paper", "exact"])
+    assert all(after[step] != before[step] for step in before)

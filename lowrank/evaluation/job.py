@@ -13,24 +13,24 @@ Snakemake ``script:`` (see :mod:`lowrank.decomposition.prepare_job`).
 """
 
 import argparse
+import json
 import os
 import warnings
 
 from lowrank.evaluation.metrics import UndefinedMetricWarning
 from lowrank.evaluation.scores import write_evaluation
 from lowrank.inputs.cards import left_out_reason, write_left_out
-from lowrank.records import (
-    add_record_arguments,
-    network_record_paths,
-    read_matrix,
-    read_svd,
-)
+from lowrank.records import network_record_paths, read_matrix, read_svd
 from lowrank.report.figures import input_figures, left_out_figure
 
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_record_arguments(parser, "the trained regimes' record folders")
+    parser.add_argument("matrix", help="the input's matrix record (HDF5)")
+    parser.add_argument("svd", help="the input's SVD record (HDF5)")
+    parser.add_argument("--networks", nargs="*", default=[],
+                        help="the trained regimes' record folders")  # fmt: skip
+    parser.add_argument("--ranks", type=json.loads, required=True)
     parser.add_argument("--table", required=True, help="the evaluation rows (CSV)")
     for folder in ("errors", "panels", "training", "views"):
         parser.add_argument(f"--{folder}", required=True)

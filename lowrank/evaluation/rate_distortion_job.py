@@ -2,7 +2,7 @@
 its SVD factor formats, the low-rank coders and the image codecs.
 
     python -m lowrank.evaluation.rate_distortion_job MATRIX SVD
-        [--networks FOLDER...] --ranks JSON --qualities JSON --threads N
+        [--coded-networks FOLDER...] --ranks JSON --qualities JSON --threads N
         --table CSV --figure SVG
 
 An image left out (:mod:`lowrank.inputs.cards`) gets an empty table and a
@@ -29,7 +29,6 @@ from lowrank.evaluation.codecs import rate_distortion_ranks, rate_distortion_row
 from lowrank.evaluation.subspace_codecs import subspace_codecs  # noqa: E402
 from lowrank.inputs.cards import left_out_reason, write_left_out  # noqa: E402
 from lowrank.records import (  # noqa: E402
-    add_record_arguments,
     network_record_path,
     read_matrix,
     read_record,
@@ -40,7 +39,11 @@ from lowrank.report.figures import left_out_figure, rate_distortion  # noqa: E40
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_record_arguments(parser, "training folders whose subspaces are coded")
+    parser.add_argument("matrix", help="the image's matrix record (HDF5)")
+    parser.add_argument("svd", help="the image's SVD record (HDF5)")
+    parser.add_argument("--coded-networks", nargs="*", default=[], dest="networks",
+                        help="training folders whose subspaces are coded")  # fmt: skip
+    parser.add_argument("--ranks", type=json.loads, required=True)
     parser.add_argument("--qualities", type=json.loads, required=True,
                         help="each codec's quality settings (JSON)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1)

@@ -33,7 +33,7 @@ rule rate_distortion:
         code=CODE["rate_distortion"],
     shell:
         '"$LOWRANK_PYTHON" -m lowrank.evaluation.rate_distortion_job'
-        " {input.matrix:q} {input.svd:q} --networks {input.networks:q}"
+        " {input.matrix:q} {input.svd:q} --coded-networks {input.networks:q}"
         f" --ranks {{params.ranks:q}} --qualities {shlex.quote(CODEC_QUALITIES)}"
         " --threads {threads} --table {output.table:q}"
         " --figure {output.figure:q} > {log:q} 2>&1"
