@@ -63,3 +63,23 @@ def test_one_version_everywhere():
     changelog = (REPO / "CHANGELOG.md").read_text()
     newest = re.search(r"^## (\S+)", changelog, flags=re.M)[1]
     assert newest == version
+
+
+def test_a_git_modules_package_copy_lists_every_file_of_the_package():
+    """workflow/package_files.txt names what a module from a Git repository
+    copies out of Snakemake's source cache to import and install lowrank
+    (workflow/rules/common.smk): every file of the package, and what pip
+    needs to install it."""
+    listed = (REPO / "workflow" / "package_files.txt").read_text().split()
+    package = sorted(
+        str(path.relative_to(REPO))
+        for path in (REPO / "lowrank").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    installing = [
+        "README.md",
+        "constraints-cuda.txt",
+        "constraints.txt",
+        "pyproject.toml",
+    ]
+    assert listed == installing + package

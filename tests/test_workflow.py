@@ -488,7 +488,8 @@ def tagged_repository(folder, tag):
     """A Git repository of the workflow at ``folder``, ``tag`` on its one
     commit; the ``gitfile(...)`` that reads its Snakefile at that tag."""
     folder.mkdir()
-    for name in ("Snakefile", "pyproject.toml"):
+    for name in ("Snakefile", "pyproject.toml", "README.md", "constraints.txt",
+                 "constraints-cuda.txt"):  # fmt: skip
         shutil.copy(REPO / name, folder / name)
     for name in ("workflow", "lowrank", "profiles"):
         ignore = shutil.ignore_patterns("__pycache__")
@@ -502,11 +503,11 @@ def tagged_repository(folder, tag):
 def deployed_project(
     folder, workflow_snakefile, config, prefix=None, use="use rule * from lowrank"
 ):
-    """A project folder as snakedeploy writes one: a ``module`` of the
-    workflow at ``workflow_snakefile`` (a path, or the ``gitfile(...)``
-    expression of :func:`tagged_repository`; its outputs under ``prefix``,
-    if given; its rules taken by ``use``), its own config and the tiny
-    image."""
+    """A project folder as snakedeploy writes one, with the README's onstart
+    line: a ``module`` of the workflow at ``workflow_snakefile`` (a path, or
+    the ``gitfile(...)`` expression of :func:`tagged_repository`; its outputs
+    under ``prefix``, if given; its rules taken by ``use``), its own config
+    and the tiny image."""
     if isinstance(workflow_snakefile, Path):
         workflow_snakefile = repr(str(workflow_snakefile))
     (folder / "workflow").mkdir(parents=True)
@@ -517,6 +518,8 @@ def deployed_project(
         "    config:\n        config\n"
         + (f"    prefix:\n        {prefix!r}\n" if prefix else "")
         + f"\n\n{use}\n"
+        # Snakemake runs a module's onstart only where the project asks for it.
+        + "\n\nonstart:\n    lowrank.onstart()\n"
     )
     (folder / "config").mkdir()
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))
@@ -570,6 +573,32 @@ def source_tree_study(folder):
     for name in ("pyproject.toml", "constraints.txt", "constraints-cuda.txt"):
         shutil.copy(REPO / name, study / name)
     return study
+
+
+def test_a_git_module_plans_with_snakemake_alone_and_names_its_software(
+    bare_snakemake, tmp_path
+):
+    """A module from a tag of a Git repository has no checkout: the package
+    is copied out of Snakemake's source cache, so that Snakemake's own Python
+    plans the study, and a run stops before its first job with the line that
+    installs the package from that copy."""
+    snakefile = tagged_repository(tmp_path / "upstream", "v1")
+    project = deployed_project(tmp_path / "project", snakefile, TINY_CONFIG)
+    command = [bare_snakemake / "snakemake", "--cores", "1"]
+    planned = subprocess.run(
+        [*command, "--dry-run"],
+        cwd=project, env=BARE_ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    assert job_counts(planned.stdout)["train"] == 4
+    copies = list((project / ".snakemake" / "lowrank" / "package").iterdir())
+    assert len(copies) == 1 and (copies[0] / "lowrank" / "study.py").is_file()
+    run = subprocess.run(
+        command, cwd=project, env=BARE_ENV, capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+    assert "lacks what they import" in run.stderr, run.stderr[-3000:]
+    assert f"-c {copies[0] / 'constraints.txt'}" in run.stderr
+    assert not (project / "results").exists()  # no job ran
 
 
 def test_a_snakemake_only_python_stops_at_the_start(bare_snakemake, tmp_path):

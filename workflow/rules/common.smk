@@ -1,4 +1,5 @@
 import functools
+import hashlib
 import inspect
 import json
 import math
@@ -14,21 +15,49 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
-# Run from a checkout (a clone, or a module from a local path), planning and
-# jobs import lowrank from it, an existing PYTHONPATH kept behind it: planning
-# needs only its standard-library modules (lowrank.study), so Snakemake's own
-# environment plans a study. A module from a Git host has no checkout: the
-# Python of its jobs has lowrank installed.
+# Planning and jobs import lowrank from the workflow's source tree, an
+# existing PYTHONPATH kept behind it: planning needs only its
+# standard-library modules (lowrank.study), so Snakemake's own environment
+# plans a study. Run from a checkout (a clone, or a module from a local
+# path), the tree is the checkout. A module from a Git repository has none:
+# the files of its tree that the package needs (workflow/package_files.txt)
+# are copied out of Snakemake's source cache, at the module's own tag, into
+# a folder of this study's, .snakemake/lowrank/package/.
 WORKFLOW_RULES = workflow.current_basedir.get_path_or_uri(secret_free=True)
-SOURCE_TREE = None
-if os.path.isdir(WORKFLOW_RULES):
-    SOURCE_TREE = str(Path(WORKFLOW_RULES).resolve().parents[1])
-    sys.path.insert(0, SOURCE_TREE)
-    os.environ.update(
-        PYTHONPATH=os.pathsep.join(
-            [SOURCE_TREE, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]
-        )
+FROM_CHECKOUT = os.path.isdir(WORKFLOW_RULES)
+
+
+def package_copy():
+    """The package tree of a module from a Git repository, copied once per
+    source (its URL and tag), each file rewritten only when it differs (as
+    lowrank.plan_files does, which cannot be imported before this copy)."""
+    manifest = Path(workflow.source_path("../package_files.txt"))
+    tree = Path(
+        ".snakemake/lowrank/package",
+        hashlib.sha256(WORKFLOW_RULES.encode()).hexdigest()[:16],
     )
+    for name in manifest.read_text(encoding="utf-8").split():
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise WorkflowError(f"{manifest}: {name!r} is not a path inside the tree")
+        data = Path(workflow.source_path(f"../../{name}")).read_bytes()
+        target = tree / name
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+            partial.write_bytes(data)
+            partial.replace(target)
+    return str(tree.resolve())
+
+
+SOURCE_TREE = (
+    str(Path(WORKFLOW_RULES).resolve().parents[1]) if FROM_CHECKOUT else package_copy()
+)
+sys.path.insert(0, SOURCE_TREE)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        [SOURCE_TREE, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]
+    )
+)
 
 from lowrank.evaluation.codec_interface import plugin_identities
 from lowrank.conda_envs import (
@@ -88,25 +117,25 @@ except WorkflowError as error:
 # the plan knows whether training uses a GPU); elsewhere in Snakemake's own
 # Python, where lowrank is importable (from the checkout, or installed).
 CONDA_JOBS = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-# The source tree where it holds the package and its locks, else None. A
-# module from a Git host has none: its environments install the package from
-# the same repository at the same tag.
+# The source tree where it holds the package and its locks, else None; a
+# module from GitHub or GitLab has a release: its environments install the
+# package from the same repository at the same tag, no path of this machine.
 PACKAGE_TREE = SOURCE_TREE if is_package_tree(SOURCE_TREE) else None
-RELEASE = None if PACKAGE_TREE else hosted_release(workflow.current_basedir)
+RELEASE = hosted_release(workflow.current_basedir)
 if CONDA_JOBS and not PACKAGE_TREE and RELEASE is None:
     raise WorkflowError(
         "--sdm conda needs the workflow's source tree (pyproject.toml and the "
         "constraints files beside workflow/), to install its lowrank package into "
-        f"the jobs' environments; {WORKFLOW_RULES} has none. Deploy the workflow "
-        "from a clone (a module from a local path) or from a release on GitHub or "
+        f"the jobs' environments; {SOURCE_TREE} lacks them. Deploy the workflow "
+        "from a clone, a tag of its Git repository or a release on GitHub or "
         "GitLab (github(..., tag=...)), or run without --sdm conda in a Python "
-        "that has lowrank installed."
+        "that has lowrank's requirements installed."
     )
 
-# The Python of the jobs, every one a program: the environment's under
-# conda, else this Snakemake's (no rule names a container, so under --sdm
-# apptainer alone jobs run here) and how long a training server stays warm. They say how a job
-# runs here, not what it computes, so the environment carries them to the
+# The Python of the jobs, every one a program (the environment's under
+# conda, else this Snakemake's: no rule names a container, so under --sdm
+# apptainer alone jobs run here), and how long a training server stays
+# warm. They say how a job runs here, not what it computes, so the environment carries them to the
 # job, not the rule's params (a changed param reruns the job).
 os.environ.update(
     LOWRANK_PYTHON="python" if CONDA_JOBS else sys.executable,

@@ -106,7 +106,7 @@ def gpus_set_for_training():
 CONDA_ENVS = dict.fromkeys(ENVIRONMENTS)
 if PACKAGE_TREE or RELEASE is not None:
     write_environments(
-        PACKAGE_TREE,
+        None if RELEASE else PACKAGE_TREE,
         ".snakemake/lowrank/envs",
         bool(TRAINING_GPUS) or gpus_set_for_training(),
         release=RELEASE,
