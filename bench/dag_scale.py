@@ -21,6 +21,7 @@ import argparse
 import io
 import pstats
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -196,6 +197,7 @@ def with_argument_files(text, workdir):
 def dry_run(workdir, timeout, profile_path=None, quiet=False):
     profiler = ["-m", "cProfile", "-o", str(profile_path)] if profile_path else []
     start = time.perf_counter()
+    used_before = children_cpu_seconds()
     try:
         result = subprocess.run(
             [
@@ -219,12 +221,21 @@ def dry_run(workdir, timeout, profile_path=None, quiet=False):
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        return None, None
+        return None, None, None
     seconds = time.perf_counter() - start
+    cpu_seconds = children_cpu_seconds() - used_before
     total = re.search(r"^total\s+(\d+)", result.stdout, flags=re.M)
     if result.returncode or not total:
         raise RuntimeError(result.stderr[-3000:])
-    return seconds, int(total.group(1))
+    return seconds, int(total.group(1)), cpu_seconds
+
+
+def children_cpu_seconds():
+    """CPU seconds (user and system) of the finished child processes: on a
+    shared virtual machine steadier than wall time, which counts the time
+    a neighbour held the CPU."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def hottest_calls(path, count):
@@ -252,21 +263,26 @@ def main():
         help="16x16 gray PNGs instead of 12x12 matrices (each with a codec sweep)",
     )
     args = parser.parse_args()
-    print("| inputs | jobs | dry run s | ms per job |\n| ---: | ---: | ---: | ---: |")
+    print(
+        "| inputs | jobs | dry run s | ms per job | CPU s |\n"
+        "| ---: | ---: | ---: | ---: | ---: |"
+    )
     for inputs in args.inputs:
         with tempfile.TemporaryDirectory() as folder:
             (bare_study if args.bare else study)(Path(folder), inputs, args.images)
             profile_path = Path(folder, "dry_run.prof") if args.profile else None
-            seconds, jobs = dry_run(
+            seconds, jobs, cpu_seconds = dry_run(
                 Path(folder), args.timeout, profile_path, args.quiet
             )
             if profile_path and profile_path.exists():
                 print(hottest_calls(profile_path, args.profile))
         if seconds is None:
-            print(f"| {inputs} | - | > {args.timeout:.0f} (stopped) | - |", flush=True)
+            stopped = f"> {args.timeout:.0f} (stopped)"
+            print(f"| {inputs} | - | {stopped} | - | - |", flush=True)
             break
         print(
-            f"| {inputs} | {jobs} | {seconds:.1f} | {1000 * seconds / jobs:.2f} |",
+            f"| {inputs} | {jobs} | {seconds:.1f} | {1000 * seconds / jobs:.2f} "
+            f"| {cpu_seconds:.1f} |",
             flush=True,
         )
 
