@@ -464,8 +464,12 @@ def test_a_module_deployment_reproduces_the_study(study, tmp_path, source, prefi
     )
     # One core, one training slot: the server the study prestarts for it
     # serves every training (with two, a training can start before the
-    # second server listens, and start its own).
-    result = snakemake(project, "--cores", "1")
+    # second server listens, and start its own). A runtime folder of its own:
+    # no server of another study (the fixture's, same code) can serve it.
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "LOWRANK_RUNTIME_DIR": str(runtime)}
+    result = snakemake(project, "--cores", "1", env=env)
     assert "not present in the Snakefile" not in result.stderr
     outputs = project / prefix if prefix else project
     assert (outputs / "results" / "report" / "index.html").is_file()
