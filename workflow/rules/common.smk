@@ -135,8 +135,9 @@ if CONDA_JOBS and not PACKAGE_TREE and RELEASE is None:
 # The Python of the jobs, every one a program (the environment's under
 # conda, else this Snakemake's: no rule names a container, so under --sdm
 # apptainer alone jobs run here), and how long a training server stays
-# warm. They say how a job runs here, not what it computes, so the environment carries them to the
-# job, not the rule's params (a changed param reruns the job).
+# warm. They say how a job runs here, not what it computes, so the
+# environment carries them to the job, not the rule's params (a changed
+# param reruns the job).
 os.environ.update(
     LOWRANK_PYTHON="python" if CONDA_JOBS else sys.executable,
     LOWRANK_WARM_SECONDS=str(config["training"]["warm_seconds"]),

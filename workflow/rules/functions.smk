@@ -157,13 +157,8 @@ def input_ranks(name):
 
 
 @planned
-def get_input_ranks(wildcards):
-    return input_ranks(wildcards.input)
-
-
-@planned
 def get_input_ranks_json(wildcards):
-    return json.dumps(get_input_ranks(wildcards))
+    return json.dumps(input_ranks(wildcards.input))
 
 
 @planned
@@ -208,15 +203,14 @@ def report_sections():
 
 # What each aggregate job reads (lowrank.plan_files), by step: paths as the
 # job sees them (under a module's prefix).
+RATE_DISTORTION_ON_DISK = [on_disk(path) for path in get_rate_distortion_tables()]
 JOB_ARGUMENTS = {
     "summary": {
         "evaluations": [on_disk(path) for path in get_evaluations()],
         "matrices": [on_disk(path) for path in get_image_matrices()],
-        "rate_distortion": [on_disk(path) for path in get_rate_distortion_tables()],
+        "rate_distortion": RATE_DISTORTION_ON_DISK,
     },
-    "bd_rates": {
-        "rate_distortion": [on_disk(path) for path in get_rate_distortion_tables()],
-    },
+    "bd_rates": {"rate_distortion": RATE_DISTORTION_ON_DISK},
     # The notes said while planning (not those said as jobs start).
     "report_page": {"sections": report_sections(), "notes": STUDY_NOTES},
 }
