@@ -14,7 +14,9 @@ the floor instead: a Snakefile of ``touch`` rules with the same files and
 job counts and none of our code (no config schema, plan, input functions,
 params or resource callables), Snakemake's own cost for such a DAG.
 ``--images`` makes the N inputs 16x16 gray PNG files instead (ranks 1..10,
-both regimes), each with its codec sweep, in both studies.
+both regimes), each with its codec sweep, in both studies; that floor's jobs
+read and write the workflow's files, job for job (tests/test_bench_floor.py;
+the matrices' floor is older: its aggregates have no logs or benchmarks).
 """
 
 import argparse
@@ -71,19 +73,7 @@ def write_images(folder, count):
         Image.frombytes("L", (16, 16), pixels).save(folder / f"synthetic-{index}.png")
 
 
-BARE_SNAKEFILE = """
-INPUTS = [f"synthetic-{i}" for i in range(config["inputs"])]
-REGIMES = ["paper", "exact"]
-
-rule default:
-    input: "results/report/index.html"
-
-rule prepare:
-    output: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5"
-    log: "results/logs/prepare/{input}.log"
-    benchmark: "results/benchmarks/prepare/{input}.tsv"
-    shell: "touch {output}"
-
+TRAIN_AND_EVALUATE = """
 rule train:
     input: "results/inputs/{input}.h5"
     output: directory("results/approximations/{input}/nn-{regime}")
@@ -109,6 +99,25 @@ rule evaluate:
         "touch {output.table} {output.errors};"
         " mkdir -p {output.panels} {output.training} {output.views}"
 
+"""
+
+BARE_SNAKEFILE = (
+    """
+INPUTS = [f"synthetic-{i}" for i in range(config["inputs"])]
+REGIMES = ["paper", "exact"]
+
+rule default:
+    input: "results/report/index.html"
+
+rule prepare:
+    output: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5"
+    log: "results/logs/prepare/{input}.log"
+    benchmark: "results/benchmarks/prepare/{input}.tsv"
+    shell: "touch {output}"
+
+"""
+    + TRAIN_AND_EVALUATE
+    + """
 rule summary:
     input: expand("results/evaluations/{input}.csv", input=INPUTS)
     output: csv="results/summary.csv", hdf="results/summary.h5"
@@ -131,19 +140,33 @@ rule report_page:
     output: "results/report/index.html"
     shell: "mkdir -p results/report; touch {output}"
 """
+)
 
 
-# The same floor for a study of images: each image's prepare reads its
-# file, and each has a codec sweep that the BD-rates read.
-BARE_IMAGE_RULES = """
-rule prepare_image:
+# The floor of a study of images: the workflow's rules with the same
+# inputs, outputs, logs and benchmarks, job for job (tests/test_bench_floor.py
+# holds the two to the same files), and touch commands. Each image's prepare
+# reads its file; its codec sweep is read by the summary, the BD-rates and
+# the report page, its card by the report page.
+BARE_IMAGE_SNAKEFILE = (
+    """
+INPUTS = [f"synthetic-{i}" for i in range(config["inputs"])]
+REGIMES = ["paper", "exact"]
+ARGUMENTS = ".snakemake/lowrank/arguments"
+
+rule default:
+    input: "results/report", "results/summary.csv", "results/summary.h5"
+
+rule prepare:
     input: "images/{input}.png"
     output: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5",
         card="results/inputs/{input}.json"
     log: "results/logs/prepare/{input}.log"
     benchmark: "results/benchmarks/prepare/{input}.tsv"
     shell: "touch {output}"
-
+"""
+    + TRAIN_AND_EVALUATE
+    + """
 rule rate_distortion:
     input: matrix="results/inputs/{input}.h5", svd="results/svd/{input}.h5"
     output: table="results/rate_distortion/{input}.csv",
@@ -152,7 +175,52 @@ rule rate_distortion:
     benchmark: "results/benchmarks/rate_distortion/{input}.tsv"
     threads: 2
     shell: "touch {output}"
+
+rule summary:
+    input: f"{ARGUMENTS}/summary.json",
+        expand("results/evaluations/{input}.csv", input=INPUTS),
+        expand("results/inputs/{input}.h5", input=INPUTS),
+        expand("results/rate_distortion/{input}.csv", input=INPUTS)
+    output: csv="results/summary.csv", hdf="results/summary.h5"
+    log: "results/logs/summary.log"
+    benchmark: "results/benchmarks/summary.tsv"
+    shell: "touch {output}"
+
+rule paper_tables:
+    input: "results/summary.csv", "published.csv"
+    output: "results/paper_tables.csv", "results/paper_comparison.csv",
+        "results/figures/paper_gap.png", "results/figures/paper_gap.svg"
+    log: "results/logs/paper_tables.log"
+    benchmark: "results/benchmarks/paper_tables.tsv"
+    shell: "touch {output}"
+
+rule bd_rates:
+    input: f"{ARGUMENTS}/bd_rates.json",
+        expand("results/rate_distortion/{input}.csv", input=INPUTS)
+    output: "results/rate_distortion/bd_rates_per_image.csv",
+        "results/rate_distortion/bd_rates_aggregate.csv",
+        "results/rate_distortion/set_curves.csv",
+        "results/figures/rate_distortion_set.svg"
+    log: "results/logs/bd_rates.log"
+    benchmark: "results/benchmarks/bd_rates.tsv"
+    shell: "touch {output}"
+
+rule report_page:
+    input: f"{ARGUMENTS}/report_page.json", "results/summary.csv",
+        "results/paper_tables.csv", "results/paper_comparison.csv",
+        "results/rate_distortion/bd_rates_aggregate.csv",
+        "results/rate_distortion/bd_rates_per_image.csv",
+        "results/rate_distortion/set_curves.csv",
+        "results/figures/rate_distortion_set.svg",
+        "results/figures/paper_gap.png",
+        expand("results/rate_distortion/{input}.csv", input=INPUTS),
+        expand("results/inputs/{input}.json", input=INPUTS)
+    output: directory("results/report")
+    log: "results/logs/report_page.log"
+    benchmark: "results/benchmarks/report_page.tsv"
+    shell: "mkdir -p {output}"
 """
+)
 
 
 def bare_study(workdir, inputs, images=False):
@@ -160,38 +228,14 @@ def bare_study(workdir, inputs, images=False):
     if images:
         (workdir / "images").mkdir()
         write_images(workdir / "images", inputs)
-        text = (
-            text.replace(
-                'input: expand("results/evaluations/{input}.csv", input=INPUTS)',
-                'input: expand("results/evaluations/{input}.csv", input=INPUTS),'
-                ' expand("results/inputs/{input}.json", input=INPUTS)',
-            ).replace(
-                "rule bd_rates:\n    output:",
-                'rule bd_rates:\n    input: expand("results/rate_distortion/'
-                '{input}.csv", input=INPUTS)\n    output:',
-            )
-            + BARE_IMAGE_RULES
-        )
-        # Only the image rule makes an input's matrix.
-        start = text.index("rule prepare:")
-        text = text[:start] + text[text.index("rule train:") :]
-        text = with_argument_files(text, workdir)
+        (workdir / "published.csv").touch()
+        folder = workdir / ".snakemake" / "lowrank" / "arguments"
+        folder.mkdir(parents=True)
+        for step in ("summary", "bd_rates", "report_page"):
+            (folder / f"{step}.json").write_text("{}")
+        text = BARE_IMAGE_SNAKEFILE
     (workdir / "Snakefile").write_text(text)
     (workdir / "config.yaml").write_text(yaml.safe_dump({"inputs": inputs}))
-
-
-def with_argument_files(text, workdir):
-    """The floor with the workflow's argument files (lowrank.plan_files): an
-    input of each aggregate that no job writes."""
-    folder = workdir / ".snakemake" / "lowrank" / "arguments"
-    folder.mkdir(parents=True)
-    for step in ("summary", "bd_rates", "report_page"):
-        (folder / f"{step}.json").write_text("{}")
-        head = f"rule {step}:\n    input:"
-        start = text.index(head) + len(head)
-        path = folder.relative_to(workdir) / f"{step}.json"
-        text = f'{text[:start]} "{path}",{text[start:]}'
-    return text
 
 
 def dry_run(workdir, timeout, profile_path=None, quiet=False):

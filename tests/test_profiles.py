@@ -63,3 +63,16 @@ def test_the_slurm_profile_sends_no_job_arrays():
     profile = yaml.safe_load(text)
     assert not any("array" in key for key in profile)
     assert profile["groups"] == {"prepare": "inputs", "evaluate": "scores"}
+
+
+def test_disk_and_time_are_stated_where_snakemake_would_fill_them_in(tmp_path):
+    study = make_study(tmp_path / "study", TINY_CONFIG)
+    # Here, without default-resources, nothing reads them.
+    for rule, resources in dry_run_resources(study):
+        assert not {"disk_mb", "runtime"} & set(resources), rule
+    # Any default-resources bring Snakemake's disk_mb from input sizes: the
+    # rules' own figures replace it.
+    given = dry_run_resources(study, "--default-resources", "qos=normal")
+    stated = [resources for rule, resources in given if rule != "default"]
+    assert {r["disk_mb"] for r in stated} == {"1000"}
+    assert {r["runtime"] for r in stated} == {"30", "120"}

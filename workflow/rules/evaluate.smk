@@ -35,9 +35,8 @@ rule evaluate:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=memory_from_shape,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         ranks=get_input_ranks_json,
         code=CODE["evaluate"],
@@ -72,9 +71,8 @@ rule summary:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         code=CODE["summary"],
     shell:

@@ -10,9 +10,8 @@ rule fetch:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         url=get_image_url,
         retry=get_fetch_retry,
@@ -36,9 +35,8 @@ rule prepare:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=memory_from_shape,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         source=get_input_source_json,
         code=CODE["prepare"],

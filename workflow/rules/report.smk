@@ -23,9 +23,8 @@ rule rate_distortion:
     # Its points are encoded and scored in threads (lowrank.evaluation.codecs).
     threads: 2
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         ranks=get_input_ranks_json,
         qualities=CODEC_QUALITIES,
@@ -68,9 +67,8 @@ rule bd_rates:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         min_side=config["report"]["aggregate_min_side"],
         rate_range=json.dumps(config["report"]["bd_quality_bpp"]),
@@ -110,9 +108,8 @@ rule paper_tables:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         code=CODE["paper_tables"],
     shell:
@@ -158,9 +155,8 @@ rule report_page:
     conda:
         CONDA_ENVS["analysis"]
     resources:
+        **JOB_LIMITS,
         mem_mb=JOB_MB,
-        disk_mb=JOB_DISK_MB,
-        runtime=JOB_MINUTES,
     params:
         code=CODE["report_page"],
     shell:

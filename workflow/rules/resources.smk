@@ -3,12 +3,21 @@
 # common.smk, whose plan and cards it sizes the jobs from.
 
 
-# Every rule states all its resources, so that a user's default-resources
-# (account, partition, qos) reach every job untouched, and Snakemake's own
-# default disk_mb, which stats every job's inputs while the DAG is built (a
-# third of the dry run at 1,000 inputs), is never evaluated. Our outputs are
-# a few MB. Constants where they can be: Snakemake inspects a callable
-# resource's signature at each of its evaluations, three a job.
+# Whether the jobs run on this machine. Snakemake names its executor only
+# once the DAG is built, after this file is read, but it sets `nodes` (the
+# --jobs of a cluster or cloud) only for an executor that runs jobs
+# elsewhere (and for a dry run given --jobs).
+LOCAL_JOBS = workflow.resource_settings.nodes is None
+
+# Every rule states its memory, and its disk and time wherever Snakemake
+# would otherwise fill them in (a cluster, or any --default-resources, with
+# which Snakemake adds a disk_mb computed from each job's input sizes: a
+# third of the dry run at 1,000 inputs): a user's default-resources
+# (account, partition, qos) reach every job untouched. On this machine
+# without default-resources nothing reads disk or time, and every stated
+# resource costs each job's plan. Constants where they can be: Snakemake
+# inspects a callable resource's signature at each of its evaluations,
+# three a job.
 JOB_MB = 1000
 JOB_DISK_MB = 1000
 # Jobs take seconds (a photo's codec sweep a minute or two), trainings
@@ -16,6 +25,17 @@ JOB_DISK_MB = 1000
 # follows their input (prepare, evaluate, train) gets twice the memory.
 JOB_MINUTES = 30
 TRAINING_MINUTES = 120
+
+
+def disk_and_time(minutes):
+    """The disk and time a job of ``minutes`` states, where they are read."""
+    if LOCAL_JOBS and workflow.resource_settings.default_resources is None:
+        return {}
+    return {"disk_mb": JOB_DISK_MB, "runtime": minutes}
+
+
+JOB_LIMITS = disk_and_time(JOB_MINUTES)
+TRAINING_LIMITS = disk_and_time(TRAINING_MINUTES)
 
 
 @planned
@@ -114,14 +134,9 @@ if PACKAGE_TREE or RELEASE is not None:
     CONDA_ENVS = environment_paths(".snakemake/lowrank/envs")
 
 
-# Whether the jobs run on this machine. Snakemake names its executor only
-# once the DAG is built, after this file is read, but it sets `nodes` (the
-# --jobs of a cluster or cloud) only for an executor that runs jobs
-# elsewhere (and for a dry run given --jobs): known now, the train rule's
-# resources are constants (Snakemake inspects a callable resource's
-# signature at each of its evaluations, three a job). The limits registered
-# here bind only jobs that ask for them (lowrank.training.slot_plan).
-LOCAL_JOBS = workflow.resource_settings.nodes is None
+# Where the jobs run is known now (LOCAL_JOBS), so the train rule's GPU and
+# CPU-slot requests are constants. The limits registered here bind only
+# jobs that ask for them (lowrank.training.slot_plan).
 PER_GPU = config["training"]["per_gpu"]
 TRAINING_REQUESTS = training_requests(TRAINING_GPUS, PER_GPU, LOCAL_JOBS)
 if TRAINING_REQUESTS.gpu_share and "gpu_share" not in workflow.global_resources:

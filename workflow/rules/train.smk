@@ -12,9 +12,8 @@ rule train:
         CONDA_ENVS["training"]
     threads: config["training"]["threads"]
     resources:
+        **TRAINING_LIMITS,
         mem_mb=training_memory_mb,
-        disk_mb=JOB_DISK_MB,
-        runtime=TRAINING_MINUTES,
         gpu=TRAINING_REQUESTS.gpu,
         gpu_share=TRAINING_REQUESTS.gpu_share,
         cpu_training=TRAINING_REQUESTS.cpu_training,
