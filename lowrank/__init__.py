@@ -16,4 +16,4 @@ imports them once per server process, and :mod:`lowrank.training.service.client`
 only when training in-process.
 """
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"

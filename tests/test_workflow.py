@@ -423,7 +423,7 @@ def test_set_resources_adds_to_the_rules_own(tmp_path):
     ).stdout
     trainings = [block for block in planned.split("\n\n") if "rule train:" in block]
     assert trainings and all(
-        "mem_mb=9000" in block and "runtime=120" in block for block in trainings
+        "mem_mb=9000" in block and ", gpu=" in block for block in trainings
     )
 
 
