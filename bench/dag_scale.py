@@ -224,17 +224,18 @@ rule report_page:
 
 
 def bare_study(workdir, inputs, images=False):
-    text = BARE_SNAKEFILE
     if images:
         (workdir / "images").mkdir()
         write_images(workdir / "images", inputs)
+        # What the floor's jobs read besides the images: the published
+        # table's stand-in and the aggregates' argument files.
         (workdir / "published.csv").touch()
         folder = workdir / ".snakemake" / "lowrank" / "arguments"
         folder.mkdir(parents=True)
         for step in ("summary", "bd_rates", "report_page"):
             (folder / f"{step}.json").write_text("{}")
-        text = BARE_IMAGE_SNAKEFILE
-    (workdir / "Snakefile").write_text(text)
+    floor = BARE_IMAGE_SNAKEFILE if images else BARE_SNAKEFILE
+    (workdir / "Snakefile").write_text(floor)
     (workdir / "config.yaml").write_text(yaml.safe_dump({"inputs": inputs}))
 
 

@@ -4,9 +4,9 @@ sameness is (issue 47 measures the workflow against it)."""
 
 import importlib.util
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from test_workflow import snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 FIELDS = ("input", "output", "log", "benchmark")
@@ -21,20 +21,14 @@ def dag_scale():
     return module
 
 
-def planned_jobs(workdir, renamed=()):
+def planned_files(workdir, renamed=()):
     """Each job of a dry run as (rule, its files per field), the study's own
     folder left out of absolute paths and each (old, new) of ``renamed``
     applied."""
     config = (
         ["--configfile", "config.yaml"] if (workdir / "config.yaml").exists() else []
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", *config],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = snakemake(workdir, "--dry-run", *config)
     text = result.stdout.replace(f"{workdir}/", "")
     for old, new in renamed:
         text = text.replace(old, new)
@@ -60,6 +54,6 @@ def test_the_image_floor_plans_the_workflows_files_job_for_job(tmp_path):
     bench.bare_study(floor, 2, images=True)
     # The floor's stand-in for the paper's published table.
     published = ("lowrank/data/bleckel_published.csv", "published.csv")
-    workflow_jobs = planned_jobs(ours, renamed=[published])
+    workflow_jobs = planned_files(ours, renamed=[published])
     assert len(workflow_jobs) == 15
-    assert planned_jobs(floor) == workflow_jobs
+    assert planned_files(floor) == workflow_jobs
